@@ -1,0 +1,282 @@
+"""One emulated machine as an environment: step it, read its frame and memory, press inputs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import AddressError, InvalidArgumentError, StateError, invalid_choice
+from .frames import FrameConverter
+from .process import MameProcess
+
+TYPES = ("u8", "s8", "u16", "s16", "u32", "s32")
+
+
+@dataclass(frozen=True)
+class Address:
+    """A value in emulated memory, read after every step.
+
+    ``address``: an int or a hex string such as ``"0x02068D0B"``; ``type``: one of
+    u8 s8 u16 s16 u32 s32 (in the CPU's endianness); ``device``: a device tag (default: the
+    main CPU); ``space``: the address space of that device (default ``"program"``).
+    """
+
+    address: int | str
+    type: str = "u8"
+    device: str | None = None
+    space: str = "program"
+
+    def __post_init__(self) -> None:
+        if self.type not in TYPES:
+            raise invalid_choice("address type", self.type, TYPES)
+        if isinstance(self.address, str):
+            text = self.address.strip()
+            try:
+                if not text.lower().startswith("0x"):
+                    raise ValueError
+                value = int(text, 16)
+            except ValueError:
+                raise AddressError(
+                    f"address {self.address!r} is not a hex string like '0x20C0'") from None
+            object.__setattr__(self, "address", value)
+        elif not isinstance(self.address, int) or isinstance(self.address, bool):
+            raise AddressError(f"address {self.address!r} is neither an int nor a hex string")
+        if self.address < 0:
+            raise AddressError(f"address {self.address!r} is negative")
+
+
+@dataclass(frozen=True)
+class Action:
+    """An input field held down for one step: ``Action(":IN1", "Coin 1")``."""
+
+    port: str
+    field: str
+    value: int = 1
+
+
+class Emulator:
+    """A MAME machine driven in lockstep: ``await step(actions)`` → frame and memory values.
+
+    Lifecycle: construct → ``await start()`` (or ``async with``) → ``step``/``read``/… →
+    ``await close()``. Each step holds the given actions for ``frame_ratio`` frames, then
+    releases them, and returns the last frame and the values of ``memory_addresses``.
+    """
+
+    def __init__(
+        self,
+        game: str,
+        roms_path: str | os.PathLike[str] = "roms",
+        memory_addresses: Mapping[str, Address] | None = None,
+        frame_ratio: int = 3,
+        *,
+        render: bool = False,
+        throttle: bool = False,
+        sound: bool = False,
+        debug: bool = False,
+        mame_binary: str | os.PathLike[str] | None = None,
+        screen: str | None = None,
+        start_timeout: float = 30.0,
+        step_timeout: float = 30.0,
+        extra_args: Sequence[str] = (),
+        output_filter: Callable[[str], bool] | None = None,
+    ) -> None:
+        if not isinstance(frame_ratio, int) or isinstance(frame_ratio, bool) or frame_ratio < 1:
+            raise InvalidArgumentError(f"frame_ratio must be an int >= 1, got {frame_ratio!r}")
+        self.memory_addresses = dict(memory_addresses or {})
+        for name, address in self.memory_addresses.items():
+            if not isinstance(address, Address):
+                raise AddressError(f"memory_addresses[{name!r}] is {address!r}, not an Address")
+            if name == "frame":
+                raise AddressError("'frame' is the name of the frame; call the address otherwise")
+        self.game = game
+        self.frame_ratio = frame_ratio
+        self.step_timeout = step_timeout
+        self._screen_tag = screen
+        self._process = MameProcess(
+            game, roms_path=os.fspath(roms_path), binary=mame_binary, render=render,
+            throttle=throttle, sound=sound, debug=debug, extra_args=extra_args,
+            start_timeout=start_timeout, output_filter=output_filter,
+        )
+        self._names = list(self.memory_addresses)
+        self._field_ids: dict[Action, list[int]] = {}
+        self._screen_index = -1
+        self._converter = FrameConverter()
+        self._raw = np.empty(0, dtype=np.uint8)
+        self._busy = False
+
+    # -- lifecycle ---------------------------------------------------------------------
+    async def start(self) -> Emulator:
+        """Start MAME, check the game's screens, devices and addresses, arm the reads."""
+        info = await self._process.start()
+        try:
+            self._choose_screen(info["screens"])
+            await self._process.request("watch", [self._resolve(a) for a in
+                                                  self.memory_addresses.values()])
+        except BaseException:
+            await self.close()
+            raise
+        return self
+
+    async def close(self) -> None:
+        """Stop MAME and clean up; safe to call more than once, and after errors."""
+        await self._process.close()
+
+    async def __aenter__(self) -> Emulator:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- what the machine has ------------------------------------------------------------
+    @property
+    def info(self) -> dict[str, Any]:
+        """The plugin's hello: MAME version, system, screens, devices, ports."""
+        return self._process.hello
+
+    @property
+    def process(self) -> MameProcess:
+        return self._process
+
+    def list_actions(self) -> list[dict[str, str]]:
+        """Every input as ``{"port": ..., "field": ...}`` (MAMEToolkit's list_actions)."""
+        return [{"port": p["tag"], "field": f["name"]}
+                for p in self._ports() for f in p["fields"]]
+
+    @property
+    def frame_shape(self) -> tuple[int, int, int] | None:
+        """(height, width, 3) of the frames as displayed, or None for a game without screen."""
+        if self._screen_index < 0:
+            return None
+        screen = self.info["screens"][self._screen_index]
+        return self._converter.shape(screen["width"], screen["height"])
+
+    def _ports(self) -> list[dict[str, Any]]:
+        if not self.info:
+            raise StateError("the emulator is not started: call start() first")
+        return self.info["ports"]
+
+    def _choose_screen(self, screens: list[dict[str, Any]]) -> None:
+        tags = [s["tag"] for s in screens]
+        if self._screen_tag is None:
+            index = 0 if screens else -1
+        elif self._screen_tag in tags:
+            index = tags.index(self._screen_tag)
+        else:
+            raise invalid_choice(f"screen of {self.game!r}", self._screen_tag, tags)
+        self._screen_index = index
+        if index >= 0:
+            s = screens[index]
+            self._converter = FrameConverter(s["rotation"], bool(s["flipx"]), bool(s["flipy"]))
+
+    def _resolve(self, address: Address) -> list[Any]:
+        """[device tag, space, address, type] for the plugin, checked against the hello."""
+        devices = {d["tag"]: d for d in self.info["devices"]}
+        tag = address.device
+        if tag is None:
+            with_program = [t for t, d in devices.items()
+                            if any(s["name"] == address.space for s in d["spaces"])]
+            if not with_program:
+                raise AddressError(f"{self.game!r} has no device with a {address.space!r} "
+                                   f"space; devices: {', '.join(devices) or '(none)'}")
+            tag = ":maincpu" if ":maincpu" in with_program else with_program[0]
+        if tag not in devices:
+            raise invalid_choice(f"device of {self.game!r}", tag, devices)
+        spaces = {s["name"]: s for s in devices[tag]["spaces"]}
+        if address.space not in spaces:
+            raise invalid_choice(f"address space of {tag!r}", address.space, spaces)
+        mask = spaces[address.space]["address_mask"]
+        if address.address & ~mask:
+            raise AddressError(f"address 0x{address.address:X} is outside {tag} "
+                               f"{address.space} (0x0-0x{mask:X})")
+        return [tag, address.space, address.address, address.type]
+
+    def _inputs(self, actions: Iterable[Action]) -> list[list[int]]:
+        inputs = []
+        for action in actions:
+            ids = self._field_ids.get(action)
+            if ids is None:
+                ids = self._field_ids[action] = self._field_id(action)
+            inputs.append(ids)
+        return inputs
+
+    def _field_id(self, action: Any) -> list[int]:
+        if not isinstance(action, Action):
+            raise InvalidArgumentError(f"actions must be Action(port, field), got {action!r}")
+        ports = {p["tag"]: p for p in self._ports()}
+        if action.port not in ports:
+            raise invalid_choice("input port", action.port, ports)
+        fields = {f["name"]: f["id"] for f in ports[action.port]["fields"]}
+        if action.field not in fields:
+            raise invalid_choice(f"input field of port {action.port!r}", action.field, fields)
+        if not isinstance(action.value, int) or isinstance(action.value, bool):
+            raise InvalidArgumentError(f"Action value must be an int, got {action.value!r}")
+        return [fields[action.field], action.value]
+
+    # -- stepping ----------------------------------------------------------------------
+    def _buffer_for(self, nbytes: int) -> memoryview:
+        if self._raw.size != nbytes:
+            self._raw = np.empty(nbytes, dtype=np.uint8)
+        return memoryview(self._raw)
+
+    async def step_into(self, actions: Iterable[Action] = (), *, frame: bool = True,
+                        out: np.ndarray | None = None) -> tuple[list[int], np.ndarray | None]:
+        """Like :meth:`step`, returning (values in ``memory_addresses`` order, frame).
+
+        The frame is written into ``out`` when given (shape :attr:`frame_shape`).
+        """
+        inputs = self._inputs(actions)
+        if self._busy:
+            raise StateError("another step or command is still running on this emulator")
+        self._busy = True
+        try:
+            _, values, width, height, has_pixels = await self._process.step(
+                self.frame_ratio, inputs, self._screen_index if frame else -1,
+                self._buffer_for, self.step_timeout)
+        finally:
+            self._busy = False
+        if not has_pixels:
+            if frame and self._screen_index < 0:
+                raise StateError(f"{self.game!r} has no screen: step with frame=False")
+            return values, None
+        return values, self._converter.convert(self._raw, width, height, out)
+
+    async def step(self, actions: Iterable[Action] = (), *, frame: bool = True) -> dict[str, Any]:
+        """Hold ``actions`` for ``frame_ratio`` frames; return ``{"frame": RGB, name: value}``.
+
+        ``frame=False`` skips the pixels (the step is then as fast as MAME itself).
+        """
+        values, pixels = await self.step_into(actions, frame=frame)
+        data: dict[str, Any] = dict(zip(self._names, values, strict=False))
+        if pixels is not None:
+            data["frame"] = pixels
+        return data
+
+    # -- memory --------------------------------------------------------------------------
+    async def read(self, addresses: Mapping[str, Address]) -> dict[str, int]:
+        """Read ``addresses`` now, between steps."""
+        resolved = [self._resolve(a) for a in addresses.values()]
+        reply = await self._command("read", resolved)
+        return dict(zip(addresses, reply[1], strict=False))
+
+    async def write(self, address: Address, value: int) -> None:
+        """Write ``value`` to ``address`` now, between steps."""
+        await self._command("write", [[*self._resolve(address), int(value)]])
+
+    async def reset(self, kind: str = "soft") -> None:
+        """Reset the machine (``"soft"`` or ``"hard"``); takes effect during the next step."""
+        if kind not in ("soft", "hard"):
+            raise invalid_choice("reset kind", kind, ("soft", "hard"))
+        await self._command("reset", kind)
+
+    async def _command(self, *command: Any) -> list[Any]:
+        if self._busy:
+            raise StateError("another step or command is still running on this emulator")
+        self._busy = True
+        try:
+            return await self._process.request(*command, timeout=self.step_timeout)
+        finally:
+            self._busy = False

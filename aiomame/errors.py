@@ -1,0 +1,113 @@
+"""Every error aiomame raises derives from :class:`AiomameError`.
+
+Groups: bad arguments (:class:`InvalidArgumentError`, also a ``ValueError``), MAME not
+installed or not able to start (:class:`SetupError`, :class:`StartError`), MAME going away
+or silent during a session (:class:`MameExitedError`, :class:`MameTimeoutError`), and
+protocol or lifecycle faults. Errors about a running MAME carry the tail of its output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+
+class AiomameError(Exception):
+    """Root of all aiomame errors."""
+
+
+def _tail(output: Sequence[str]) -> str:
+    if not output:
+        return ""
+    return "\nMAME said:\n  " + "\n  ".join(output[-15:])
+
+
+class InvalidArgumentError(AiomameError, ValueError):
+    """A value given by the caller is not valid; the message names it and the valid ones."""
+
+
+def invalid_choice(what: str, value: object, valid: Iterable[object]) -> InvalidArgumentError:
+    """An :class:`InvalidArgumentError` for ``value`` not among ``valid``."""
+    names = ", ".join(repr(v) for v in valid) or "(none)"
+    return InvalidArgumentError(f"unknown {what} {value!r}; valid: {names}")
+
+
+class AddressError(InvalidArgumentError):
+    """A memory address, its type, device or address space is not valid."""
+
+
+class UnknownInputError(InvalidArgumentError):
+    """An input port or field does not exist in the running game."""
+
+
+class SetupError(AiomameError):
+    """MAME or what the plugin needs is not installed."""
+
+
+class MameNotFoundError(SetupError):
+    """No MAME binary where one was looked for."""
+
+
+class LuaModulesMissingError(SetupError):
+    """MAME's Lua cannot load the C modules the plugin needs (mpack, socket.unix)."""
+
+
+class StartError(AiomameError):
+    """MAME exited or failed before the plugin said hello."""
+
+    def __init__(self, message: str, *, returncode: int | None = None,
+                 output: Sequence[str] = ()) -> None:
+        super().__init__(message + _tail(output))
+        self.returncode = returncode
+        self.output = list(output)
+
+
+class UnknownGameError(StartError):
+    """MAME does not know the system name."""
+
+    def __init__(self, game: str, similar: Sequence[str], **kw) -> None:
+        hint = f"; similar: {', '.join(similar)}" if similar else ""
+        super().__init__(f"MAME knows no system {game!r}{hint}", **kw)
+        self.game = game
+        self.similar = list(similar)
+
+
+class MissingRomsError(StartError):
+    """Required ROM files were not found (or were bad) in the ROM path."""
+
+    def __init__(self, game: str, roms_path: str, files: Sequence[str], **kw) -> None:
+        super().__init__(
+            f"{game!r} cannot run: ROM files missing from {roms_path!r}: {', '.join(files)}", **kw
+        )
+        self.game = game
+        self.roms_path = roms_path
+        self.files = list(files)
+
+
+class MameExitedError(AiomameError):
+    """The MAME process ended while aiomame was talking to it."""
+
+    def __init__(self, message: str, *, returncode: int | None,
+                 output: Sequence[str] = ()) -> None:
+        super().__init__(f"{message} (exit status {returncode})" + _tail(output))
+        self.returncode = returncode
+        self.output = list(output)
+
+
+class MameTimeoutError(AiomameError, TimeoutError):
+    """MAME did not answer within the timeout; it has been killed."""
+
+    def __init__(self, message: str, *, output: Sequence[str] = ()) -> None:
+        super().__init__(message + _tail(output))
+        self.output = list(output)
+
+
+class ProtocolError(AiomameError):
+    """The plugin sent something the wire protocol does not allow (or the wrong version)."""
+
+
+class CommandError(AiomameError):
+    """The plugin could not carry out a command and said why."""
+
+
+class StateError(AiomameError, RuntimeError):
+    """A call in the wrong state: before start, after close, or while another call runs."""

@@ -1,0 +1,325 @@
+"""One MAME process running the aiomame plugin, and the socket it talks on.
+
+Lifecycle: ``MameProcess(...)`` → ``await start()`` → ``request()`` / ``step()`` … →
+``await close()``. ``close()`` is idempotent and always reaps the process and removes the
+private socket directory, also after an error or a cancelled call. Headless MAME ignores
+SIGTERM and SIGINT, so closing escalates: "exit" command → wait → SIGKILL (by pid).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from . import mame
+from .errors import (
+    AiomameError,
+    CommandError,
+    LuaModulesMissingError,
+    MameExitedError,
+    MameTimeoutError,
+    MissingRomsError,
+    ProtocolError,
+    StartError,
+    StateError,
+    UnknownGameError,
+)
+from .protocol import PROTOCOL_VERSION, ConnectionLost, MessageReader, encode
+
+OUTPUT_LINES = 200
+EXIT_GRACE = 3.0
+_ROM_PROBLEM = re.compile(r"^(\S+) (NOT FOUND|WRONG LENGTH)")
+
+
+class MameProcess:
+    """Starts MAME with the plugin, accepts its connection and exchanges messages with it."""
+
+    def __init__(
+        self,
+        game: str,
+        *,
+        roms_path: str,
+        binary: str | None = None,
+        render: bool = False,
+        throttle: bool = False,
+        sound: bool = False,
+        debug: bool = False,
+        extra_args: Sequence[str] = (),
+        start_timeout: float = 30.0,
+        output_filter: Callable[[str], bool] | None = None,
+    ) -> None:
+        self.game = game
+        self.roms_path = os.path.abspath(roms_path)
+        self.binary = mame.find_mame(binary)
+        self.render, self.throttle, self.sound, self.debug = render, throttle, sound, debug
+        self.extra_args = list(extra_args)
+        self.start_timeout = start_timeout
+        self._keep_line = output_filter or (lambda line: True)
+        self.output: collections.deque[str] = collections.deque(maxlen=OUTPUT_LINES)
+        self.hello: dict[str, Any] = {}
+        self.closed_by: str | None = None  # how close() stopped MAME: "exit" or "kill"
+        self._proc: asyncio.subprocess.Process | None = None
+        self._dir: str | None = None
+        self._sock: socket.socket | None = None
+        self._reader: MessageReader | None = None
+        self._output_task: asyncio.Task[None] | None = None
+        self._broken: BaseException | None = None
+        self._closed = False
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    @property
+    def returncode(self) -> int | None:
+        return self._proc.returncode if self._proc else None
+
+    def _args(self, socket_dir: str) -> list[str]:
+        plugins = f"{mame.mame_plugins_dir(self.binary)};{mame.aiomame_plugins_dir()}"
+        args = [
+            self.binary, self.game,
+            "-noreadconfig", "-skip_gameinfo",
+            "-rompath", self.roms_path,
+            "-pluginspath", plugins, "-plugin", "aiomame",
+            "-homepath", socket_dir,
+        ]
+        for kind in ("cfg", "nvram", "input", "state", "snapshot", "diff", "comment"):
+            args += [f"-{kind}_directory", os.path.join(socket_dir, kind)]
+        args += ["-window"] if self.render else ["-video", "none"]
+        if not self.throttle:
+            args.append("-nothrottle")
+        if not self.sound:
+            args += ["-sound", "none"]
+        return args + self.extra_args
+
+    async def start(self) -> dict[str, Any]:
+        """Start MAME and wait for the plugin's hello (at most ``start_timeout`` seconds)."""
+        if self._proc is not None or self._closed:
+            raise StateError("a MameProcess starts only once")
+        mame.mame_version(self.binary)
+        loop = asyncio.get_running_loop()
+        self._dir = tempfile.mkdtemp(prefix="aiomame-")  # mode 0700: ours alone
+        path = os.path.join(self._dir, "mame.sock")
+        try:
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                listener.bind(path)
+                listener.listen(1)
+                listener.setblocking(False)
+                env = dict(os.environ, AIOMAME_SOCKET=path)
+                if not self.render:
+                    env["SDL_VIDEODRIVER"] = "dummy"
+                if not self.sound:
+                    env["SDL_AUDIODRIVER"] = "dummy"
+                self._proc = await asyncio.create_subprocess_exec(
+                    *self._args(self._dir), env=env, cwd=self._dir,
+                    stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+                    stderr=asyncio.subprocess.STDOUT, start_new_session=True,
+                )
+                self._output_task = loop.create_task(self._collect_output())
+                self._sock = await self._accept(loop, listener)
+            finally:
+                listener.close()
+                if os.path.exists(path):
+                    os.unlink(path)  # connected or not, the path is no longer needed
+            self._reader = MessageReader(self._sock)
+            hello = await self._within(self.start_timeout, self._reader.read(), "saying hello")
+            if hello[0] != "hello" or len(hello) != 2 or not isinstance(hello[1], dict):
+                raise ProtocolError(f"expected hello, got {hello!r:.200}")
+            if hello[1].get("protocol") != PROTOCOL_VERSION:
+                raise ProtocolError(
+                    f"plugin speaks protocol {hello[1].get('protocol')!r}, this aiomame "
+                    f"{PROTOCOL_VERSION}: the plugin at {mame.aiomame_plugins_dir()} is stale"
+                )
+            self.hello = hello[1]
+            return self.hello
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _accept(self, loop: asyncio.AbstractEventLoop,
+                      listener: socket.socket) -> socket.socket:
+        assert self._proc is not None
+        accept = loop.create_task(loop.sock_accept(listener))
+        exited = loop.create_task(self._proc.wait())
+        try:
+            done, _ = await asyncio.wait({accept, exited}, timeout=self.start_timeout,
+                                         return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (accept, exited):
+                task.cancel()
+        if accept in done:
+            conn, _ = accept.result()
+            conn.setblocking(False)
+            return conn
+        if exited in done:
+            await self._drain_output()
+            raise self._start_failure()
+        raise MameTimeoutError(f"MAME did not connect within {self.start_timeout}s",
+                               output=self.output)
+
+    def _start_failure(self) -> AiomameError:
+        """Turn what MAME printed before dying into the most precise error."""
+        out = list(self.output)
+        code = self.returncode
+        text = "\n".join(out)
+        if "aiomame: missing Lua modules" in text:
+            line = next(x for x in out if "aiomame: missing Lua modules" in x)
+            return LuaModulesMissingError(f"{line.split(': ', 1)[1]}. {mame.INSTALL_HINT}")
+        unknown = re.search(r"Unknown system '([^']*)'", text)
+        if unknown:
+            similar = []
+            if "best match first" in text:
+                tail = text.split("best match first", 1)[1].splitlines()[1:]
+                similar = [line.split()[0] for line in tail if line.strip()][:5]
+            return UnknownGameError(self.game, similar, returncode=code, output=out)
+        missing = [m[1] for m in map(_ROM_PROBLEM.match, out) if m]
+        if missing or "Required files are missing" in text:
+            return MissingRomsError(self.game, self.roms_path, missing, returncode=code, output=out)
+        return StartError(f"MAME exited before the plugin connected (status {code})",
+                          returncode=code, output=out)
+
+    async def _collect_output(self) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        while line_bytes := await self._proc.stdout.readline():
+            line = line_bytes.decode(errors="replace").rstrip()
+            if not self._keep_line(line):
+                continue
+            self.output.append(line)
+            if self.debug:
+                print(f"[mame {self.game} {self.pid}] {line}", file=sys.stderr)
+
+    async def _drain_output(self) -> None:
+        if self._output_task is not None:
+            with contextlib.suppress(TimeoutError, Exception):
+                await asyncio.wait_for(asyncio.shield(self._output_task), 2.0)
+
+    async def _within(self, timeout: float, awaitable: Any, doing: str) -> Any:
+        """Await ``awaitable``; MAME dying or going silent becomes a typed error."""
+        try:
+            async with asyncio.timeout(timeout):
+                return await awaitable
+        except TimeoutError:
+            self._broken = MameTimeoutError(f"MAME gave no answer within {timeout}s while "
+                                            f"{doing}; killed it", output=self.output)
+            self._kill()
+            raise self._broken from None
+        except (ConnectionLost, OSError) as exc:
+            try:
+                async with asyncio.timeout(EXIT_GRACE):
+                    await self._proc.wait()  # type: ignore[union-attr]
+            except TimeoutError:
+                self._kill()
+            await self._drain_output()
+            self._broken = MameExitedError(f"MAME went away while {doing}",
+                                           returncode=self.returncode, output=self.output)
+            raise self._broken from exc
+
+    def _check_usable(self) -> None:
+        if self._broken is not None:
+            raise StateError(f"this MAME can no longer be used: {self._broken}")
+        if self._reader is None or self._closed:
+            raise StateError("MAME is not running: call start() first" if not self._closed
+                             else "MAME was closed")
+
+    async def _guarded(self, awaitable: Any, timeout: float, doing: str) -> Any:
+        try:
+            return await self._within(timeout, awaitable, doing)
+        except asyncio.CancelledError:
+            # The reply may be half read: the stream can no longer be trusted.
+            self._broken = StateError(f"{doing!r} was cancelled before its reply was read")
+            raise
+
+    async def _exchange(self, data: bytes) -> list[Any]:
+        assert self._reader is not None and self._sock is not None
+        await asyncio.get_running_loop().sock_sendall(self._sock, data)
+        return await self._reader.read()
+
+    async def request(self, *command: Any, timeout: float = 10.0) -> list[Any]:
+        """Send one command and return the plugin's reply; an ``error`` reply raises."""
+        self._check_usable()
+        reply = await self._guarded(self._exchange(encode(*command)), timeout, command[0])
+        if reply[0] == "error":
+            raise CommandError(f"{command[0]!r} failed in the plugin: {reply[2]}")
+        return reply
+
+    async def _exchange_step(self, data: bytes,
+                             buffer_for: Callable[[int], memoryview]) -> Any:
+        assert self._reader is not None and self._sock is not None
+        await asyncio.get_running_loop().sock_sendall(self._sock, data)
+        return await self._reader.read_frame(buffer_for)
+
+    async def step(self, frames: int, inputs: list[list[int]], screen: int,
+                   buffer_for: Callable[[int], memoryview], timeout: float
+                   ) -> tuple[int, list[int], int, int, bool]:
+        """Run one step; pixels (if ``screen`` >= 0) land in ``buffer_for(nbytes)``."""
+        self._check_usable()
+        reply = await self._guarded(
+            self._exchange_step(encode("step", frames, inputs, screen), buffer_for),
+            timeout, "step")
+        if isinstance(reply, list):
+            if reply[0] == "error":
+                raise CommandError(f"step failed in the plugin: {reply[2]}")
+            raise ProtocolError(f"expected a frame, got {reply!r:.200}")
+        return reply
+
+    def _kill(self) -> None:
+        if self._proc is not None and self._proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._proc.pid, signal.SIGKILL)
+
+    async def close(self) -> None:
+        """Stop MAME (politely, then SIGKILL), reap it, remove the socket directory."""
+        if self._closed:
+            return
+        self._closed = True
+        proc = self._proc
+        try:
+            if proc is not None and proc.returncode is None:
+                if self._sock is not None and self._broken is None:
+                    try:
+                        async with asyncio.timeout(EXIT_GRACE):
+                            await asyncio.get_running_loop().sock_sendall(
+                                self._sock, encode("exit"))
+                            await proc.wait()
+                        self.closed_by = "exit"
+                    except (TimeoutError, OSError):
+                        pass
+                if proc.returncode is None:
+                    self._kill()
+                    self.closed_by = "kill"
+                    await proc.wait()
+        except BaseException:
+            self._kill()  # cancelled or failed mid-close: never leave MAME running
+            raise
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+        if self._output_task is not None and self._proc is not None \
+                and self._proc.returncode is None:
+            self._output_task.cancel()
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
+            self._dir = None
+
+    def __del__(self) -> None:
+        if self._proc is not None and self._proc.returncode is None and not self._closed:
+            warnings.warn(f"MameProcess for {self.game!r} (pid {self._proc.pid}) was not "
+                          "closed; killing it", ResourceWarning, stacklevel=2)
+            self._kill()
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)

@@ -1,0 +1,120 @@
+"""aiomame's wire protocol: the Python half (the Lua half is ``lua/aiomame/init.lua``).
+
+Python -> Lua: each command is a u32 big-endian length, then a msgpack array
+``[command, args...]`` (LuaSocket reads exact byte counts, hence the length).
+
+Lua -> Python: a stream of msgpack arrays ``[kind, ...]`` (msgpack values mark their own end):
+
+- ``["hello", info]`` once, first: protocol version, MAME version, screens, devices, ports.
+- ``["frame", frame_number, values, width, height, pixels]`` after each step; ``pixels`` is a
+  bin32 of ``width * height`` 32-bit B,G,R,A pixels, or nil when no frame was asked for.
+- ``["ok"]``, ``["values", [...]]``, ``["bye"]``; ``["error", code, text]`` when a command fails.
+
+:class:`MessageReader` decodes the stream from a non-blocking socket. Frames skip the
+unpacker: their bytes go straight from the socket into a caller's buffer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+from collections.abc import Callable
+from typing import Any
+
+import msgpack
+
+from .errors import ProtocolError
+
+PROTOCOL_VERSION = 1
+
+_LENGTH = struct.Struct(">I")
+_BIN32 = 0xC6
+_NIL = 0xC0
+
+
+class ConnectionLost(Exception):
+    """The peer closed the socket (internal: callers turn it into a typed error)."""
+
+
+def encode(*command: Any) -> bytes:
+    """One command, framed for the plugin."""
+    body = msgpack.packb(command)
+    return _LENGTH.pack(len(body)) + body
+
+
+class MessageReader:
+    """Reads the plugin's messages from a connected non-blocking Unix socket."""
+
+    def __init__(self, sock: socket.socket, chunk_size: int = 1 << 16) -> None:
+        self._sock = sock
+        self._loop = asyncio.get_running_loop()
+        self._chunk = bytearray(chunk_size)
+        self._view = memoryview(self._chunk)
+        self._unpacker = msgpack.Unpacker(raw=False)
+
+    async def _fill(self) -> None:
+        n = await self._loop.sock_recv_into(self._sock, self._chunk)
+        if not n:
+            raise ConnectionLost
+        self._unpacker.feed(self._view[:n])
+
+    async def _next(self, read: Callable[[], Any]) -> Any:
+        while True:
+            try:
+                return read()
+            except msgpack.OutOfData:
+                await self._fill()
+
+    async def _raw(self, n: int) -> bytes:
+        """``n`` bytes straight from the stream (for the bin32 header)."""
+        data = self._unpacker.read_bytes(n)
+        while len(data) < n:
+            await self._fill()
+            data += self._unpacker.read_bytes(n - len(data))
+        return data
+
+    async def read(self) -> list[Any]:
+        """The next message, whole."""
+        message = await self._next(self._unpacker.unpack)
+        if not isinstance(message, list) or not message or not isinstance(message[0], str):
+            raise ProtocolError(f"expected a message [kind, ...], got {message!r:.200}")
+        return message
+
+    async def read_frame(
+        self, buffer_for: Callable[[int], memoryview]
+    ) -> tuple[int, list[int], int, int, bool] | list[Any]:
+        """The reply to a step: ``(frame_number, values, width, height, has_pixels)``.
+
+        Pixel bytes are written into ``buffer_for(nbytes)``. Any other message (an error
+        reply) is returned whole as a list.
+        """
+        unpacker = self._unpacker
+        length = await self._next(unpacker.read_array_header)
+        kind = await self._next(unpacker.unpack)
+        if kind != "frame" or length != 6:
+            rest = [await self._next(unpacker.unpack) for _ in range(length - 1)]
+            return [kind, *rest]
+        frame_number = await self._next(unpacker.unpack)
+        values = await self._next(unpacker.unpack)
+        width = await self._next(unpacker.unpack)
+        height = await self._next(unpacker.unpack)
+        marker = (await self._raw(1))[0]
+        if marker == _NIL:
+            return frame_number, values, width, height, False
+        if marker != _BIN32:
+            raise ProtocolError(f"frame pixels: expected bin32 (0xc6), got 0x{marker:02x}")
+        size = _LENGTH.unpack(await self._raw(4))[0]
+        if size != width * height * 4:
+            raise ProtocolError(f"frame of {width}x{height} carries {size} bytes")
+        dest = buffer_for(size)
+        buffered = unpacker.read_bytes(size)
+        got = len(buffered)
+        dest[:got] = buffered
+        recv_into = self._loop.sock_recv_into
+        while got < size:
+            n = await recv_into(self._sock, dest[got:])
+            if not n:
+                raise ConnectionLost
+            got += n
+        return frame_number, values, width, height, True

@@ -1,0 +1,315 @@
+-- aiomame plugin for MAME (0.251 and later): the Lua side of aiomame's wire protocol.
+--
+-- Python listens on a Unix socket and starts MAME with AIOMAME_SOCKET naming it. At machine
+-- start this plugin connects, says hello, and from then on emulation runs only when told:
+-- each frame-done callback either counts down the frames of the current step or, when the
+-- step is over, sends its reply and blocks on the socket until the next step command.
+--
+-- Wire format (see aiomame/protocol.py, its mirror image):
+--   Python -> Lua: u32 big-endian length, then a msgpack array {command, args...}.
+--   Lua -> Python: msgpack arrays {kind, ...}; a frame travels as a msgpack bin32 value.
+-- Only the fixed commands in `handlers` exist: no Lua source ever travels over the socket.
+local exports = {
+	name = "aiomame",
+	version = "1.0.0",
+	description = "aiomame environment server",
+	license = "MIT",
+	author = { name = "aiomame" },
+}
+
+local PROTOCOL_VERSION = 1
+
+function exports.startplugin()
+	local path = os.getenv("AIOMAME_SOCKET")
+	if not path or path == "" then
+		return -- not started by aiomame: stay inert
+	end
+	local have_mpack, mpack = pcall(require, "mpack")
+	local have_unix, unix = pcall(require, "socket.unix")
+	if not (have_mpack and have_unix) then
+		local missing = {}
+		if not have_mpack then
+			missing[#missing + 1] = "mpack (Debian: lua-mpack)"
+		end
+		if not have_unix then
+			missing[#missing + 1] = "socket.unix (Debian: lua-socket)"
+		end
+		local text = "aiomame: missing Lua modules: " .. table.concat(missing, ", ")
+		io.stderr:write(text .. "\n")
+		emu.register_start(function()
+			io.stderr:write(text .. "\n")
+			manager.machine:exit()
+		end)
+		return
+	end
+	local pack, unpack = mpack.pack, mpack.unpack
+	local spack, sunpack = string.pack, string.unpack
+
+	local sock = nil
+	local fields = {} -- field id (as in hello) -> ioport field
+	local screens = {} -- screen index (1-based here, 0-based on the wire) -> screen device
+	local spaces = {} -- "device tag\0space name" -> address space
+	local watched = {} -- reads done after every step: { read function, space, address }
+	local frames_left = 0
+	local step_screen = nil
+	local held = {}
+
+	local READERS = {
+		u8 = "read_u8", s8 = "read_i8", u16 = "read_u16",
+		s16 = "read_i16", u32 = "read_u32", s32 = "read_i32",
+	}
+	local WRITERS = {
+		u8 = "write_u8", s8 = "write_i8", u16 = "write_u16",
+		s16 = "write_i16", u32 = "write_u32", s32 = "write_i32",
+	}
+
+	local function lost()
+		if sock then
+			sock:close()
+			sock = nil
+		end
+		manager.machine:exit() -- nobody drives us any more: never spin on our own
+	end
+
+	local function send(data)
+		if not sock then
+			return false
+		end
+		local ok = sock:send(data)
+		if not ok then
+			lost()
+			return false
+		end
+		return true
+	end
+
+	local function reply(...)
+		return send(pack({ ... }))
+	end
+
+	local function receive()
+		local head = sock:receive(4)
+		if not head then
+			return nil
+		end
+		local body = sock:receive((sunpack(">I4", head)))
+		if not body then
+			return nil
+		end
+		return unpack(body)
+	end
+
+	local function sorted_keys(t)
+		local keys = {}
+		for k in pairs(t) do
+			keys[#keys + 1] = k
+		end
+		table.sort(keys)
+		return keys
+	end
+
+	local function hello()
+		local machine = manager.machine
+		local info = {
+			protocol = PROTOCOL_VERSION,
+			mame = emu.app_version(),
+			system = emu.romname(),
+			screens = {},
+			devices = {},
+			ports = {},
+		}
+		-- Screens and devices in MAME's own (device tree) order: the first is the main one.
+		for tag, screen in pairs(machine.screens) do
+			local rotation, flipx, flipy = screen:orientation()
+			screens[#screens + 1] = screen
+			info.screens[#info.screens + 1] = {
+				tag = tag, width = screen.width, height = screen.height,
+				rotation = rotation, flipx = flipx, flipy = flipy, refresh = screen.refresh,
+			}
+		end
+		for tag, device in pairs(machine.devices) do
+			local ok, dev_spaces = pcall(function() return device.spaces end)
+			if ok and dev_spaces and next(dev_spaces) then
+				local entry = { tag = tag, name = device.shortname, spaces = {} }
+				for _, name in ipairs(sorted_keys(dev_spaces)) do
+					local space = dev_spaces[name]
+					spaces[tag .. "\0" .. name] = space
+					entry.spaces[#entry.spaces + 1] = {
+						name = name, data_width = space.data_width, endianness = space.endianness,
+						address_mask = space.address_mask,
+					}
+				end
+				info.devices[#info.devices + 1] = entry
+			end
+		end
+		local ports = machine.ioport.ports
+		for _, ptag in ipairs(sorted_keys(ports)) do
+			local entry = { tag = ptag, fields = {} }
+			local port_fields = ports[ptag].fields
+			for _, fname in ipairs(sorted_keys(port_fields)) do
+				local field = port_fields[fname]
+				fields[#fields + 1] = field
+				entry.fields[#entry.fields + 1] = { name = fname, id = #fields - 1, analog = field.is_analog }
+			end
+			info.ports[#info.ports + 1] = entry
+		end
+		return reply("hello", info)
+	end
+
+	local function space_of(tag, name)
+		local space = spaces[tag .. "\0" .. name]
+		if not space then
+			error(string.format("no address space %q on device %q", name, tag), 0)
+		end
+		return space
+	end
+
+	local function read_all()
+		local values = {}
+		for i = 1, #watched do
+			local w = watched[i]
+			values[i] = w[2][w[1]](w[2], w[3])
+		end
+		return values
+	end
+
+	local function release()
+		for i = 1, #held do
+			held[i]:clear_value()
+			held[i] = nil
+		end
+	end
+
+	local STEP = {}
+	local handlers = {}
+
+	-- {"watch", {{tag, space, address, type}, ...}}: the reads sent back after every step.
+	function handlers.watch(msg)
+		local list = {}
+		for i, a in ipairs(msg[2]) do
+			list[i] = { assert(READERS[a[4]], "bad type"), space_of(a[1], a[2]), a[3] }
+		end
+		watched = list
+		return reply("ok")
+	end
+
+	-- {"read", {{tag, space, address, type}, ...}} -> {"values", {...}}
+	function handlers.read(msg)
+		local values = {}
+		for i, a in ipairs(msg[2]) do
+			local space = space_of(a[1], a[2])
+			values[i] = space[assert(READERS[a[4]], "bad type")](space, a[3])
+		end
+		return reply("values", values)
+	end
+
+	-- {"write", {{tag, space, address, type, value}, ...}}
+	function handlers.write(msg)
+		for _, a in ipairs(msg[2]) do
+			local space = space_of(a[1], a[2])
+			space[assert(WRITERS[a[4]], "bad type")](space, a[3], a[5])
+		end
+		return reply("ok")
+	end
+
+	-- {"step", frames, {{field id, value}, ...}, screen index or -1}: press, run, reply.
+	function handlers.step(msg)
+		for i, input in ipairs(msg[3]) do
+			local field = fields[input[1] + 1]
+			if not field then
+				error("no input field with id " .. tostring(input[1]), 0)
+			end
+			field:set_value(input[2])
+			held[i] = field
+		end
+		frames_left = msg[2]
+		step_screen = screens[msg[4] + 1]
+		return STEP
+	end
+
+	-- {"reset", "soft" | "hard"}: scheduled by MAME; takes effect within the next step.
+	function handlers.reset(msg)
+		if msg[2] == "hard" then
+			manager.machine:hard_reset()
+		else
+			manager.machine:soft_reset()
+		end
+		return reply("ok")
+	end
+
+	function handlers.exit()
+		reply("bye")
+		lost()
+		return STEP
+	end
+
+	local function step_reply()
+		local values = read_all()
+		local screen = step_screen
+		local clock = screen or screens[1]
+		-- {"frame", frame number, values, width, height, pixels (bin32) or nil}
+		local head = "\150" .. pack("frame") .. pack(clock and clock:frame_number() or -1) .. pack(values)
+		if not screen then
+			return send(head .. "\192\192\192")
+		end
+		local pixels, width, height = screen:pixels()
+		return send(head .. pack(width) .. pack(height) .. "\198" .. spack(">I4", #pixels))
+			and send(pixels)
+	end
+
+	-- Serve commands until one lets emulation run again (step, exit) or the socket closes.
+	local function serve()
+		while sock do
+			local msg = receive()
+			if not msg then
+				return lost()
+			end
+			local handler = handlers[msg[1]]
+			if not handler then
+				reply("error", "unknown_command", tostring(msg[1]))
+			else
+				local ok, result = pcall(handler, msg)
+				if not ok then
+					reply("error", "failed", tostring(result))
+				elseif result == STEP then
+					return
+				end
+			end
+		end
+	end
+
+	emu.register_start(function()
+		if sock then
+			return -- a machine reset: keep serving the same connection
+		end
+		local s = unix.stream()
+		local ok, err = s:connect(path)
+		if not ok then
+			emu.print_error("aiomame: cannot connect to " .. path .. ": " .. tostring(err))
+			manager.machine:exit()
+			return
+		end
+		sock = s
+		hello()
+	end)
+
+	emu.register_frame_done(function()
+		if not sock then
+			return
+		end
+		if frames_left > 0 then
+			frames_left = frames_left - 1
+			if frames_left > 0 then
+				return
+			end
+			local sent = step_reply()
+			release()
+			if not sent then
+				return
+			end
+		end
+		serve()
+	end)
+end
+
+return exports

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what aiomame needs from Debian: MAME and the two Lua C modules its plugin loads
+# (socket.unix from lua-socket, mpack from lua-mpack). Idempotent; prints the MAME version.
+set -euo pipefail
+packages=(mame lua-socket lua-mpack)
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "install.sh: run as root (or install sudo)" >&2; exit 1; }
+    SUDO=sudo
+fi
+installed=$(dpkg-query -W -f='${Status}\n' "${packages[@]}" 2>/dev/null | grep -c "install ok installed" || true)
+if [ "$installed" -eq "${#packages[@]}" ]; then
+    echo "install.sh: ${packages[*]} already installed"
+else
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}"
+fi
+mame=$(command -v mame || echo /usr/games/mame)
+echo "MAME $("$mame" -version) at $mame"

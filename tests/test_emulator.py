@@ -1,0 +1,113 @@
+"""The Emulator on real MAME, running the hand-made test ROM (tests/testrom.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import numpy as np
+from conftest import ADDRESSES, alive, socket_dirs
+
+from aiomame import Action, Address, Emulator
+
+
+async def test_hello_describes_the_machine(emu):
+    info = emu.info
+    assert info["system"] == "invaders"
+    assert info["mame"].startswith("0.")
+    [screen] = info["screens"]
+    assert (screen["tag"], screen["width"], screen["height"], screen["rotation"]) == (
+        ":screen", 260, 224, 270)
+    assert [d["tag"] for d in info["devices"]] == [":maincpu"]
+    assert {"port": ":IN1", "field": "Coin 1"} in emu.list_actions()
+    assert {"port": ":CONTP1", "field": "P1 Left"} in emu.list_actions()
+    assert emu.frame_shape == (260, 224, 3)  # as the player sees it: rotated
+
+
+async def test_memory_values_of_every_type(emu):
+    data = await emu.step()
+    assert data["word"] == 0x1234
+    assert data["minus_two"] == -2
+    assert data["u32"] == 0x80000001
+    assert data["s32"] == -0x7FFFFFFF
+    assert (await emu.read({"fe": Address("0x2006", "u8")})) == {"fe": 0xFE}
+
+
+async def test_each_step_runs_frame_ratio_frames(emu):
+    first = (await emu.step(frame=False))["counter"]
+    second = (await emu.step(frame=False))["counter"]
+    assert (second - first) % 256 == 3
+
+
+async def test_frame_is_rgb_as_displayed_and_changes(emu):
+    a = (await emu.step())["frame"]
+    b = (await emu.step())["frame"]
+    assert a.dtype == np.uint8 and a.shape == (260, 224, 3) and a.flags.c_contiguous
+    assert not np.array_equal(a, b)  # VRAM 0x3000 shows the frame counter
+    # VRAM byte 0x2400 = 0xFF lights 8 pixels in the left column, bit 0 lowest, as the player
+    # sees the (ROT270) screen; the bottom 4 rows are the driver's blank border (260 = 4 + 256).
+    lit = np.argwhere(b.any(axis=2))
+    bottom_left = lit[(lit[:, 0] >= 240) & (lit[:, 1] < 8)]
+    assert sorted(map(tuple, bottom_left)) == [(row, 0) for row in range(248, 256)]
+    assert (b[248:256, 0] == 255).all()
+    assert set(np.unique(b)) <= {0, 255}  # black and white hardware
+
+
+async def test_input_is_held_for_one_step_then_released(emu):
+    idle = (await emu.step())["port1"]
+    pressed = (await emu.step([Action(":CONTP1", "P1 Left")]))["port1"]
+    assert pressed != idle
+    assert (await emu.step())["port1"] == idle
+    both = (await emu.step([Action(":CONTP1", "P1 Left"), Action(":CONTP1", "P1 Right")]))
+    assert both["port1"] not in (idle, pressed)
+
+
+async def test_step_without_frame(emu):
+    data = await emu.step(frame=False)
+    assert "frame" not in data and set(data) == set(ADDRESSES)
+
+
+async def test_write_then_read(emu):
+    scratch = Address("0x2010", "u16")
+    await emu.write(scratch, 0xBEEF)
+    assert await emu.read({"x": scratch}) == {"x": 0xBEEF}
+    await emu.write(scratch, 0)
+
+
+async def test_two_emulators_side_by_side(roms, no_leaks):
+    a = Emulator("invaders", roms, {"counter": ADDRESSES["counter"]}, frame_ratio=1)
+    b = Emulator("invaders", roms, {"counter": ADDRESSES["counter"]}, frame_ratio=2)
+    await asyncio.gather(a.start(), b.start())
+    try:
+        assert a.process.pid != b.process.pid
+        for _ in range(3):
+            ra, rb = await asyncio.gather(a.step(), b.step())
+        assert (ra["counter"], rb["counter"]) != (0, 0)
+        # Each advances at its own frame ratio.
+        ca0, cb0 = (await a.step(frame=False))["counter"], (await b.step(frame=False))["counter"]
+        ca1, cb1 = (await a.step(frame=False))["counter"], (await b.step(frame=False))["counter"]
+        assert ((ca1 - ca0) % 256, (cb1 - cb0) % 256) == (1, 2)
+    finally:
+        await asyncio.gather(a.close(), b.close())
+    assert not alive(a.process.pid) and not alive(b.process.pid)
+
+
+async def test_close_stops_mame_politely_and_removes_the_socket(roms, no_leaks):
+    before = socket_dirs()
+    emu = Emulator("invaders", roms)
+    await emu.start()
+    pid = emu.process.pid
+    assert alive(pid)
+    [new_dir] = socket_dirs() - before
+    assert not os.path.exists(os.path.join(new_dir, "mame.sock"))  # unlinked once connected
+    assert oct(os.stat(new_dir).st_mode & 0o777) == "0o700"
+    await emu.close()
+    assert emu.process.closed_by == "exit"
+    assert emu.process.returncode == 0
+    assert not alive(pid)
+    await emu.close()  # idempotent
+
+
+async def test_close_before_start_is_harmless(roms, no_leaks):
+    emu = Emulator("invaders", roms)
+    await emu.close()
