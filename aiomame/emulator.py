@@ -9,7 +9,13 @@ from typing import Any
 
 import numpy as np
 
-from .errors import AddressError, InvalidArgumentError, StateError, invalid_choice
+from .errors import (
+    AddressError,
+    InvalidArgumentError,
+    StateError,
+    UnknownInputError,
+    invalid_choice,
+)
 from .frames import FrameConverter
 from .process import MameProcess
 
@@ -176,18 +182,16 @@ class Emulator:
         """[device tag, space, address, type] for the plugin, checked against the hello."""
         devices = {d["tag"]: d for d in self.info["devices"]}
         tag = address.device
-        if tag is None:
-            with_program = [t for t, d in devices.items()
-                            if any(s["name"] == address.space for s in d["spaces"])]
-            if not with_program:
-                raise AddressError(f"{self.game!r} has no device with a {address.space!r} "
-                                   f"space; devices: {', '.join(devices) or '(none)'}")
-            tag = ":maincpu" if ":maincpu" in with_program else with_program[0]
+        if tag is None:  # the main CPU: ":maincpu" where it exists, else the first device
+            if not devices:
+                raise AddressError(f"{self.game!r} has no device with memory to read")
+            tag = ":maincpu" if ":maincpu" in devices else next(iter(devices))
         if tag not in devices:
-            raise invalid_choice(f"device of {self.game!r}", tag, devices)
+            raise invalid_choice(f"device of {self.game!r}", tag, devices, AddressError)
         spaces = {s["name"]: s for s in devices[tag]["spaces"]}
         if address.space not in spaces:
-            raise invalid_choice(f"address space of {tag!r}", address.space, spaces)
+            raise invalid_choice(f"address space of {tag!r}", address.space, spaces,
+                                 AddressError)
         mask = spaces[address.space]["address_mask"]
         if address.address & ~mask:
             raise AddressError(f"address 0x{address.address:X} is outside {tag} "
@@ -208,10 +212,11 @@ class Emulator:
             raise InvalidArgumentError(f"actions must be Action(port, field), got {action!r}")
         ports = {p["tag"]: p for p in self._ports()}
         if action.port not in ports:
-            raise invalid_choice("input port", action.port, ports)
+            raise invalid_choice("input port", action.port, ports, UnknownInputError)
         fields = {f["name"]: f["id"] for f in ports[action.port]["fields"]}
         if action.field not in fields:
-            raise invalid_choice(f"input field of port {action.port!r}", action.field, fields)
+            raise invalid_choice(f"input field of port {action.port!r}", action.field, fields,
+                                 UnknownInputError)
         if not isinstance(action.value, int) or isinstance(action.value, bool):
             raise InvalidArgumentError(f"Action value must be an int, got {action.value!r}")
         return [fields[action.field], action.value]

@@ -18,17 +18,11 @@ class AiomameError(Exception):
 def _tail(output: Sequence[str]) -> str:
     if not output:
         return ""
-    return "\nMAME said:\n  " + "\n  ".join(output[-15:])
+    return "\nMAME said:\n  " + "\n  ".join(list(output)[-15:])
 
 
 class InvalidArgumentError(AiomameError, ValueError):
     """A value given by the caller is not valid; the message names it and the valid ones."""
-
-
-def invalid_choice(what: str, value: object, valid: Iterable[object]) -> InvalidArgumentError:
-    """An :class:`InvalidArgumentError` for ``value`` not among ``valid``."""
-    names = ", ".join(repr(v) for v in valid) or "(none)"
-    return InvalidArgumentError(f"unknown {what} {value!r}; valid: {names}")
 
 
 class AddressError(InvalidArgumentError):
@@ -37,6 +31,14 @@ class AddressError(InvalidArgumentError):
 
 class UnknownInputError(InvalidArgumentError):
     """An input port or field does not exist in the running game."""
+
+
+def invalid_choice(what: str, value: object, valid: Iterable[object],
+                   error: type[InvalidArgumentError] = InvalidArgumentError
+                   ) -> InvalidArgumentError:
+    """An ``error`` for ``value`` not among ``valid``, naming the valid ones."""
+    names = ", ".join(repr(v) for v in valid) or "(none)"
+    return error(f"unknown {what} {value!r}; valid: {names}")
 
 
 class SetupError(AiomameError):

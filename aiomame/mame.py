@@ -13,7 +13,7 @@ from .errors import MameNotFoundError, SetupError
 
 MIN_VERSION = (0, 251)
 INSTALL_HINT = (
-    "install it with `sudo bash mame/install.sh` from the aiomame repository "
+    "install with `sudo bash mame/install.sh` from the aiomame repository "
     "(Debian: apt-get install mame lua-socket lua-mpack), or pass mame_binary=..."
 )
 _PACKAGE = Path(__file__).resolve().parent

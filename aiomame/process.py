@@ -40,6 +40,8 @@ from .protocol import PROTOCOL_VERSION, ConnectionLost, MessageReader, encode
 OUTPUT_LINES = 200
 EXIT_GRACE = 3.0
 _ROM_PROBLEM = re.compile(r"^(\S+) (NOT FOUND|WRONG LENGTH)")
+# Lines MAME always prints in aiomame's set-up, which say nothing about the game.
+_NOISE = ("Warning: -video none doesn't make much sense", "ALSA lib seq_hw.c")
 
 
 class MameProcess:
@@ -194,7 +196,7 @@ class MameProcess:
         assert self._proc is not None and self._proc.stdout is not None
         while line_bytes := await self._proc.stdout.readline():
             line = line_bytes.decode(errors="replace").rstrip()
-            if not self._keep_line(line):
+            if line.startswith(_NOISE) or not self._keep_line(line):
                 continue
             self.output.append(line)
             if self.debug:
@@ -317,6 +319,8 @@ class MameProcess:
             self._dir = None
 
     def __del__(self) -> None:
+        if getattr(self, "_dir", None) is None and getattr(self, "_proc", None) is None:
+            return  # __init__ failed or nothing was started
         if self._proc is not None and self._proc.returncode is None and not self._closed:
             warnings.warn(f"MameProcess for {self.game!r} (pid {self._proc.pid}) was not "
                           "closed; killing it", ResourceWarning, stacklevel=2)

@@ -1,0 +1,231 @@
+"""Every bad input and every fault gives a typed error, fast, and leaves nothing behind."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+from conftest import alive, socket_dirs
+
+from aiomame import Action, Address, Emulator
+from aiomame.errors import (
+    AddressError,
+    AiomameError,
+    InvalidArgumentError,
+    LuaModulesMissingError,
+    MameExitedError,
+    MameNotFoundError,
+    MameTimeoutError,
+    MissingRomsError,
+    StateError,
+    UnknownGameError,
+    UnknownInputError,
+)
+
+# -- bad arguments, caught before MAME starts --------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["2000", "0xZZ", "", "0x"])
+def test_bad_address_string(text):
+    with pytest.raises(AddressError, match=repr(text).replace("\\", "\\\\")):
+        Address(text)
+
+
+def test_bad_address_type():
+    with pytest.raises(InvalidArgumentError, match="'u64'.*'u8', 's8', 'u16'"):
+        Address("0x2000", "u64")
+
+
+def test_negative_address():
+    with pytest.raises(AddressError, match="negative"):
+        Address(-1)
+
+
+@pytest.mark.parametrize("ratio", [0, -3, 1.5, True])
+def test_frame_ratio_below_one(roms, ratio):
+    with pytest.raises(InvalidArgumentError, match="frame_ratio"):
+        Emulator("invaders", roms, frame_ratio=ratio)
+
+
+def test_memory_addresses_must_be_addresses(roms):
+    with pytest.raises(AddressError, match="'health'"):
+        Emulator("invaders", roms, {"health": "0x2000"})
+
+
+def test_mame_binary_not_found(roms):
+    with pytest.raises(MameNotFoundError, match="/no/such/mame"):
+        Emulator("invaders", roms, mame_binary="/no/such/mame")
+
+
+# -- bad arguments that need the game's own description ----------------------------------
+
+
+async def test_unknown_port_names_the_valid_ones(emu):
+    with pytest.raises(UnknownInputError, match=r"':NOPE'.*':CONTP1'.*':IN1'"):
+        await emu.step([Action(":NOPE", "Coin 1")])
+
+
+async def test_unknown_field_names_the_valid_ones(emu):
+    with pytest.raises(UnknownInputError, match=r"'Coin 9'.*'1 Player Start'.*'Coin 1'"):
+        await emu.step([Action(":IN1", "Coin 9")])
+    assert "counter" in await emu.step()  # the emulator is still fine
+
+
+async def test_action_must_be_an_action(emu):
+    with pytest.raises(InvalidArgumentError, match="Action"):
+        await emu.step([(":IN1", "Coin 1")])
+
+
+@pytest.mark.parametrize(("address", "match"), [
+    (Address("0x2000", device=":audiocpu"), r"':audiocpu'.*':maincpu'"),
+    (Address("0x2000", space="data"), r"'data'.*'io', 'program'"),
+    (Address(0x10000), r"0x10000 is outside :maincpu program \(0x0-0x7FFF\)"),
+])
+async def test_bad_address_for_this_game(emu, address, match):
+    with pytest.raises(AddressError, match=match):
+        await emu.read({"x": address})
+
+
+async def test_bad_address_fails_start_and_cleans_up(roms, no_leaks):
+    emu = Emulator("invaders", roms, {"x": Address("0x2000", device=":nope")})
+    with pytest.raises(AddressError, match="':nope'"):
+        await emu.start()
+    assert not alive(emu.process.pid)
+
+
+async def test_unknown_screen(roms, no_leaks):
+    with pytest.raises(InvalidArgumentError, match="':lcd'.*':screen'"):
+        await Emulator("invaders", roms, screen=":lcd").start()
+
+
+async def test_step_before_start_and_after_close(roms, no_leaks):
+    emu = Emulator("invaders", roms)
+    with pytest.raises(StateError, match="start"):
+        await emu.step()
+    await emu.start()
+    await emu.close()
+    with pytest.raises(StateError, match="closed"):
+        await emu.step()
+
+
+# -- MAME refusing to start --------------------------------------------------------------
+
+
+async def test_unknown_game_suggests_similar(roms, no_leaks):
+    with pytest.raises(UnknownGameError, match="'invadrs'.*similar: invaders") as err:
+        await Emulator("invadrs", roms).start()
+    assert "invaders" in err.value.similar
+
+
+async def test_missing_roms_are_listed(tmp_path, no_leaks):
+    with pytest.raises(MissingRomsError) as err:
+        await Emulator("invaders", tmp_path).start()
+    assert err.value.files == ["invaders.h", "invaders.g", "invaders.f", "invaders.e"]
+    assert str(tmp_path) in str(err.value) and "NOT FOUND" in str(err.value)
+
+
+async def test_lua_modules_missing(roms, monkeypatch, no_leaks):
+    # Real fault: MAME's Lua honours LUA_CPATH_5_3, so the C modules cannot be found.
+    monkeypatch.setenv("LUA_CPATH_5_3", "/nonexistent/?.so")
+    with pytest.raises(LuaModulesMissingError, match="mpack.*socket.unix.*install.sh"):
+        await Emulator("invaders", roms).start()
+
+
+async def test_start_timeout_kills_mame(roms, no_leaks):
+    # -bench 1000 keeps MAME busy without the plugin: it never connects.
+    emu = Emulator("invaders", roms, start_timeout=1.5, extra_args=["-noplugin", "aiomame"])
+    started = time.monotonic()
+    with pytest.raises(MameTimeoutError, match="did not connect within 1.5s"):
+        await emu.start()
+    assert time.monotonic() - started < 10
+    assert not alive(emu.process.pid)
+
+
+# -- MAME dying or going silent mid-session ------------------------------------------------
+
+
+async def test_mame_killed_during_session(roms, no_leaks):
+    emu = Emulator("invaders", roms)
+    await emu.start()
+    await emu.step()
+    os.kill(emu.process.pid, signal.SIGKILL)
+    with pytest.raises(MameExitedError, match="exit status -9") as err:
+        await emu.step()
+    assert err.value.returncode == -signal.SIGKILL
+    with pytest.raises(StateError, match="no longer be used"):
+        await emu.step()
+    await emu.close()
+
+
+async def test_mame_silent_times_out(roms, no_leaks):
+    emu = Emulator("invaders", roms, step_timeout=1.0)
+    await emu.start()
+    os.kill(emu.process.pid, signal.SIGSTOP)
+    started = time.monotonic()
+    with pytest.raises(MameTimeoutError, match="no answer within 1.0s"):
+        await emu.step()
+    assert time.monotonic() - started < 5
+    await emu.close()
+    assert emu.process.closed_by is None or not alive(emu.process.pid)
+    assert not alive(emu.process.pid)
+
+
+async def test_cancelled_step_then_close_reaps(roms, no_leaks):
+    emu = Emulator("invaders", roms, frame_ratio=100_000)  # a step of ~30 s of emulation
+    await emu.start()
+    task = asyncio.create_task(emu.step())
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    with pytest.raises(StateError, match="cancelled"):
+        await emu.step()
+    await emu.close()
+    assert emu.process.closed_by == "kill"
+    assert not alive(emu.process.pid)
+
+
+def test_mame_exits_when_python_dies(roms):
+    # A Python process starts MAME and is killed with SIGKILL: the plugin sees its socket
+    # close and exits MAME, instead of spinning forever (headless MAME ignores SIGTERM).
+    script = textwrap.dedent(f"""
+        import asyncio, sys
+        from aiomame import Emulator
+        async def main():
+            emu = Emulator("invaders", {str(roms)!r})
+            await emu.start()
+            print(emu.process.pid, flush=True)
+            await asyncio.sleep(60)
+        asyncio.run(main())
+    """)
+    before = socket_dirs()
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        mame_pid = int(child.stdout.readline())
+        assert alive(mame_pid)
+    finally:
+        child.kill()
+        child.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while alive(mame_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(mame_pid)
+    leftover = socket_dirs() - before  # the dead Python could not remove its directory,
+    for d in leftover:                 # but the socket file itself was never left there
+        assert not os.path.exists(os.path.join(d, "mame.sock"))
+        subprocess.run(["rm", "-rf", d], check=True)
+
+
+def test_every_error_is_an_aiomame_error():
+    import aiomame.errors as errors
+    for name in dir(errors):
+        obj = getattr(errors, name)
+        if isinstance(obj, type) and issubclass(obj, Exception) \
+                and obj.__module__ == errors.__name__:
+            assert issubclass(obj, AiomameError), name
