@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import mmap
 import os
 import re
 import shutil
@@ -22,10 +23,13 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from . import mame
 from .errors import (
     AiomameError,
     CommandError,
+    InvalidArgumentError,
     LuaModulesMissingError,
     MameExitedError,
     MameTimeoutError,
@@ -42,6 +46,14 @@ EXIT_GRACE = 3.0
 _ROM_PROBLEM = re.compile(r"^(\S+) (NOT FOUND|WRONG LENGTH)")
 # Lines MAME always prints in aiomame's set-up, which say nothing about the game.
 _NOISE = ("Warning: -video none doesn't make much sense", "ALSA lib seq_hw.c")
+FRAME_TRANSPORTS = ("shared", "inline")
+
+
+def runtime_base() -> str:
+    """Where private per-process directories go: /dev/shm (RAM) if usable, else $TMPDIR."""
+    if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK | os.X_OK):
+        return "/dev/shm"
+    return tempfile.gettempdir()
 
 
 class MameProcess:
@@ -60,7 +72,12 @@ class MameProcess:
         extra_args: Sequence[str] = (),
         start_timeout: float = 30.0,
         output_filter: Callable[[str], bool] | None = None,
+        frame_transport: str = "shared",
     ) -> None:
+        if frame_transport not in FRAME_TRANSPORTS:
+            raise InvalidArgumentError(f"unknown frame_transport {frame_transport!r}; "
+                                       f"valid: {', '.join(map(repr, FRAME_TRANSPORTS))}")
+        self.frame_transport = frame_transport
         self.game = game
         self.roms_path = os.path.abspath(roms_path)
         self.binary = mame.find_mame(binary)
@@ -78,6 +95,8 @@ class MameProcess:
         self._output_task: asyncio.Task[None] | None = None
         self._broken: BaseException | None = None
         self._closed = False
+        self._frames_map: mmap.mmap | None = None
+        self._frames: np.ndarray | None = None
 
     @property
     def pid(self) -> int | None:
@@ -111,7 +130,7 @@ class MameProcess:
             raise StateError("a MameProcess starts only once")
         mame.mame_version(self.binary)
         loop = asyncio.get_running_loop()
-        self._dir = tempfile.mkdtemp(prefix="aiomame-")  # mode 0700: ours alone
+        self._dir = tempfile.mkdtemp(prefix="aiomame-", dir=runtime_base())  # 0700: ours alone
         path = os.path.join(self._dir, "mame.sock")
         try:
             listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -120,6 +139,9 @@ class MameProcess:
                 listener.listen(1)
                 listener.setblocking(False)
                 env = dict(os.environ, AIOMAME_SOCKET=path)
+                if self.frame_transport == "shared":
+                    env["AIOMAME_FRAMES"] = os.path.join(self._dir, "frames")
+                    open(env["AIOMAME_FRAMES"], "wb").close()
                 if not self.render:
                     env["SDL_VIDEODRIVER"] = "dummy"
                 if not self.sound:
@@ -264,8 +286,8 @@ class MameProcess:
 
     async def step(self, frames: int, inputs: list[list[int]], screen: int,
                    buffer_for: Callable[[int], memoryview], timeout: float
-                   ) -> tuple[int, list[int], int, int, bool]:
-        """Run one step; pixels (if ``screen`` >= 0) land in ``buffer_for(nbytes)``."""
+                   ) -> tuple[int, list[int], int, int, int]:
+        """Run one step; see :meth:`MessageReader.read_frame` for where the pixels are."""
         self._check_usable()
         reply = await self._guarded(
             self._exchange_step(encode("step", frames, inputs, screen), buffer_for),
@@ -275,6 +297,23 @@ class MameProcess:
                 raise CommandError(f"step failed in the plugin: {reply[2]}")
             raise ProtocolError(f"expected a frame, got {reply!r:.200}")
         return reply
+
+    def shared_pixels(self, nbytes: int) -> np.ndarray:
+        """The frames file's first ``nbytes`` (the last step's pixels), mapped read-only."""
+        if self._frames is None or self._frames.size != nbytes:
+            self._unmap()
+            assert self._dir is not None
+            with open(os.path.join(self._dir, "frames"), "rb") as f:
+                self._frames_map = mmap.mmap(f.fileno(), nbytes, prot=mmap.PROT_READ)
+            self._frames = np.frombuffer(self._frames_map, dtype=np.uint8)
+        return self._frames
+
+    def _unmap(self) -> None:
+        self._frames = None
+        if self._frames_map is not None:
+            with contextlib.suppress(BufferError):  # a caller still holds a view: GC frees it
+                self._frames_map.close()
+            self._frames_map = None
 
     def _kill(self) -> None:
         if self._proc is not None and self._proc.returncode is None:
@@ -309,6 +348,7 @@ class MameProcess:
             self._release()
 
     def _release(self) -> None:
+        self._unmap()
         if self._sock is not None:
             self._sock.close()
         if self._output_task is not None and self._proc is not None \

@@ -7,7 +7,9 @@ Lua -> Python: a stream of msgpack arrays ``[kind, ...]`` (msgpack values mark t
 
 - ``["hello", info]`` once, first: protocol version, MAME version, screens, devices, ports.
 - ``["frame", frame_number, values, width, height, pixels]`` after each step; ``pixels`` is a
-  bin32 of ``width * height`` 32-bit B,G,R,A pixels, or nil when no frame was asked for.
+  bin32 of ``width * height`` 32-bit B,G,R,A pixels (inline transport), or a uint32 byte
+  count when the plugin wrote them to the frames file Python named (shared transport: one
+  write in MAME, no copy in Python), or nil when no frame was asked for.
 - ``["ok"]``, ``["values", [...]]``, ``["bye"]``; ``["error", code, text]`` when a command fails.
 
 :class:`MessageReader` decodes the stream from a non-blocking socket. Frames skip the
@@ -30,7 +32,11 @@ PROTOCOL_VERSION = 1
 
 _LENGTH = struct.Struct(">I")
 _BIN32 = 0xC6
+_UINT32 = 0xCE
 _NIL = 0xC0
+
+# Where a step's pixels are (the last element of :meth:`MessageReader.read_frame`).
+NO_PIXELS, INLINE_PIXELS, SHARED_PIXELS = 0, 1, 2
 
 
 class ConnectionLost(Exception):
@@ -83,11 +89,12 @@ class MessageReader:
 
     async def read_frame(
         self, buffer_for: Callable[[int], memoryview]
-    ) -> tuple[int, list[int], int, int, bool] | list[Any]:
-        """The reply to a step: ``(frame_number, values, width, height, has_pixels)``.
+    ) -> tuple[int, list[int], int, int, int] | list[Any]:
+        """The reply to a step: ``(frame_number, values, width, height, where)``.
 
-        Pixel bytes are written into ``buffer_for(nbytes)``. Any other message (an error
-        reply) is returned whole as a list.
+        ``where`` is NO_PIXELS, SHARED_PIXELS (in the frames file), or INLINE_PIXELS: then
+        the pixel bytes have been written into ``buffer_for(nbytes)``. Any other message (an
+        error reply) is returned whole as a list.
         """
         unpacker = self._unpacker
         length = await self._next(unpacker.read_array_header)
@@ -101,12 +108,15 @@ class MessageReader:
         height = await self._next(unpacker.unpack)
         marker = (await self._raw(1))[0]
         if marker == _NIL:
-            return frame_number, values, width, height, False
-        if marker != _BIN32:
-            raise ProtocolError(f"frame pixels: expected bin32 (0xc6), got 0x{marker:02x}")
+            return frame_number, values, width, height, NO_PIXELS
+        if marker not in (_BIN32, _UINT32):
+            raise ProtocolError(f"frame pixels: expected bin32 (0xc6) or uint32 (0xce), "
+                                f"got 0x{marker:02x}")
         size = _LENGTH.unpack(await self._raw(4))[0]
         if size != width * height * 4:
             raise ProtocolError(f"frame of {width}x{height} carries {size} bytes")
+        if marker == _UINT32:
+            return frame_number, values, width, height, SHARED_PIXELS
         dest = buffer_for(size)
         buffered = unpacker.read_bytes(size)
         got = len(buffered)
@@ -117,4 +127,4 @@ class MessageReader:
             if not n:
                 raise ConnectionLost
             got += n
-        return frame_number, values, width, height, True
+        return frame_number, values, width, height, INLINE_PIXELS

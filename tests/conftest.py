@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ import uvloop
 from testrom import write_rom_set
 
 from aiomame import Address, Emulator
+from aiomame.process import runtime_base
 
 ADDRESSES = {
     "counter": Address("0x2000"),
@@ -41,7 +41,7 @@ async def emu(roms: Path):
 
 def socket_dirs() -> set[str]:
     """aiomame's private socket directories that exist now."""
-    tmp = Path(tempfile.gettempdir())
+    tmp = Path(runtime_base())
     return {str(p) for p in tmp.glob("aiomame-*")}
 
 

@@ -111,3 +111,16 @@ async def test_close_stops_mame_politely_and_removes_the_socket(roms, no_leaks):
 async def test_close_before_start_is_harmless(roms, no_leaks):
     emu = Emulator("invaders", roms)
     await emu.close()
+
+
+async def test_inline_and_shared_frames_agree(roms, no_leaks):
+    inline = Emulator("invaders", roms, ADDRESSES, frame_transport="inline")
+    shared = Emulator("invaders", roms, ADDRESSES, frame_transport="shared")
+    await asyncio.gather(inline.start(), shared.start())
+    try:
+        for action in ([], [Action(":CONTP1", "P1 Left")], [], []):
+            a, b = await asyncio.gather(inline.step(action), shared.step(action))
+            assert a["counter"] == b["counter"]
+            assert np.array_equal(a["frame"], b["frame"])
+    finally:
+        await asyncio.gather(inline.close(), shared.close())

@@ -7,7 +7,9 @@
 --
 -- Wire format (see aiomame/protocol.py, its mirror image):
 --   Python -> Lua: u32 big-endian length, then a msgpack array {command, args...}.
---   Lua -> Python: msgpack arrays {kind, ...}; a frame travels as a msgpack bin32 value.
+--   Lua -> Python: msgpack arrays {kind, ...}. A frame travels inline as a msgpack bin32
+--   value, or, when Python names a frames file (AIOMAME_FRAMES, in its private directory),
+--   is written there in one write and the message carries its byte count as a uint32.
 -- Only the fixed commands in `handlers` exist: no Lua source ever travels over the socket.
 local exports = {
 	name = "aiomame",
@@ -46,6 +48,11 @@ function exports.startplugin()
 	local spack, sunpack = string.pack, string.unpack
 
 	local sock = nil
+	local frames_file = nil
+	if os.getenv("AIOMAME_FRAMES") then
+		frames_file = assert(io.open(os.getenv("AIOMAME_FRAMES"), "r+b"))
+		frames_file:setvbuf("no") -- one write(2) per frame
+	end
 	local fields = {} -- field id (as in hello) -> ioport field
 	local screens = {} -- screen index (1-based here, 0-based on the wire) -> screen device
 	local spaces = {} -- "device tag\0space name" -> address space
@@ -247,14 +254,23 @@ function exports.startplugin()
 		local values = read_all()
 		local screen = step_screen
 		local clock = screen or screens[1]
-		-- {"frame", frame number, values, width, height, pixels (bin32) or nil}
+		-- {"frame", frame number, values, width, height, pixels}: pixels are a bin32, the
+		-- uint32 byte count of the frames file, or nil (no frame asked for)
 		local head = "\150" .. pack("frame") .. pack(clock and clock:frame_number() or -1) .. pack(values)
 		if not screen then
 			return send(head .. "\192\192\192")
 		end
 		local pixels, width, height = screen:pixels()
-		return send(head .. pack(width) .. pack(height) .. "\198" .. spack(">I4", #pixels))
-			and send(pixels)
+		head = head .. pack(width) .. pack(height)
+		if frames_file then
+			frames_file:seek("set", 0)
+			local ok, err = frames_file:write(pixels)
+			if not ok then
+				return reply("error", "frames_file", tostring(err))
+			end
+			return send(head .. "\206" .. spack(">I4", #pixels))
+		end
+		return send(head .. "\198" .. spack(">I4", #pixels)) and send(pixels)
 	end
 
 	-- Serve commands until one lets emulation run again (step, exit) or the socket closes.

@@ -1,0 +1,146 @@
+"""Single-environment step throughput against two ceilings measured in the same run.
+
+    python benchmarks/step_throughput.py                   # the bundled game
+    python benchmarks/step_throughput.py --system invaders --roms ~/roms --address 0x2000
+
+Ceilings, on the same binary and ROMs:
+  raw          ``mame SYSTEM -bench N``: emulation alone (no Lua, no video, no sound).
+  plugin-only  MAME doing aiomame's per-step readout (pixels, memory, msgpack encoding of
+               the reply; for the shared transport also the write of the pixels to the frames
+               file) in Lua, with no socket and no Python (benchmarks/plugin_only.lua).
+aiomame is measured with frames, over both frame transports (ratio to plugin-only doing the
+same readout), and with memory only (ratio to raw).
+Targets: >= 0.85 of plugin-only with frames, >= 0.90 of raw with memory only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from aiomame import Address, Emulator
+from aiomame.mame import find_mame
+from aiomame.process import runtime_base
+from aiomame.runner import run
+
+HERE = Path(__file__).resolve().parent
+
+
+def _mame(binary: str, system: str, roms: str, *args: str, env: dict[str, str] | None = None
+          ) -> str:
+    with tempfile.TemporaryDirectory(prefix="aiomame-bench-") as home:
+        cmd = [binary, system, "-noreadconfig", "-skip_gameinfo", "-rompath", roms,
+               "-homepath", home, "-cfg_directory", home, "-nvram_directory", home, *args]
+        full_env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
+                        **(env or {}))
+        return subprocess.run(cmd, cwd=home, env=full_env, capture_output=True, text=True,
+                              timeout=600, stdin=subprocess.DEVNULL).stdout
+
+
+def raw_fps(binary: str, system: str, roms: str, seconds: int, refresh: float) -> float:
+    """Emulated frames/s of ``mame -bench`` (its speed in % of real time x refresh rate)."""
+    out = _mame(binary, system, roms, "-bench", str(seconds))
+    match = re.search(r"Average speed: ([\d.]+)%", out)
+    if not match:
+        raise RuntimeError(f"mame -bench printed no speed:\n{out}")
+    return float(match[1]) / 100 * refresh
+
+
+def plugin_only_fps(binary: str, system: str, roms: str, *, ratio: int, steps: int,
+                    screen: str, device: str, addresses: list[int],
+                    transport: str | None) -> float:
+    """Emulated frames/s of MAME doing the plugin's per-step readout without transport."""
+    with tempfile.TemporaryDirectory(prefix="aiomame-bench-", dir=runtime_base()) as tmp:
+        env = {"BENCH_FRAME_RATIO": str(ratio), "BENCH_STEPS": str(steps),
+               "BENCH_PIXELS": "0" if transport is None else "1", "BENCH_SCREEN": screen,
+               "BENCH_DEVICE": device, "BENCH_ADDRESSES": " ".join(map(str, addresses))}
+        if transport == "shared":
+            env["BENCH_FRAMES"] = os.path.join(tmp, "frames")
+        out = _mame(binary, system, roms, "-video", "none", "-sound", "none", "-nothrottle",
+                    "-autoboot_script", str(HERE / "plugin_only.lua"), env=env)
+    match = re.search(r"AIOMAME_BENCH fps=([\d.]+)", out)
+    if not match:
+        raise RuntimeError(f"plugin-only run printed no result:\n{out}")
+    return float(match[1])
+
+
+async def aiomame_fps(system: str, roms: str, addresses: dict[str, Address], *, ratio: int,
+                      steps: int, transport: str | None, binary: str | None
+                      ) -> tuple[float, float]:
+    """(emulated frames/s, Python CPU µs per step) of ``Emulator.step`` in a loop."""
+    frame = transport is not None
+    async with Emulator(system, roms, addresses, frame_ratio=ratio, mame_binary=binary,
+                        frame_transport=transport or "shared") as emu:
+        for _ in range(20):
+            await emu.step(frame=frame)
+        cpu, start = time.process_time(), time.perf_counter()
+        for _ in range(steps):
+            await emu.step(frame=frame)
+        elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu
+    return steps * ratio / elapsed, cpu / steps * 1e6
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--system", help="MAME system (default: the bundled game's)")
+    parser.add_argument("--roms", help="ROM path (default: the bundled ROMs)")
+    parser.add_argument("--address", action="append", default=[],
+                        help="hex address to read each step (repeatable; default two of the "
+                             "bundled game's)")
+    parser.add_argument("--ratios", type=int, nargs="+", default=[1, 3, 6])
+    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--bench-seconds", type=int, default=120,
+                        help="emulated seconds for mame -bench")
+    parser.add_argument("--mame", help="MAME binary")
+    args = parser.parse_args()
+
+    if args.system is None:
+        from aiomame.games import get_game
+        game = get_game("catch")
+        system, roms = game.system, args.roms or game.roms_path
+        addresses = dict(list(game.memory_addresses.items())[:2])
+    else:
+        system, roms = args.system, args.roms or "roms"
+        addresses = {}
+    for i, a in enumerate(args.address):
+        addresses[f"a{i}"] = Address(a)
+    if not addresses:
+        parser.error("give --address for a system other than the bundled game's")
+    binary = find_mame(args.mame)
+
+    async with Emulator(system, roms, mame_binary=binary) as probe:
+        screen = probe.info["screens"][0]
+        device = ":maincpu" if any(d["tag"] == ":maincpu" for d in probe.info["devices"]) \
+            else probe.info["devices"][0]["tag"]
+    raw = raw_fps(binary, system, roms, args.bench_seconds, screen["refresh"])
+    print(f"{system} on MAME at {binary}, {len(addresses)} addresses, {args.steps} steps")
+    print(f"raw mame -bench: {raw:,.0f} emulated frames/s\n")
+    header = (f"{'ratio':>5} {'frames':>7} {'ceiling':>11} {'ceiling fps':>11} "
+              f"{'aiomame fps':>11} {'ratio':>6} {'target':>6} {'py µs/step':>10}")
+    print(header)
+    print("-" * len(header))
+    for ratio in args.ratios:
+        for transport in ("shared", "inline", None):
+            plugin = plugin_only_fps(binary, system, roms, ratio=ratio, steps=args.steps,
+                                     screen=screen["tag"], device=device,
+                                     addresses=[a.address for a in addresses.values()],
+                                     transport=transport)
+            fps, cpu = await aiomame_fps(system, roms, addresses, ratio=ratio,
+                                         steps=args.steps, transport=transport, binary=binary)
+            rows = [("plugin-only", plugin, 0.85)] if transport else [
+                ("raw", raw, 0.90), ("plugin-only", plugin, None)]
+            for i, (name, ceiling, target) in enumerate(rows):
+                lead = f"{ratio:>5} {transport or 'none':>7}" if i == 0 else " " * 13
+                tail = f"{target:>6.2f} {cpu:>10.0f}" if target else ""
+                print(f"{lead} {name:>11} {ceiling:>11,.0f} {fps:>11,.0f} "
+                      f"{fps / ceiling:>6.2f} {tail}")
+
+
+if __name__ == "__main__":
+    run(main())
