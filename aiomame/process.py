@@ -50,7 +50,10 @@ FRAME_TRANSPORTS = ("shared", "inline")
 
 
 def runtime_base() -> str:
-    """Where private per-process directories go: /dev/shm (RAM) if usable, else $TMPDIR."""
+    """Where private per-process directories go: $AIOMAME_RUNTIME_DIR, else /dev/shm (RAM)
+    if usable, else the temporary directory."""
+    if os.environ.get("AIOMAME_RUNTIME_DIR"):
+        return os.environ["AIOMAME_RUNTIME_DIR"]
     if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK | os.X_OK):
         return "/dev/shm"
     return tempfile.gettempdir()

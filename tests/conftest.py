@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,6 +29,20 @@ def pytest_asyncio_loop_factories(config, item):
     return {"uvloop": uvloop.new_event_loop}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def runtime_dir():
+    """This run's own directory for aiomame's private directories, so that the leak checks
+    see only what this run made (in RAM, like the default /dev/shm)."""
+    base = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+    path = tempfile.mkdtemp(prefix="aiomame-tests-", dir=base)
+    os.environ["AIOMAME_RUNTIME_DIR"] = path
+    yield path
+    del os.environ["AIOMAME_RUNTIME_DIR"]
+    leftovers = os.listdir(path)
+    shutil.rmtree(path)
+    assert leftovers == [], f"private directories left behind: {leftovers}"
+
+
 @pytest.fixture(scope="session")
 def roms(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A ROM path holding the hand-assembled ``invaders`` test program."""
@@ -43,6 +60,11 @@ def socket_dirs() -> set[str]:
     """aiomame's private socket directories that exist now."""
     tmp = Path(runtime_base())
     return {str(p) for p in tmp.glob("aiomame-*")}
+
+
+def reaped(pid: int) -> bool:
+    """Whether process ``pid`` is gone, zombie included (its parent has waited for it)."""
+    return not os.path.exists(f"/proc/{pid}")
 
 
 def alive(pid: int) -> bool:

@@ -6,7 +6,7 @@ import asyncio
 import os
 
 import numpy as np
-from conftest import ADDRESSES, alive, socket_dirs
+from conftest import ADDRESSES, alive, reaped, socket_dirs
 
 from aiomame import Action, Address, Emulator
 
@@ -89,7 +89,7 @@ async def test_two_emulators_side_by_side(roms, no_leaks):
         assert ((ca1 - ca0) % 256, (cb1 - cb0) % 256) == (1, 2)
     finally:
         await asyncio.gather(a.close(), b.close())
-    assert not alive(a.process.pid) and not alive(b.process.pid)
+    assert reaped(a.process.pid) and reaped(b.process.pid)
 
 
 async def test_close_stops_mame_politely_and_removes_the_socket(roms, no_leaks):
@@ -104,7 +104,7 @@ async def test_close_stops_mame_politely_and_removes_the_socket(roms, no_leaks):
     await emu.close()
     assert emu.process.closed_by == "exit"
     assert emu.process.returncode == 0
-    assert not alive(pid)
+    assert reaped(pid)
     await emu.close()  # idempotent
 
 
@@ -124,3 +124,20 @@ async def test_inline_and_shared_frames_agree(roms, no_leaks):
             assert np.array_equal(a["frame"], b["frame"])
     finally:
         await asyncio.gather(inline.close(), shared.close())
+
+
+async def test_soft_and_hard_reset(roms, no_leaks):
+    async with Emulator("invaders", roms, ADDRESSES) as emu:
+        for _ in range(10):
+            await emu.step()
+        await emu.write(ADDRESSES["word"], 7)
+        await emu.reset("soft")  # the program starts again: its init rewrites the word
+        assert (await emu.step())["word"] == 0x1234
+        before = (await emu.step())["counter"]
+        await emu.write(ADDRESSES["word"], 7)
+        await emu.reset("hard")  # a new machine: RAM cleared, the counter starts over
+        data = await emu.step()
+        assert data["word"] == 0x1234 and data["counter"] < before
+        idle = (await emu.step())["port1"]
+        assert (await emu.step([Action(":CONTP1", "P1 Left")]))["port1"] != idle
+        assert data["frame"].shape == (260, 224, 3)

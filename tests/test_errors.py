@@ -11,7 +11,7 @@ import textwrap
 import time
 
 import pytest
-from conftest import alive, socket_dirs
+from conftest import alive, reaped, socket_dirs
 
 from aiomame import Action, Address, Emulator
 from aiomame.errors import (
@@ -96,7 +96,7 @@ async def test_bad_address_fails_start_and_cleans_up(roms, no_leaks):
     emu = Emulator("invaders", roms, {"x": Address("0x2000", device=":nope")})
     with pytest.raises(AddressError, match="':nope'"):
         await emu.start()
-    assert not alive(emu.process.pid)
+    assert reaped(emu.process.pid)
 
 
 async def test_unknown_screen(roms, no_leaks):
@@ -144,7 +144,7 @@ async def test_start_timeout_kills_mame(roms, no_leaks):
     with pytest.raises(MameTimeoutError, match="did not connect within 1.5s"):
         await emu.start()
     assert time.monotonic() - started < 10
-    assert not alive(emu.process.pid)
+    assert reaped(emu.process.pid)
 
 
 # -- MAME dying or going silent mid-session ------------------------------------------------
@@ -161,6 +161,7 @@ async def test_mame_killed_during_session(roms, no_leaks):
     with pytest.raises(StateError, match="no longer be used"):
         await emu.step()
     await emu.close()
+    assert reaped(emu.process.pid)
 
 
 async def test_mame_silent_times_out(roms, no_leaks):
@@ -172,8 +173,7 @@ async def test_mame_silent_times_out(roms, no_leaks):
         await emu.step()
     assert time.monotonic() - started < 5
     await emu.close()
-    assert emu.process.closed_by is None or not alive(emu.process.pid)
-    assert not alive(emu.process.pid)
+    assert reaped(emu.process.pid)
 
 
 async def test_cancelled_step_then_close_reaps(roms, no_leaks):
@@ -188,7 +188,7 @@ async def test_cancelled_step_then_close_reaps(roms, no_leaks):
         await emu.step()
     await emu.close()
     assert emu.process.closed_by == "kill"
-    assert not alive(emu.process.pid)
+    assert reaped(emu.process.pid)
 
 
 def test_mame_exits_when_python_dies(roms):

@@ -56,10 +56,14 @@ function exports.startplugin()
 	local fields = {} -- field id (as in hello) -> ioport field
 	local screens = {} -- screen index (1-based here, 0-based on the wire) -> screen device
 	local spaces = {} -- "device tag\0space name" -> address space
-	local watched = {} -- reads done after every step: { read function, space, address }
+	local watch_list = {} -- what "watch" asked for: {tag, space, address, type} each
+	local watched = {} -- the same, resolved: { read function name, space, address }
 	local frames_left = 0
-	local step_screen = nil
+	local step_screen = 0 -- screen index of the current step (0: no frame)
 	local held = {}
+	-- MAME builds a new machine on a hard reset and runs frame callbacks before it says
+	-- start: until then, every object we hold (fields, screens, spaces) is stale.
+	local hard_reset_pending = false
 
 	local READERS = {
 		u8 = "read_u8", s8 = "read_i8", u16 = "read_u16",
@@ -115,8 +119,11 @@ function exports.startplugin()
 		return keys
 	end
 
-	local function hello()
+	-- Look the running machine over: fill fields/screens/spaces, return the hello's info.
+	-- Runs again after a hard reset, which builds a new machine (same layout, new objects).
+	local function describe()
 		local machine = manager.machine
+		fields, screens, spaces = {}, {}, {}
 		local info = {
 			protocol = PROTOCOL_VERSION,
 			mame = emu.app_version(),
@@ -160,7 +167,7 @@ function exports.startplugin()
 			end
 			info.ports[#info.ports + 1] = entry
 		end
-		return reply("hello", info)
+		return info
 	end
 
 	local function space_of(tag, name)
@@ -190,13 +197,23 @@ function exports.startplugin()
 	local STEP = {}
 	local handlers = {}
 
-	-- {"watch", {{tag, space, address, type}, ...}}: the reads sent back after every step.
-	function handlers.watch(msg)
+	local function resolve_watched()
 		local list = {}
-		for i, a in ipairs(msg[2]) do
+		for i, a in ipairs(watch_list) do
 			list[i] = { assert(READERS[a[4]], "bad type"), space_of(a[1], a[2]), a[3] }
 		end
 		watched = list
+	end
+
+	-- {"watch", {{tag, space, address, type}, ...}}: the reads sent back after every step.
+	function handlers.watch(msg)
+		local previous = watch_list
+		watch_list = msg[2]
+		local ok, err = pcall(resolve_watched)
+		if not ok then
+			watch_list = previous
+			error(err, 0)
+		end
 		return reply("ok")
 	end
 
@@ -221,6 +238,9 @@ function exports.startplugin()
 
 	-- {"step", frames, {{field id, value}, ...}, screen index or -1}: press, run, reply.
 	function handlers.step(msg)
+		if type(msg[2]) ~= "number" or msg[2] < 1 or msg[2] % 1 ~= 0 then -- mpack: floats
+			error("frames must be an integer >= 1, got " .. tostring(msg[2]), 0)
+		end
 		for i, input in ipairs(msg[3]) do
 			local field = fields[input[1] + 1]
 			if not field then
@@ -230,13 +250,15 @@ function exports.startplugin()
 			held[i] = field
 		end
 		frames_left = msg[2]
-		step_screen = screens[msg[4] + 1]
+		step_screen = msg[4] + 1
 		return STEP
 	end
 
 	-- {"reset", "soft" | "hard"}: scheduled by MAME; takes effect within the next step.
+	-- The step's frames are counted from the new machine's start.
 	function handlers.reset(msg)
 		if msg[2] == "hard" then
+			hard_reset_pending = true
 			manager.machine:hard_reset()
 		else
 			manager.machine:soft_reset()
@@ -252,7 +274,7 @@ function exports.startplugin()
 
 	local function step_reply()
 		local values = read_all()
-		local screen = step_screen
+		local screen = screens[step_screen]
 		local clock = screen or screens[1]
 		-- {"frame", frame number, values, width, height, pixels}: pixels are a bin32, the
 		-- uint32 byte count of the frames file, or nil (no frame asked for)
@@ -295,8 +317,14 @@ function exports.startplugin()
 	end
 
 	emu.register_start(function()
-		if sock then
-			return -- a machine reset: keep serving the same connection
+		if sock then -- a reset; after a hard one: same connection, new machine objects
+			if hard_reset_pending then
+				hard_reset_pending = false
+				held = {}
+				describe()
+				resolve_watched()
+			end
+			return
 		end
 		local s = unix.stream()
 		local ok, err = s:connect(path)
@@ -306,11 +334,11 @@ function exports.startplugin()
 			return
 		end
 		sock = s
-		hello()
+		reply("hello", describe())
 	end)
 
 	emu.register_frame_done(function()
-		if not sock then
+		if not sock or hard_reset_pending then
 			return
 		end
 		if frames_left > 0 then
@@ -318,8 +346,11 @@ function exports.startplugin()
 			if frames_left > 0 then
 				return
 			end
-			local sent = step_reply()
+			local ok, sent = pcall(step_reply)
 			release()
+			if not ok then
+				sent = reply("error", "failed", tostring(sent))
+			end
 			if not sent then
 				return
 			end
