@@ -20,7 +20,7 @@ import socket
 import sys
 import tempfile
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -98,6 +98,7 @@ class MameProcess:
         self._output_task: asyncio.Task[None] | None = None
         self._broken: BaseException | None = None
         self._closed = False
+        self._loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]  # start()
         self._frames_map: mmap.mmap | None = None
         self._frames: np.ndarray | None = None
 
@@ -161,7 +162,9 @@ class MameProcess:
                 if os.path.exists(path):
                     os.unlink(path)  # connected or not, the path is no longer needed
             self._reader = MessageReader(self._sock)
-            hello = await self._within(self.start_timeout, self._reader.read(), "saying hello")
+            self._loop = loop
+            hello = await self._exchange(None, self._reader.read, self.start_timeout,
+                                         "saying hello")
             if hello[0] != "hello" or len(hello) != 2 or not isinstance(hello[1], dict):
                 raise ProtocolError(f"expected hello, got {hello!r:.200}")
             if hello[1].get("protocol") != PROTOCOL_VERSION:
@@ -232,17 +235,17 @@ class MameProcess:
             with contextlib.suppress(TimeoutError, Exception):
                 await asyncio.wait_for(asyncio.shield(self._output_task), 2.0)
 
-    async def _within(self, timeout: float, awaitable: Any, doing: str) -> Any:
-        """Await ``awaitable``; MAME dying or going silent becomes a typed error."""
-        try:
-            async with asyncio.timeout(timeout):
-                return await awaitable
-        except TimeoutError:
+    async def _failure(self, exc: BaseException, doing: str,
+                       timeout: float) -> BaseException | None:
+        """The typed error for ``exc``, raised while ``doing``; marks this MAME unusable.
+
+        None: re-raise ``exc`` itself (a cancellation).
+        """
+        if isinstance(exc, TimeoutError):
             self._broken = MameTimeoutError(f"MAME gave no answer within {timeout}s while "
                                             f"{doing}; killed it", output=self.output)
             self._kill()
-            raise self._broken from None
-        except (ConnectionLost, OSError) as exc:
+        elif isinstance(exc, (ConnectionLost, OSError)):
             try:
                 async with asyncio.timeout(EXIT_GRACE):
                     await self._proc.wait()  # type: ignore[union-attr]
@@ -251,7 +254,14 @@ class MameProcess:
             await self._drain_output()
             self._broken = MameExitedError(f"MAME went away while {doing}",
                                            returncode=self.returncode, output=self.output)
-            raise self._broken from exc
+        elif isinstance(exc, asyncio.CancelledError):
+            # The reply may be half read: the stream can no longer be trusted.
+            self._broken = StateError(f"{doing!r} was cancelled before its reply was read")
+            return None
+        else:  # ProtocolError: out of step with the plugin
+            self._broken = exc
+            return None
+        return self._broken
 
     def _check_usable(self) -> None:
         if self._broken is not None:
@@ -260,41 +270,38 @@ class MameProcess:
             raise StateError("MAME is not running: call start() first" if not self._closed
                              else "MAME was closed")
 
-    async def _guarded(self, awaitable: Any, timeout: float, doing: str) -> Any:
+    async def _exchange(self, command: bytes | None, read: Callable[[], Awaitable[Any]],
+                        timeout: float, doing: str) -> Any:
+        """Send ``command`` (if any), return ``await read()``; failures become typed errors."""
+        self._check_usable()
         try:
-            return await self._within(timeout, awaitable, doing)
-        except asyncio.CancelledError:
-            # The reply may be half read: the stream can no longer be trusted.
-            self._broken = StateError(f"{doing!r} was cancelled before its reply was read")
-            raise
-
-    async def _exchange(self, data: bytes) -> list[Any]:
-        assert self._reader is not None and self._sock is not None
-        await asyncio.get_running_loop().sock_sendall(self._sock, data)
-        return await self._reader.read()
+            async with asyncio.timeout(timeout):
+                if command is not None:
+                    await self._loop.sock_sendall(self._sock, command)
+                return await read()
+        except (TimeoutError, ConnectionLost, OSError, ProtocolError,
+                asyncio.CancelledError) as exc:
+            error = await self._failure(exc, doing, timeout)
+            if error is None:
+                raise
+            raise error from exc
 
     async def request(self, *command: Any, timeout: float = 10.0) -> list[Any]:
         """Send one command and return the plugin's reply; an ``error`` reply raises."""
-        self._check_usable()
-        reply = await self._guarded(self._exchange(encode(*command)), timeout, command[0])
+        assert self._reader is not None
+        reply = await self._exchange(encode(*command), self._reader.read, timeout, command[0])
         if reply[0] == "error":
             raise CommandError(f"{command[0]!r} failed in the plugin: {reply[2]}")
         return reply
-
-    async def _exchange_step(self, data: bytes,
-                             buffer_for: Callable[[int], memoryview]) -> Any:
-        assert self._reader is not None and self._sock is not None
-        await asyncio.get_running_loop().sock_sendall(self._sock, data)
-        return await self._reader.read_frame(buffer_for)
 
     async def step(self, frames: int, inputs: list[list[int]], screen: int,
                    buffer_for: Callable[[int], memoryview], timeout: float
                    ) -> tuple[int, list[int], int, int, int]:
         """Run one step; see :meth:`MessageReader.read_frame` for where the pixels are."""
-        self._check_usable()
-        reply = await self._guarded(
-            self._exchange_step(encode("step", frames, inputs, screen), buffer_for),
-            timeout, "step")
+        reader = self._reader
+        assert reader is not None
+        reply = await self._exchange(encode("step", frames, inputs, screen),
+                                     lambda: reader.read_frame(buffer_for), timeout, "step")
         if isinstance(reply, list):
             if reply[0] == "error":
                 raise CommandError(f"step failed in the plugin: {reply[2]}")

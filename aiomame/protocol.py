@@ -65,12 +65,22 @@ class MessageReader:
             raise ConnectionLost
         self._unpacker.feed(self._view[:n])
 
-    async def _next(self, read: Callable[[], Any]) -> Any:
+    async def _array_header(self) -> int:
         while True:
             try:
-                return read()
+                return self._unpacker.read_array_header()
             except msgpack.OutOfData:
                 await self._fill()
+
+    async def _values(self, count: int) -> list[Any]:
+        """The next ``count`` values (resumable: decoded ones stay while more data comes)."""
+        values: list[Any] = []
+        while len(values) < count:
+            try:
+                values.append(self._unpacker.unpack())
+            except msgpack.OutOfData:
+                await self._fill()
+        return values
 
     async def _raw(self, n: int) -> bytes:
         """``n`` bytes straight from the stream (for the bin32 header)."""
@@ -82,7 +92,12 @@ class MessageReader:
 
     async def read(self) -> list[Any]:
         """The next message, whole."""
-        message = await self._next(self._unpacker.unpack)
+        while True:
+            try:
+                message = self._unpacker.unpack()
+                break
+            except msgpack.OutOfData:
+                await self._fill()
         if not isinstance(message, list) or not message or not isinstance(message[0], str):
             raise ProtocolError(f"expected a message [kind, ...], got {message!r:.200}")
         return message
@@ -96,16 +111,11 @@ class MessageReader:
         the pixel bytes have been written into ``buffer_for(nbytes)``. Any other message (an
         error reply) is returned whole as a list.
         """
-        unpacker = self._unpacker
-        length = await self._next(unpacker.read_array_header)
-        kind = await self._next(unpacker.unpack)
-        if kind != "frame" or length != 6:
-            rest = [await self._next(unpacker.unpack) for _ in range(length - 1)]
-            return [kind, *rest]
-        frame_number = await self._next(unpacker.unpack)
-        values = await self._next(unpacker.unpack)
-        width = await self._next(unpacker.unpack)
-        height = await self._next(unpacker.unpack)
+        length = await self._array_header()
+        parts = await self._values(min(length, 5))
+        if length != 6 or parts[0] != "frame":
+            return parts + await self._values(length - len(parts))
+        _, frame_number, values, width, height = parts
         marker = (await self._raw(1))[0]
         if marker == _NIL:
             return frame_number, values, width, height, NO_PIXELS
@@ -118,7 +128,7 @@ class MessageReader:
         if marker == _UINT32:
             return frame_number, values, width, height, SHARED_PIXELS
         dest = buffer_for(size)
-        buffered = unpacker.read_bytes(size)
+        buffered = self._unpacker.read_bytes(size)
         got = len(buffered)
         dest[:got] = buffered
         recv_into = self._loop.sock_recv_into
