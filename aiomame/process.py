@@ -273,7 +273,6 @@ class MameProcess:
     async def _exchange(self, command: bytes | None, read: Callable[[], Awaitable[Any]],
                         timeout: float, doing: str) -> Any:
         """Send ``command`` (if any), return ``await read()``; failures become typed errors."""
-        self._check_usable()
         try:
             async with asyncio.timeout(timeout):
                 if command is not None:
@@ -288,6 +287,7 @@ class MameProcess:
 
     async def request(self, *command: Any, timeout: float = 10.0) -> list[Any]:
         """Send one command and return the plugin's reply; an ``error`` reply raises."""
+        self._check_usable()
         assert self._reader is not None
         reply = await self._exchange(encode(*command), self._reader.read, timeout, command[0])
         if reply[0] == "error":
@@ -298,6 +298,7 @@ class MameProcess:
                    buffer_for: Callable[[int], memoryview], timeout: float
                    ) -> tuple[int, list[int], int, int, int]:
         """Run one step; see :meth:`MessageReader.read_frame` for where the pixels are."""
+        self._check_usable()
         reader = self._reader
         assert reader is not None
         reply = await self._exchange(encode("step", frames, inputs, screen),
