@@ -111,5 +111,9 @@ class CommandError(AiomameError):
     """The plugin could not carry out a command and said why."""
 
 
+class GameError(AiomameError):
+    """A game did not behave as its definition expects (e.g. a new game did not start)."""
+
+
 class StateError(AiomameError, RuntimeError):
     """A call in the wrong state: before start, after close, or while another call runs."""

@@ -1,0 +1,34 @@
+"""The registry of game definitions: ``get_game("catch")``."""
+
+from __future__ import annotations
+
+from ..errors import invalid_choice
+from .base import Game
+
+GAMES: dict[str, type[Game]] = {}
+
+
+def register(cls: type[Game]) -> type[Game]:
+    """Class decorator: make a game definition available by its ``name``."""
+    GAMES[cls.name] = cls
+    return cls
+
+
+def _register_bundled() -> None:
+    from .catch import Catch
+
+    register(Catch)
+
+
+def get_game(name: str | Game) -> Game:
+    """A fresh instance of the registered game ``name`` (a Game instance passes through)."""
+    if isinstance(name, Game):
+        return name
+    if name not in GAMES:
+        raise invalid_choice("game", name, sorted(GAMES))
+    return GAMES[name]()
+
+
+_register_bundled()
+
+__all__ = ["GAMES", "Game", "get_game", "register"]

@@ -1,0 +1,91 @@
+"""catch: the game aiomame ships (rom/catch/), as an RL task.
+
+A paddle along the bottom catches balls falling from random columns: +1 per catch, a miss
+costs one of three lives, the episode ends at game over. Actions: noop, left, right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..emulator import Action, Address, Emulator
+from ..errors import GameError
+from . import catch_layout as layout
+from .base import Game
+
+ROMS = str(Path(__file__).resolve().parent / "roms")
+_WARNINGS = frozenset(layout.MAME_ROM_WARNING_LINES)
+_MAX_START_STEPS = 100
+
+
+def _input(name: str) -> Action:
+    return Action(*layout.INPUTS[name])
+
+
+class Catch(Game):
+    name = "catch"
+    system = layout.MAME_SYSTEM
+    roms_path = ROMS
+    memory_addresses: ClassVar[Mapping[str, Address]] = {
+        name: Address(address, kind) for name, (address, kind) in layout.RAM.items()
+        if name != "score_bcd"
+    }
+    actions: ClassVar[Mapping[str, tuple[Action, ...]]] = {
+        "noop": (), "left": (_input("left"),), "right": (_input("right"),)}
+    frame_ratio = 3
+    rng = Address(0x2010, "u16")
+    """The ROM's xorshift PRNG state (never 0): where ``new_game`` plants a seed."""
+
+    def reward(self, previous: Mapping[str, Any], current: Mapping[str, Any]) -> float:
+        return float(current["score"] - previous["score"])
+
+    def terminated(self, current: Mapping[str, Any]) -> bool:
+        return current["game_state"] == layout.GAME_STATE_GAME_OVER
+
+    async def new_game(self, emu: Emulator, seed: int | None = None) -> dict[str, Any]:
+        """Abort a game in progress (soft reset), insert a coin, press start.
+
+        With a ``seed``, the ball columns of the new game depend only on it and the actions.
+        """
+        data = await emu.step(frame=False)
+        if data["game_state"] == layout.GAME_STATE_PLAYING:
+            await emu.reset("soft")
+            data = await emu.step(frame=False)
+        if data["frame_counter"] == 0:  # the ROM is still clearing memory after a reset
+            await self._until(emu, (), lambda d: d["frame_counter"] > 0)
+        await emu.step([_input("coin")], frame=False)
+        data = await self._until(emu, (_input("start"),),
+                                 lambda d: d["game_state"] == layout.GAME_STATE_PLAYING)
+        if seed is not None:
+            await emu.write(self.rng, seed % 0xFFFF + 1)
+        return await emu.step()
+
+    async def _until(self, emu: Emulator, actions: tuple[Action, ...],
+                     done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+        for _ in range(_MAX_START_STEPS):
+            data = await emu.step(actions, frame=False)
+            if done(data):
+                return data
+        raise GameError(f"catch did not start a game within {_MAX_START_STEPS} steps "
+                        f"(state {data['game_state']}, credits {data['credits']})")
+
+    def agents(self) -> dict[str, Callable[[Mapping[str, Any]], int]]:
+        return {"tracker": tracker}
+
+    def output_filter(self, line: str) -> bool:
+        return line not in _WARNINGS  # MAME's expected checksum warnings for our own set
+
+
+def tracker(info: Mapping[str, Any]) -> int:
+    """Moves the paddle under the lowest ball: a near-perfect player."""
+    balls = [(info[f"object{i}_y"], info[f"object{i}_x"]) for i in range(layout.OBJECT_SLOTS)
+             if info[f"object{i}_active"]]
+    if not balls:
+        return 0
+    _, x = max(balls)
+    offset = (x + layout.OBJECT_SIZE // 2) - (info["paddle_x"] + layout.PADDLE_WIDTH // 2)
+    if abs(offset) < layout.PADDLE_SPEED:
+        return 0
+    return 1 if offset < 0 else 2

@@ -1,0 +1,144 @@
+"""Constants for "catch", the small original game aiomame ships as a ROM set.
+
+The game runs on MAME's ``invaders`` system (Midway 8080 black-and-white
+hardware, Intel 8080 CPU). Its source is ``rom/catch/catch.asm``; the ROM files
+built from it live in ``aiomame/games/roms/invaders/`` so that
+``mame invaders -rompath aiomame/games/roms`` runs it. Nothing here is imported
+from elsewhere: these are plain values checked by ``rom/catch/build.py --check``.
+
+Coordinates
+-----------
+All positions in RAM are in *player-view* pixels, i.e. on the picture as the
+player sees it after the monitor rotation: 224 pixels wide, 260 tall, x growing
+to the right from the left edge, y growing downwards from the top edge.
+
+* ``paddle_x`` is the paddle's left edge, 0..200; the paddle covers
+  x .. x+23 (``PADDLE_WIDTH``) on rows 232..235.
+* ``objectN_x`` / ``objectN_y`` are a ball's left and top edge; a ball covers
+  x .. x+7 and y .. y+7. Balls appear at y=16 and move down 2 px per frame;
+  a ball whose y reaches 225 or more (the next step after y=224) is resolved
+  that frame: caught if ``0 <= ball_x + 7 - paddle_x <= 30``, else missed.
+  ``objectN_active`` is 1 while the ball is on screen; x/y keep their last
+  values after it is resolved.
+* Score row (``SCORE 0000`` / ``LIVES 3``) is rows 0..7, a divider at row 10,
+  a floor line at row 240, ``CREDIT 0`` on rows 248..255; rows 256..259 are
+  always black.
+
+MAME's ``screen:pixels()`` gives the *unrotated* bitmap, 260 wide and 224 tall,
+4 bytes per pixel (B, G, R, A), pixels pure white or black. Raw bitmap row ``r``,
+column ``c`` is the player-view pixel ``x = r, y = 259 - c``. With numpy,
+``np.rot90(raw.reshape(224, 260, 4))`` is the player view (260 rows, 224 columns).
+
+Timing
+------
+The ROM runs one game step per video frame (59.54 Hz), started by the vblank
+interrupt; RAM read at the end of frame N (Lua frame-done callback) and the
+frame N picture show the same step. An input set from a frame-done callback is
+seen by the game in the next frame (RAM changes one frame later). After a
+power-on or reset the ROM clears memory for about ``INIT_FRAMES`` frames before
+its frame counter starts.
+"""
+
+
+MAME_SYSTEM = "invaders"
+MAME_VERSION_TESTED = "0.251"
+
+# ROM file name -> (CRC32, SHA1), lowercase hex. Each file is exactly ROM_SIZE bytes.
+ROM_FILES: dict[str, tuple[str, str]] = {
+    "invaders.h": ("ce71f2d8", "a830d93a248f39a89cc5d95da71e040afa185067"),
+    "invaders.g": ("f1e8ba9e", "605db3fdbaff4ba13729371ad0c4fbab3889378e"),
+    "invaders.f": ("f1e8ba9e", "605db3fdbaff4ba13729371ad0c4fbab3889378e"),
+    "invaders.e": ("f1e8ba9e", "605db3fdbaff4ba13729371ad0c4fbab3889378e"),
+}
+ROM_SIZE = 2048
+# Load address of each file in the CPU's address space.
+ROM_LOAD_ADDRESS: dict[str, int] = {
+    "invaders.h": 0x0000,
+    "invaders.g": 0x0800,
+    "invaders.f": 0x1000,
+    "invaders.e": 0x1800,
+}
+
+# Lines MAME 0.251 prints to stderr (nothing goes to stdout) for this ROM set, in
+# this order; harmless, since the set is not the original Space Invaders one.
+MAME_ROM_WARNING_LINES: tuple[str, ...] = (
+    "invaders.h WRONG CHECKSUMS:",
+    "    EXPECTED: CRC(734f5ad8) SHA1(ff6200af4c9110d8181249cbcef1a8a40fa40b7f)",
+    "       FOUND: CRC(ce71f2d8) SHA1(a830d93a248f39a89cc5d95da71e040afa185067)",
+    "invaders.g WRONG CHECKSUMS:",
+    "    EXPECTED: CRC(6bfaca4a) SHA1(16f48649b531bdef8c2d1446c429b5f414524350)",
+    "       FOUND: CRC(f1e8ba9e) SHA1(605db3fdbaff4ba13729371ad0c4fbab3889378e)",
+    "invaders.f WRONG CHECKSUMS:",
+    "    EXPECTED: CRC(0ccead96) SHA1(537aef03468f63c5b9e11dd61e253f7ae17d9743)",
+    "       FOUND: CRC(f1e8ba9e) SHA1(605db3fdbaff4ba13729371ad0c4fbab3889378e)",
+    "invaders.e WRONG CHECKSUMS:",
+    "    EXPECTED: CRC(14e538b0) SHA1(1d6ca0c99f9df71e2990b610deb9d7da0125e2d8)",
+    "       FOUND: CRC(f1e8ba9e) SHA1(605db3fdbaff4ba13729371ad0c4fbab3889378e)",
+    "WARNING: the machine might not run correctly.",
+)
+# Printed before those on machines without a sound card (not about the ROM).
+MAME_ENVIRONMENT_NOISE_PREFIXES: tuple[str, ...] = ("ALSA lib ",)
+# Printed to stdout when MAME exits normally (e.g. after -seconds_to_run).
+MAME_EXIT_LINE_PREFIX = "Average speed: "
+
+# RAM variable -> (address, type). Little-endian. All inside 0x2000-0x23FF.
+RAM: dict[str, tuple[int, str]] = {
+    "frame_counter": (0x2000, "u32"),   # +1 at every vblank once the ROM has initialised
+    "game_state": (0x2005, "u8"),       # see GAME_STATE_*
+    "game_over": (0x2006, "u8"),        # 1 from losing the last life until the next start
+    "credits": (0x2007, "u8"),          # 0..MAX_CREDITS
+    "score": (0x2008, "u16"),           # plain binary (catches this game)
+    "score_bcd": (0x200A, "u16"),       # same score as 4 BCD digits (display copy, wraps at 9999)
+    "lives": (0x200C, "u8"),            # START_LIVES at start, 0 at game over and before any game
+    "paddle_x": (0x200D, "u8"),         # PADDLE_X_RANGE
+    "event": (0x2013, "u8"),            # what the last step did, see EVENT_*
+    "object0_active": (0x2020, "u8"),
+    "object0_x": (0x2021, "u8"),
+    "object0_y": (0x2022, "u8"),
+    "object1_active": (0x2024, "u8"),
+    "object1_x": (0x2025, "u8"),
+    "object1_y": (0x2026, "u8"),
+}
+RAM_START = 0x2000
+RAM_END = 0x23FF          # inclusive; the stack uses the top of it
+VIDEO_RAM_START = 0x2400  # 0x2400-0x3FFF, 32 bytes per player-view column
+
+GAME_STATE_ATTRACT = 0    # power-on, waiting for coin + start
+GAME_STATE_PLAYING = 1
+GAME_STATE_GAME_OVER = 2  # last score shown, waiting for coin + start
+EVENT_NONE = 0
+EVENT_CATCH = 1
+EVENT_MISS = 2
+OBJECT_SLOTS = 2
+
+# Inputs: name -> (MAME port tag, field name), exactly as MAME 0.251 lists them.
+INPUTS: dict[str, tuple[str, str]] = {
+    "coin": (":IN1", "Coin 1"),
+    "start": (":IN1", "1 Player Start"),
+    "left": (":CONTP1", "P1 Left"),
+    "right": (":CONTP1", "P1 Right"),
+}
+# A credit is added on the frame the coin goes down (a one-frame press is enough);
+# start is read as a level: held start with credits > 0 starts a game.
+
+PADDLE_X_RANGE: tuple[int, int] = (0, 200)   # inclusive, multiples of PADDLE_SPEED
+PADDLE_START_X = 100
+PADDLE_WIDTH = 24
+PADDLE_SPEED = 4          # pixels per frame while left or right is held (both: no move)
+PADDLE_ROWS: tuple[int, int] = (232, 235)
+OBJECT_SIZE = 8
+OBJECT_X_RANGE: tuple[int, int] = (0, 216)
+OBJECT_START_Y = 16
+OBJECT_RESOLVE_Y = 225
+OBJECT_SPEED = 2          # pixels per frame
+SPAWN_INTERVAL = 56       # frames between new balls
+FIRST_SPAWN = 20          # frames from start to the first ball
+POINTS_PER_CATCH = 1
+START_LIVES = 3
+MAX_CREDITS = 9
+
+SCREEN_RAW_SIZE: tuple[int, int] = (260, 224)      # (width, height) of screen:pixels()
+SCREEN_PLAYER_SIZE: tuple[int, int] = (224, 260)   # (width, height) as the player sees it
+FRAME_RATE = 59.541984732977
+INIT_FRAMES = 10          # frames after power-on before the frame counter starts
+INPUT_LATENCY_FRAMES = 1
