@@ -111,7 +111,13 @@ class MameProcess:
         return self._proc.returncode if self._proc else None
 
     def _args(self, socket_dir: str) -> list[str]:
-        plugins = f"{mame.mame_plugins_dir(self.binary)};{mame.aiomame_plugins_dir()}"
+        mame_plugins = mame.mame_plugins_dir(self.binary)
+        plugins = f"{mame_plugins};{mame.aiomame_plugins_dir()}"
+        # MAME's own data beside its plugins (-noreadconfig forgets where the system's
+        # mame.ini put it): shaders and artwork for a window, samples for sound.
+        share = os.path.dirname(mame_plugins)
+        data = [("-bgfx_path", "bgfx"), ("-artpath", "artwork")] if self.render else []
+        data += [("-samplepath", "samples")] if self.sound else []
         args = [
             self.binary, self.game,
             "-noreadconfig", "-skip_gameinfo",
@@ -121,6 +127,9 @@ class MameProcess:
         ]
         for kind in ("cfg", "nvram", "input", "state", "snapshot", "diff", "comment"):
             args += [f"-{kind}_directory", os.path.join(socket_dir, kind)]
+        for option, folder in data:
+            if os.path.isdir(os.path.join(share, folder)):
+                args += [option, os.path.join(share, folder)]
         args += ["-window"] if self.render else ["-video", "none"]
         if not self.throttle:
             args.append("-nothrottle")
@@ -196,7 +205,10 @@ class MameProcess:
         if exited in done:
             await self._drain_output()
             raise self._start_failure()
-        raise MameTimeoutError(f"MAME did not connect within {self.start_timeout}s",
+        hint = ("; with render=True, MAME waits for a key press in its window on its "
+                "warning screen (shown for ROMs that differ from the original set)"
+                if self.render else "")
+        raise MameTimeoutError(f"MAME did not connect within {self.start_timeout}s{hint}",
                                output=self.output)
 
     def _start_failure(self) -> AiomameError:

@@ -49,6 +49,7 @@ emu.register_frame_done(function()
 	if done == steps then
 		local seconds = (emu.osd_ticks() - started) / emu.osd_ticks_per_second()
 		print(string.format("AIOMAME_BENCH fps=%.1f", (steps - 1) * ratio / seconds))
+		io.stdout:flush() -- MAME 0.251 may crash on exit after an autoboot script
 		machine:exit()
 	end
 end)
