@@ -3,7 +3,8 @@
 from .emulator import Action, Address, Emulator
 from .env import GameEnv
 from .errors import AiomameError
+from .pool import Batch, EnvPool
 from .runner import run
 
-__all__ = ["Action", "Address", "AiomameError", "Emulator", "GameEnv", "run"]
+__all__ = ["Action", "Address", "AiomameError", "Batch", "Emulator", "EnvPool", "GameEnv", "run"]
 __version__ = "0.1.0"

@@ -115,5 +115,20 @@ class GameError(AiomameError):
     """A game did not behave as its definition expects (e.g. a new game did not start)."""
 
 
+class EnvDeadError(AiomameError):
+    """An env's MAME died and could not be brought back (the restart limit was reached).
+
+    ``env_id``, ``restarts`` (attempts made in the last row) and ``cause`` (the last error:
+    the crash, or the failure of the last restart) say what happened.
+    """
+
+    def __init__(self, env_id: int, restarts: int, cause: BaseException) -> None:
+        super().__init__(f"env {env_id} is dead: its MAME failed and {restarts} restart(s) "
+                         f"in a row did not bring it back; last error: {cause}")
+        self.env_id = env_id
+        self.restarts = restarts
+        self.cause = cause
+
+
 class StateError(AiomameError, RuntimeError):
     """A call in the wrong state: before start, after close, or while another call runs."""

@@ -43,10 +43,21 @@ class ConnectionLost(Exception):
     """The peer closed the socket (internal: callers turn it into a typed error)."""
 
 
+class Encoder:
+    """Frames commands for the plugin, reusing one msgpack packer (``packb`` would build
+    a new one, with its 256 KiB buffer, for every step). One per connection."""
+
+    def __init__(self) -> None:
+        self._packer = msgpack.Packer()
+
+    def __call__(self, *command: Any) -> bytes:
+        body = self._packer.pack(command)
+        return _LENGTH.pack(len(body)) + body
+
+
 def encode(*command: Any) -> bytes:
-    """One command, framed for the plugin."""
-    body = msgpack.packb(command)
-    return _LENGTH.pack(len(body)) + body
+    """One command, framed for the plugin (a one-off :class:`Encoder`)."""
+    return Encoder()(*command)
 
 
 class MessageReader:

@@ -1,0 +1,91 @@
+"""What a pool step returns (:class:`Batch`) and the arrays it is gathered from."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class Batch:
+    """What a group of envs returned: row ``k`` is env ``env_ids[k]``.
+
+    The arrays are views into buffers the pool reuses: they hold until your next ``step``,
+    ``recv``, ``send`` or ``reset``. Keep them longer with :meth:`copy` (or
+    ``EnvPool(copy=True)``).
+
+    ``infos[k]`` is empty on most steps. It holds ``"final_frame"`` and ``"final_info"`` (the
+    last step's memory values) when an episode ended and the row shows the next one's first
+    step; ``"error"`` when the env's MAME failed (the row is truncated and the env is being
+    restarted); ``"restarted": True`` on the first row after a restart (the new episode's
+    first frame: the action sent was not applied).
+    """
+
+    env_ids: np.ndarray
+    """(B,) int64."""
+    frames: np.ndarray | None
+    """(B, H, W, 3) uint8 RGB as displayed, or None with ``frames=False``."""
+    memory: dict[str, np.ndarray]
+    """Each memory value as a (B,) int64 array."""
+    rewards: np.ndarray
+    """(B,) float64; 0 without a game definition."""
+    terminated: np.ndarray
+    """(B,) bool: the game ended (always False without a game definition)."""
+    truncated: np.ndarray
+    """(B,) bool: the episode was cut (step limit, or the env's MAME failed)."""
+    elapsed_steps: np.ndarray
+    """(B,) int64: steps of the episode so far (its length, in a row that ended it)."""
+    infos: list[Mapping[str, Any]]
+
+    def __len__(self) -> int:
+        return len(self.env_ids)
+
+    @property
+    def dones(self) -> np.ndarray:
+        return self.terminated | self.truncated
+
+    def copy(self) -> Batch:
+        """A batch whose arrays are the caller's own."""
+        return Batch(
+            self.env_ids.copy(), None if self.frames is None else self.frames.copy(),
+            {name: values.copy() for name, values in self.memory.items()},
+            self.rewards.copy(), self.terminated.copy(), self.truncated.copy(),
+            self.elapsed_steps.copy(), [dict(info) for info in self.infos],
+        )
+
+
+class Buffers:
+    """One array per result field, ``n`` rows."""
+
+    def __init__(self, n: int, frame_shape: tuple[int, ...] | None, names: Sequence[str]):
+        self.env_ids = np.arange(n, dtype=np.int64)
+        self.frames = None if frame_shape is None else np.zeros((n, *frame_shape), np.uint8)
+        self.memory = {name: np.zeros(n, np.int64) for name in names}
+        self.rewards = np.zeros(n, np.float64)
+        self.terminated = np.zeros(n, bool)
+        self.truncated = np.zeros(n, bool)
+        self.elapsed_steps = np.zeros(n, np.int64)
+
+    def batch(self, k: int, infos: list[Mapping[str, Any]]) -> Batch:
+        """A batch of the first ``k`` rows (views)."""
+        return Batch(self.env_ids[:k], None if self.frames is None else self.frames[:k],
+                     {name: values[:k] for name, values in self.memory.items()},
+                     self.rewards[:k], self.terminated[:k], self.truncated[:k],
+                     self.elapsed_steps[:k], infos)
+
+    def gather(self, src: Buffers, ids: list[int]) -> None:
+        """Copy rows ``ids`` of ``src`` into the first ``len(ids)`` rows of these."""
+        k = len(ids)
+        self.env_ids[:k] = ids
+        index = self.env_ids[:k]
+        # mode="clip": the ids are checked already, and "raise" would copy through a
+        # temporary as large as the output.
+        if self.frames is not None:
+            np.take(src.frames, index, axis=0, out=self.frames[:k], mode="clip")
+        for name, values in self.memory.items():
+            np.take(src.memory[name], index, out=values[:k], mode="clip")
+        for field in ("rewards", "terminated", "truncated", "elapsed_steps"):
+            np.take(getattr(src, field), index, out=getattr(self, field)[:k], mode="clip")

@@ -1,0 +1,740 @@
+"""Many emulators driven from one asyncio process: :class:`EnvPool`.
+
+The pool has EnvPool's two primitives: ``send(actions, env_ids)`` hands actions to some envs
+and returns at once; ``await recv()`` returns the first ``batch_size`` envs that finished.
+``await step(actions)`` is ``send`` to all envs and waiting for all of them (sync mode).
+
+How it works: each env has one long-lived worker task that takes a job from its inbox (a
+future set by ``send``), steps its :class:`~aiomame.Emulator`, writes the results into the
+env's rows of the pool's buffers and marks the env done. No task is created per step, and
+nothing frame-sized is allocated per step: frames land in a preallocated ``(num_envs, H, W,
+3)`` array through ``Emulator.step_into(out=...)``.
+
+Lifecycle: ``EnvPool(...)`` → ``await start()`` (or ``async with``) → ``reset`` /
+``step`` / ``send``+``recv`` / ``collect`` … → ``await close()``. Per env: idle → (send)
+stepping → (done) holding a result → (recv or step) idle. Calls in the wrong state raise
+:class:`~aiomame.errors.StateError`; bad actions or env ids raise
+:class:`~aiomame.errors.InvalidArgumentError`.
+
+A MAME that dies or stops answering is reaped and restarted by the env's worker while the
+others go on (see :mod:`aiomame.restarter`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import itertools
+import logging
+import os
+import warnings
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .batch import Batch, Buffers
+from .emulator import Action, Address, Emulator
+from .errors import (
+    EnvDeadError,
+    GameError,
+    InvalidArgumentError,
+    MameExitedError,
+    MameTimeoutError,
+    ProtocolError,
+    StateError,
+    UnknownInputError,
+    invalid_choice,
+)
+from .games import GAMES, Game, get_game
+from .restarter import Restarter
+
+__all__ = ["AUTORESET_MODE", "Batch", "EnvDeadError", "EnvPool", "Restarter"]
+
+AUTORESET_MODE = "same-step"
+"""Gymnasium's name for what the pool does when an episode ends: see :class:`EnvPool`."""
+
+log = logging.getLogger("aiomame.pool")
+
+# A MAME that went away, went silent or garbled its replies: restart it.
+FAILURES = (MameExitedError, MameTimeoutError, ProtocolError, OSError)
+_NO_INFO: Mapping[str, Any] = MappingProxyType({})
+IDLE, STEPPING, DONE = "idle", "stepping", "done"
+
+
+class _Env:
+    """One env's state: its emulator, its worker, where it is in its episode."""
+
+    def __init__(self, env_id: int, game: Game | None, emulator: Emulator) -> None:
+        self.id = env_id
+        self.game = game
+        self.emulator = emulator
+        self.state = IDLE
+        self.inbox: asyncio.Future[tuple[str, Any]] | None = None
+        self.worker: asyncio.Task[None] | None = None
+        self.frame: np.ndarray | None = None  # this env's row of the frame buffer
+        self.previous: dict[str, int] | None = None  # last memory values (for the reward)
+        self.has_obs = False
+        self.steps = 0
+        self.stepped = False  # the current job's step is done (what may fail is the reset)
+        self.staged: dict[str, Any] | None = None  # first step after a restart
+        self.error: BaseException | None = None  # raised by the recv()/step() that collects it
+        self.dead: EnvDeadError | None = None
+
+
+class _Waiter:
+    """A recv() or step() waiting: for ``left`` more envs (of ``ids``, or any)."""
+
+    def __init__(self, future: asyncio.Future[None], left: int, ids: set[int] | None) -> None:
+        self.future, self.left, self.ids = future, left, ids
+
+
+class EnvPool:
+    """``num_envs`` MAME machines stepped from one asyncio process.
+
+    ``game``: a game definition (a name in :data:`aiomame.games.GAMES` or a
+    :class:`~aiomame.games.Game`), or a plain MAME system name.
+
+    - With a game definition, actions are discrete action indices (ints, one per env), and
+      the pool gives rewards, ``terminated``/``truncated`` (``max_episode_steps``) and
+      resets finished episodes itself. ``reset()`` starts new games.
+    - With a plain system, give ``roms_path``, ``memory_addresses`` and ``frame_ratio``;
+      actions are, per env, a sequence of :class:`~aiomame.Action` held for the step. The
+      pool returns frames and memory values; rewards are 0 and episodes never end (except
+      when a MAME fails). ``reset()`` hard-resets the machines.
+
+    Autoreset is Gymnasium's ``"same-step"`` mode (``metadata["autoreset_mode"]``): the row
+    of the step that ended an episode already shows the next episode's first frame and
+    memory values; the last ones are in ``infos[k]["final_frame"]`` / ``["final_info"]``;
+    ``rewards``, ``terminated`` and ``truncated`` are those of the ending step.
+
+    When an env's MAME dies or gives no answer within ``step_timeout``, its row reports
+    ``truncated`` with the error in ``infos[k]["error"]`` (frame and memory values: the last
+    good ones), and the env's MAME is restarted in the background while the others step on.
+    The env's next step returns the new episode's first frame with ``infos[k]["restarted"]``;
+    the action sent for it is not applied (it was chosen for a machine that is gone). After
+    ``restart_limit`` failed restarts in a row the env is dead: collecting it raises
+    :class:`EnvDeadError`, and so does sending to it.
+
+    ``batch_size``: how many envs ``recv()`` returns (default: all). ``start_concurrency``:
+    MAMEs starting at once (default ``min(num_envs, 2 * cores)``). ``frames=False`` skips
+    the pixels. ``copy=True`` returns batches the caller owns instead of views.
+    Other keyword arguments (``step_timeout``, ``mame_binary``,
+    ``extra_args``...) go to each :class:`~aiomame.Emulator`.
+    """
+
+    metadata: ClassVar[Mapping[str, Any]] = MappingProxyType({"autoreset_mode": AUTORESET_MODE})
+
+    def __init__(
+        self,
+        game: str | Game,
+        num_envs: int = 1,
+        *,
+        batch_size: int | None = None,
+        roms_path: str | os.PathLike[str] | None = None,
+        memory_addresses: Mapping[str, Address] | None = None,
+        frame_ratio: int | None = None,
+        frames: bool = True,
+        copy: bool = False,
+        start_concurrency: int | None = None,
+        restart_limit: int = 3,
+        restarter: Restarter | None = None,
+        **emulator_kwargs: Any,
+    ) -> None:
+        if not _is_int(num_envs) or num_envs < 1:
+            raise InvalidArgumentError(f"num_envs must be an int >= 1, got {num_envs!r}")
+        batch_size = num_envs if batch_size is None else batch_size
+        if not _is_int(batch_size) or not 1 <= batch_size <= num_envs:
+            raise InvalidArgumentError(
+                f"batch_size must be an int in 1..num_envs ({num_envs}), got {batch_size!r}")
+        concurrency = start_concurrency or min(num_envs, 2 * (os.cpu_count() or 1))
+        if not _is_int(concurrency) or concurrency < 1:
+            raise InvalidArgumentError(
+                f"start_concurrency must be an int >= 1, got {start_concurrency!r}")
+        self.num_envs, self.batch_size = num_envs, batch_size
+        self.frames, self.copy = frames, copy
+        self.restarter = restarter or Restarter(restart_limit)
+        self._start_slots = asyncio.Semaphore(concurrency)
+
+        self.game, self._games, self.system, self._emulator_args = _configure(
+            game, num_envs, roms_path, memory_addresses, frame_ratio)
+        if self.game is not None:
+            emulator_kwargs.setdefault("output_filter", self.game.output_filter)
+        self._action_inputs = [] if self.game is None else [
+            self.game.inputs(i) for i in range(len(self.game.action_names()))]
+        self._emulator_kwargs = emulator_kwargs
+        self._envs = [_Env(i, g, self._new_emulator()) for i, g in enumerate(self._games)]
+        self._names = list(self._envs[0].emulator.memory_addresses)
+        self._known_actions: set[Action] = set()
+        self._ready: dict[int, None] = {}  # envs holding a result, in the order they finished
+        self._waiter: _Waiter | None = None
+        self._rows: Buffers | None = None  # one row per env, written by the workers
+        self._out: Buffers | None = None  # batches gathered from the rows
+        self._infos: list[Mapping[str, Any]] = [_NO_INFO] * num_envs
+        self._all_ids = list(range(num_envs))
+        self._started = self._closed = False
+
+    def _new_emulator(self) -> Emulator:
+        system, roms, addresses, ratio = self._emulator_args
+        return Emulator(system, roms, addresses, ratio, **self._emulator_kwargs)
+
+    # -- what the pool has -----------------------------------------------------------------
+    @property
+    def emulators(self) -> list[Emulator]:
+        """Each env's current emulator (a restart replaces it)."""
+        return [env.emulator for env in self._envs]
+
+    @property
+    def frame_shape(self) -> tuple[int, int, int] | None:
+        """(H, W, 3) of the frames, or None with ``frames=False``."""
+        rows = self._rows
+        return None if rows is None or rows.frames is None else rows.frames.shape[1:]
+
+    @property
+    def memory_names(self) -> list[str]:
+        return list(self._names)
+
+    @property
+    def action_names(self) -> list[str]:
+        """The game's discrete actions, in index order (empty for a plain system)."""
+        return self.game.action_names() if self.game is not None else []
+
+    @property
+    def num_pending(self) -> int:
+        """Envs stepping or holding a result not yet received."""
+        return sum(env.state != IDLE for env in self._envs)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    async def start(self) -> EnvPool:
+        """Start every MAME (at most ``start_concurrency`` at once).
+
+        If one fails, the others are closed and its error is raised.
+        """
+        if self._started or self._closed:
+            raise StateError("an EnvPool starts only once")
+        self._started = True
+        loop = asyncio.get_running_loop()
+        tasks = [loop.create_task(self._start_emulator(env.emulator)) for env in self._envs]
+        try:
+            await asyncio.gather(*tasks)
+            self._allocate()
+        except BaseException:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self.close()
+            raise
+        for env in self._envs:
+            self.restarter.started(env.id)
+            env.inbox = loop.create_future()
+            env.worker = loop.create_task(self._work(env), name=f"aiomame env {env.id}")
+        return self
+
+    async def _start_emulator(self, emulator: Emulator) -> None:
+        async with self._start_slots:
+            await emulator.start()
+
+    def _allocate(self) -> None:
+        shape = self._envs[0].emulator.frame_shape
+        if self.frames and shape is None:
+            raise InvalidArgumentError(f"{self.system!r} has no screen: use frames=False")
+        shape = shape if self.frames else None
+        self._rows = Buffers(self.num_envs, shape, self._names)
+        self._out = Buffers(self.num_envs, shape, self._names)
+        for env in self._envs:
+            env.frame = None if shape is None else self._rows.frames[env.id]
+        self._valid_inputs = {(a["port"], a["field"])
+                              for a in self._envs[0].emulator.list_actions()}
+
+    async def close(self) -> None:
+        """Stop the workers and every MAME; safe to call more than once, and after errors."""
+        if self._closed:
+            return
+        self._closed = True
+        self.restarter.stop()
+        workers = [env.worker for env in self._envs if env.worker is not None]
+        for worker in workers:
+            worker.cancel()
+        try:
+            await asyncio.gather(*workers, return_exceptions=True)
+        finally:
+            await asyncio.gather(*(env.emulator.close() for env in self._envs),
+                                 return_exceptions=True)
+            waiter, self._waiter = self._waiter, None
+            if waiter is not None and not waiter.future.done():
+                waiter.future.set_exception(StateError("the pool was closed"))
+
+    async def __aenter__(self) -> EnvPool:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_started", False) and not self._closed:
+            warnings.warn(f"EnvPool of {self.num_envs} {self.system!r} was not closed: "
+                          "use `async with` or await close()", ResourceWarning, stacklevel=2)
+
+    def _check_running(self) -> None:
+        if self._closed:
+            raise StateError("the pool is closed")
+        if self._rows is None:
+            raise StateError("the pool is not started: use `async with` or await start()")
+
+    # -- sending -----------------------------------------------------------------------------
+    def send(self, actions: Any, env_ids: Sequence[int] | np.ndarray | None = None) -> None:
+        """Start a step on each of ``env_ids`` (default: all) with its action; returns at once.
+
+        ``actions[k]`` is for env ``env_ids[k]``: an action index with a game definition, a
+        sequence of :class:`~aiomame.Action` with a plain system. All is checked first:
+        on an error no env was sent anything.
+        """
+        self._check_running()
+        ids = self._check_ids(env_ids)
+        jobs = self._check_actions(actions, ids)
+        for i in ids:
+            env = self._envs[i]
+            if env.dead is not None:
+                raise EnvDeadError(i, env.dead.restarts, env.dead.cause)
+            if env.state != IDLE:
+                doing = "still stepping" if env.state == STEPPING else "holding a result"
+                raise StateError(f"env {i} is {doing}: recv() it before sending it more")
+            if env.game is not None and not env.has_obs:
+                raise StateError(f"env {i} has no game yet: call reset() first")
+        self._dispatch(ids, [("step", job) for job in jobs])
+
+    def async_reset(self, seed: int | Sequence[int | None] | None = None,
+                    env_ids: Sequence[int] | np.ndarray | None = None) -> None:
+        """Start a new game on each of ``env_ids`` (default: all); collect with ``recv()``.
+
+        ``seed``: an int (env ``i`` gets ``seed + i``), one per env in ``env_ids``, or None.
+        Without a game definition the machines are hard-reset.
+        """
+        self._check_running()
+        ids = self._check_ids(env_ids)
+        if seed is None or _is_int(seed):
+            seeds = [None if seed is None else seed + i for i in ids]
+        elif isinstance(seed, Sequence) and len(seed) == len(ids):
+            seeds = list(seed)
+        else:
+            raise InvalidArgumentError(
+                f"seed must be None, an int or one per env in env_ids ({len(ids)}), "
+                f"got {seed!r}")
+        for i in ids:
+            env = self._envs[i]
+            if env.dead is not None:
+                raise EnvDeadError(i, env.dead.restarts, env.dead.cause)
+            if env.state != IDLE:
+                raise StateError(f"env {i} is not idle: recv() its result before reset()")
+        self._dispatch(ids, [("reset", s) for s in seeds])
+
+    def _dispatch(self, ids: list[int], jobs: list[tuple[str, Any]]) -> None:
+        envs = self._envs
+        for i, job in zip(ids, jobs, strict=True):
+            env = envs[i]
+            env.state = STEPPING
+            env.inbox.set_result(job)  # type: ignore[union-attr]
+
+    def _check_ids(self, env_ids: Any) -> list[int]:
+        if env_ids is None:
+            return self._all_ids
+        ids = np.asarray(env_ids)
+        if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
+            raise InvalidArgumentError(
+                f"env_ids must be a 1-D sequence of ints, got {_show(env_ids)}")
+        listed = ids.tolist()
+        for i in listed:
+            if not 0 <= i < self.num_envs:
+                raise InvalidArgumentError(f"env id {i} is not in the pool: valid env ids are "
+                                           f"0..{self.num_envs - 1}")
+        if len(set(listed)) != len(listed):
+            twice = sorted({i for i in listed if listed.count(i) > 1})
+            raise InvalidArgumentError(f"env_ids lists env(s) {twice} more than once")
+        return listed
+
+    def _check_actions(self, actions: Any, ids: list[int]) -> list[tuple[Action, ...]]:
+        n = len(ids)
+        if self.game is not None:
+            array = np.asarray(actions)
+            table = self._action_inputs
+            if array.shape != (n,):
+                raise InvalidArgumentError(
+                    f"actions has shape {array.shape}; expected ({n},): one action index per "
+                    f"env in env_ids, each in 0..{len(table) - 1} "
+                    f"({', '.join(self.action_names)})")
+            if n and array.dtype.kind not in "iu":
+                raise InvalidArgumentError(
+                    f"actions must be ints (action indices), got {_show(actions)} "
+                    f"(dtype {array.dtype})")
+            listed = array.tolist()
+            for k, a in enumerate(listed):
+                if not 0 <= a < len(table):
+                    raise InvalidArgumentError(
+                        f"actions[{k}] (env {ids[k]}) is {a}: not an action of "
+                        f"{self.game.name!r}; valid: 0..{len(table) - 1} "
+                        f"({', '.join(self.action_names)})")
+            return [table[a] for a in listed]
+        if isinstance(actions, (str, bytes, Action)) or not hasattr(actions, "__len__"):
+            raise InvalidArgumentError(
+                f"actions must hold one sequence of Action per env in env_ids ({n}), "
+                f"got {_show(actions)}")
+        if len(actions) != n:
+            raise InvalidArgumentError(
+                f"actions has {len(actions)} entries; expected {n}: one sequence of Action per "
+                f"env in env_ids")
+        jobs = []
+        for k, env_actions in enumerate(actions):
+            if isinstance(env_actions, (Action, str, bytes)) \
+                    or not hasattr(env_actions, "__iter__"):
+                raise InvalidArgumentError(
+                    f"actions[{k}] (env {ids[k]}) is {env_actions!r}: give a sequence of Action "
+                    "per env, e.g. [[Action(':IN1', 'Coin 1')], [], ...]")
+            job = tuple(env_actions)
+            for action in job:
+                if action not in self._known_actions:
+                    self._check_action(action, k, ids[k])
+            jobs.append(job)
+        return jobs
+
+    def _check_action(self, action: Any, k: int, env_id: int) -> None:
+        if not isinstance(action, Action):
+            raise InvalidArgumentError(
+                f"actions[{k}] (env {env_id}) holds {action!r}, not an Action(port, field)")
+        if (action.port, action.field) not in self._valid_inputs:
+            ports = sorted({port for port, _ in self._valid_inputs})
+            if action.port not in ports:
+                raise invalid_choice("input port", action.port, ports, UnknownInputError)
+            fields = sorted(f for p, f in self._valid_inputs if p == action.port)
+            raise invalid_choice(f"input field of port {action.port!r}", action.field, fields,
+                                 UnknownInputError)
+        if not _is_int(action.value):
+            raise InvalidArgumentError(f"Action value must be an int, got {action.value!r}")
+        self._known_actions.add(action)
+
+    # -- receiving ---------------------------------------------------------------------------
+    async def recv(self, batch_size: int | None = None) -> Batch:
+        """The first ``batch_size`` (default: the pool's) envs to finish, in that order."""
+        self._check_running()
+        k = self.batch_size if batch_size is None else batch_size
+        if not _is_int(k) or k < 1:
+            raise InvalidArgumentError(f"batch_size must be an int >= 1, got {batch_size!r}")
+        pending = self.num_pending
+        if pending < k:
+            raise StateError(f"recv() waits for {k} envs but only {pending} are stepping or "
+                             "holding a result: send() to more envs first")
+        if len(self._ready) < k:
+            await self._wait(_Waiter(self._loop_future(), k, None))
+        ids = list(itertools.islice(self._ready, k))
+        return self._collect(ids, gather=True, keep_others=True)
+
+    async def step(self, actions: Any, env_ids: Sequence[int] | np.ndarray | None = None
+                   ) -> Batch:
+        """``send(actions, env_ids)``, then wait for all of those envs; rows in env_ids order.
+
+        Stepping all envs returns the pool's own buffers (no copy at all).
+        """
+        self.send(actions, env_ids)
+        return await self._wait_for(env_ids)
+
+    async def reset(self, seed: int | Sequence[int | None] | None = None,
+                    env_ids: Sequence[int] | np.ndarray | None = None) -> Batch:
+        """``async_reset(seed, env_ids)``, then wait for all of those envs."""
+        self.async_reset(seed, env_ids)
+        return await self._wait_for(env_ids)
+
+    async def _wait_for(self, env_ids: Any) -> Batch:
+        ids = self._check_ids(env_ids)
+        left = {i for i in ids if self._envs[i].state != DONE}
+        if left:
+            await self._wait(_Waiter(self._loop_future(), len(left), left))
+        return self._collect(ids, gather=env_ids is not None, keep_others=False)
+
+    def _loop_future(self) -> asyncio.Future[None]:
+        return asyncio.get_running_loop().create_future()
+
+    async def _wait(self, waiter: _Waiter) -> None:
+        if self._waiter is not None:
+            raise StateError("another recv(), step() or reset() is already waiting on this pool")
+        self._waiter = waiter
+        try:
+            await waiter.future
+        finally:
+            self._waiter = None
+
+    def _finish(self, env: _Env) -> None:
+        """Worker side: ``env`` has a result (or an error) for the caller."""
+        env.state = DONE
+        self._ready[env.id] = None
+        waiter = self._waiter
+        if waiter is None or waiter.future.done():
+            return
+        if waiter.ids is None:
+            if len(self._ready) >= waiter.left:
+                waiter.future.set_result(None)
+        elif env.id in waiter.ids:
+            waiter.left -= 1
+            if not waiter.left:
+                waiter.future.set_result(None)
+
+    def _collect(self, ids: list[int], gather: bool, keep_others: bool) -> Batch:
+        """Hand over the results of ``ids``; raise the first env error among them.
+
+        On an error, ``keep_others`` leaves the other envs' results for the next recv();
+        otherwise (step, reset) they are dropped too, so that all of ``ids`` are idle.
+        """
+        envs = self._envs
+        for i in ids:
+            error = envs[i].error
+            if error is not None:
+                for j in ([i] if keep_others else ids):
+                    envs[j].error = None
+                    envs[j].state = IDLE
+                    del self._ready[j]
+                raise error
+        for i in ids:
+            envs[i].state = IDLE
+            del self._ready[i]
+        infos = self._infos
+        rows, out = self._rows, self._out
+        assert rows is not None and out is not None
+        if gather:
+            out.gather(rows, ids)
+            batch = out.batch(len(ids), [infos[i] for i in ids])
+        else:
+            batch = rows.batch(self.num_envs, list(infos))
+        return batch.copy() if self.copy else batch
+
+    async def collect(self, policy: Callable[[Batch], Any], steps: int
+                      ) -> AsyncIterator[Batch]:
+        """Yield ``steps`` batches of ``batch_size`` envs, stepping each with ``policy``.
+
+        ``policy(batch)`` (plain or async) returns the actions for ``batch.env_ids``; they
+        are sent before the batch is yielded, so MAME steps while you use it. Envs never
+        reset are reset first; idle envs that have a result are stepped with ``policy`` on
+        their latest one. The last batch's envs are left idle (a next ``collect`` goes on
+        from there).
+        """
+        self._check_running()
+        if not _is_int(steps) or steps < 0:
+            raise InvalidArgumentError(f"steps must be an int >= 0, got {steps!r}")
+        if not steps:
+            return
+        idle = [env for env in self._envs if env.state == IDLE and env.dead is None]
+        fresh = [env.id for env in idle if not env.has_obs]
+        if fresh:
+            if self.game is not None:
+                self.async_reset(env_ids=fresh)
+            else:
+                self.send([()] * len(fresh), fresh)
+        seen = [env.id for env in idle if env.has_obs]
+        if seen:
+            assert self._rows is not None and self._out is not None
+            self._out.gather(self._rows, seen)
+            latest = self._out.batch(len(seen), [_NO_INFO] * len(seen))
+            self.send(await _call(policy, latest), seen)
+        for n in range(steps):
+            batch = await self.recv()
+            if n < steps - 1:
+                self.send(await _call(policy, batch), batch.env_ids)
+            yield batch
+
+    # -- the workers -------------------------------------------------------------------------
+    async def _work(self, env: _Env) -> None:
+        """One env's loop: take a job, run it, hand over the result; restart a failed MAME."""
+        loop = asyncio.get_running_loop()
+        while True:
+            assert env.inbox is not None
+            kind, arg = await env.inbox
+            env.inbox = loop.create_future()
+            env.stepped = False
+            try:
+                if kind == "step":
+                    if env.staged is not None:
+                        self._show_staged(env)
+                    else:
+                        await self._step(env, arg)
+                else:
+                    await self._reset(env, arg)
+            except FAILURES as exc:
+                self._report_failure(env, exc)
+                self._finish(env)
+                if not await self._recover(env, exc):
+                    return
+                continue
+            except Exception as exc:  # e.g. a bug in a game definition: the caller gets it
+                env.error = exc
+            self._finish(env)
+
+    async def _step(self, env: _Env, inputs: tuple[Action, ...]) -> None:
+        i, rows = env.id, self._rows
+        assert rows is not None
+        values, _ = await env.emulator.step_into(inputs, frame=env.frame is not None,
+                                                 out=env.frame)
+        for column, value in zip(rows.memory.values(), values, strict=True):
+            column[i] = value
+        env.steps += 1
+        env.has_obs = True
+        rows.elapsed_steps[i] = env.steps
+        game = env.game
+        if game is None:
+            self._infos[i] = _NO_INFO
+            return
+        current = dict(zip(self._names, values, strict=True))
+        assert env.previous is not None
+        rows.rewards[i] = game.reward(env.previous, current)
+        terminated = rows.terminated[i] = bool(game.terminated(current))
+        limit = game.max_episode_steps
+        truncated = rows.truncated[i] = (not terminated and limit is not None
+                                         and env.steps >= limit)
+        env.previous = current
+        env.stepped = True
+        if not (terminated or truncated):
+            self._infos[i] = _NO_INFO
+            return
+        # Same-step autoreset: keep the end, show the next episode's first step.
+        self._infos[i] = {"final_frame": None if env.frame is None else env.frame.copy(),
+                          "final_info": current}
+        data = await game.new_game(env.emulator, None)
+        self._show_start(env, data)
+
+    async def _reset(self, env: _Env, seed: int | None) -> None:
+        env.staged = None
+        if env.game is not None:
+            data = await env.game.new_game(env.emulator, seed)
+        else:
+            await env.emulator.reset("hard")
+            data = await env.emulator.step(frame=env.frame is not None)
+        self._show_start(env, data)
+        rows = self._rows
+        assert rows is not None
+        rows.rewards[env.id] = 0.0
+        rows.terminated[env.id] = rows.truncated[env.id] = False
+        rows.elapsed_steps[env.id] = 0
+        self._infos[env.id] = _NO_INFO
+
+    def _show_start(self, env: _Env, data: Mapping[str, Any]) -> None:
+        """Write a new episode's first step (frame and memory) into the env's rows."""
+        rows = self._rows
+        assert rows is not None
+        if env.frame is not None:
+            if "frame" not in data:
+                raise GameError(f"{env.game.name if env.game else self.system!r}: the first "
+                                "step of a new game has no frame (end new_game with "
+                                "`return await emu.step()`)")
+            np.copyto(env.frame, data["frame"])
+        for name, column in rows.memory.items():
+            column[env.id] = data[name]
+        env.previous = {name: data[name] for name in self._names}
+        env.steps = 0
+        env.has_obs = True
+
+    def _show_staged(self, env: _Env) -> None:
+        """The first step after a restart: the new episode's start, prepared by _recover."""
+        data, env.staged = env.staged, None
+        assert data is not None and self._rows is not None
+        self._show_start(env, data)
+        rows = self._rows
+        rows.rewards[env.id] = 0.0
+        rows.terminated[env.id] = rows.truncated[env.id] = False
+        rows.elapsed_steps[env.id] = 0
+        self._infos[env.id] = {"restarted": True}
+
+    def _report_failure(self, env: _Env, error: BaseException) -> None:
+        """The row of a step whose MAME failed: truncated, the error in info."""
+        rows = self._rows
+        assert rows is not None
+        i = env.id
+        if env.stepped:  # the step itself was done; it is the autoreset that failed
+            info = dict(self._infos[i])
+        else:
+            info = {}
+            rows.rewards[i] = 0.0
+            rows.terminated[i] = False
+            rows.elapsed_steps[i] = env.steps
+        rows.truncated[i] = True
+        info["error"] = error
+        self._infos[i] = info
+
+    async def _recover(self, env: _Env, error: BaseException) -> bool:
+        """Replace the env's MAME; False (and the env is dead) when that is impossible."""
+        try:
+            await env.emulator.close()
+        except Exception:
+            log.exception("env %d: closing the failed MAME failed", env.id)
+        env.previous = None
+        try:
+            env.emulator, env.staged = await self.restarter.restart(
+                env.id, error, lambda: self._respawn(env))
+        except (EnvDeadError, StateError) as exc:
+            env.dead = exc if isinstance(exc, EnvDeadError) else EnvDeadError(env.id, 0, exc)
+            assert env.inbox is not None
+            if env.inbox.done():  # a step was sent while restarting: fail it
+                env.inbox = None
+                env.error = env.dead
+                self._finish(env)
+            return False
+        return True
+
+    async def _respawn(self, env: _Env) -> tuple[Emulator, dict[str, Any]]:
+        emulator = self._new_emulator()
+        await self._start_emulator(emulator)
+        try:
+            if env.frame is not None and emulator.frame_shape != env.frame.shape:
+                raise ProtocolError(f"restarted MAME has frames of {emulator.frame_shape}, "
+                                    f"not {env.frame.shape}")
+            if env.game is not None:
+                data = await env.game.new_game(emulator, None)
+            else:
+                data = await emulator.step(frame=env.frame is not None)
+        except BaseException:
+            await emulator.close()
+            raise
+        return emulator, data
+
+
+def _configure(game: str | Game, num_envs: int, roms_path: Any, memory_addresses: Any,
+               frame_ratio: int | None
+               ) -> tuple[Game | None, list[Game | None], str, tuple[Any, ...]]:
+    """(game definition or None, one per env, MAME system, Emulator's positional args)."""
+    if isinstance(game, Game) or (isinstance(game, str) and game in GAMES):
+        if memory_addresses is not None:
+            raise InvalidArgumentError(
+                "memory_addresses come from the game definition; give them only with a "
+                "plain MAME system name")
+        first = get_game(game)
+        # A registered name: a definition per env (they may keep state); an instance: shared.
+        games = [first] + [first if isinstance(game, Game) else get_game(game)
+                           for _ in range(num_envs - 1)]
+        roms = roms_path if roms_path is not None else first.roms_path
+        if roms is None:
+            raise InvalidArgumentError(f"game {first.name!r} ships no ROMs: pass roms_path")
+        ratio = frame_ratio or first.frame_ratio
+        return first, games, first.system, (first.system, roms, first.memory_addresses, ratio)
+    if not isinstance(game, str):
+        raise InvalidArgumentError(
+            f"game must be a game name, a Game or a MAME system name, got {game!r}")
+    if roms_path is None:
+        raise InvalidArgumentError(
+            f"{game!r} is no registered game (those are: "
+            f"{', '.join(map(repr, sorted(GAMES)))}); to run it as a plain MAME system, "
+            "pass roms_path (and memory_addresses, frame_ratio)")
+    ratio = 3 if frame_ratio is None else frame_ratio
+    return None, [None] * num_envs, game, (game, roms_path, memory_addresses, ratio)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+async def _call(policy: Callable[[Batch], Any], batch: Batch) -> Any:
+    result = policy(batch)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
