@@ -606,12 +606,7 @@ class EnvPool:
             await env.emulator.reset("hard")
             data = await env.emulator.step(frame=env.frame is not None)
         self._show_start(env, data)
-        rows = self._rows
-        assert rows is not None
-        rows.rewards[env.id] = 0.0
-        rows.terminated[env.id] = rows.truncated[env.id] = False
-        rows.elapsed_steps[env.id] = 0
-        self._infos[env.id] = _NO_INFO
+        self._clear_row(env, _NO_INFO)
 
     def _show_start(self, env: _Env, data: Mapping[str, Any]) -> None:
         """Write a new episode's first step (frame and memory) into the env's rows."""
@@ -632,13 +627,18 @@ class EnvPool:
     def _show_staged(self, env: _Env) -> None:
         """The first step after a restart: the new episode's start, prepared by _recover."""
         data, env.staged = env.staged, None
-        assert data is not None and self._rows is not None
+        assert data is not None
         self._show_start(env, data)
+        self._clear_row(env, {"restarted": True})
+
+    def _clear_row(self, env: _Env, info: Mapping[str, Any]) -> None:
+        """A new episode's first row: no reward, not done, step 0."""
         rows = self._rows
+        assert rows is not None
         rows.rewards[env.id] = 0.0
         rows.terminated[env.id] = rows.truncated[env.id] = False
         rows.elapsed_steps[env.id] = 0
-        self._infos[env.id] = {"restarted": True}
+        self._infos[env.id] = info
 
     def _report_failure(self, env: _Env, error: BaseException) -> None:
         """The row of a step whose MAME failed: truncated, the error in info."""
