@@ -39,7 +39,7 @@ from .errors import (
     StateError,
     UnknownGameError,
 )
-from .protocol import PROTOCOL_VERSION, ConnectionLost, Encoder, MessageReader
+from .protocol import PROTOCOL_VERSION, ConnectionLost, Encoder, PluginConnection
 
 OUTPUT_LINES = 200
 EXIT_GRACE = 3.0
@@ -93,13 +93,11 @@ class MameProcess:
         self.closed_by: str | None = None  # how close() stopped MAME: "exit" or "kill"
         self._proc: asyncio.subprocess.Process | None = None
         self._dir: str | None = None
-        self._sock: socket.socket | None = None
-        self._reader: MessageReader | None = None
+        self._conn: PluginConnection | None = None
         self._encode = Encoder()
         self._output_task: asyncio.Task[None] | None = None
         self._broken: BaseException | None = None
         self._closed = False
-        self._loop: asyncio.AbstractEventLoop = None  # type: ignore[assignment]  # start()
         self._frames_map: mmap.mmap | None = None
         self._frames: np.ndarray | None = None
 
@@ -169,14 +167,13 @@ class MameProcess:
                     stderr=asyncio.subprocess.STDOUT, start_new_session=True,
                 )
                 self._output_task = loop.create_task(self._collect_output())
-                self._sock = await self._accept(loop, listener)
+                sock = await self._accept(loop, listener)
             finally:
                 listener.close()
                 if os.path.exists(path):
                     os.unlink(path)  # connected or not, the path is no longer needed
-            self._reader = MessageReader(self._sock)
-            self._loop = loop
-            hello = await self._exchange(None, self._reader.read, self.start_timeout,
+            _, self._conn = await loop.connect_accepted_socket(PluginConnection, sock)
+            hello = await self._exchange(None, self._conn.read, self.start_timeout,
                                          "saying hello")
             if hello[0] != "hello" or len(hello) != 2 or not isinstance(hello[1], dict):
                 raise ProtocolError(f"expected hello, got {hello!r:.200}")
@@ -282,7 +279,7 @@ class MameProcess:
     def _check_usable(self) -> None:
         if self._broken is not None:
             raise StateError(f"this MAME can no longer be used: {self._broken}")
-        if self._reader is None or self._closed:
+        if self._conn is None or self._closed:
             raise StateError("MAME is not running: call start() first" if not self._closed
                              else "MAME was closed")
 
@@ -292,7 +289,7 @@ class MameProcess:
         try:
             async with asyncio.timeout(timeout):
                 if command is not None:
-                    await self._loop.sock_sendall(self._sock, command)
+                    self._conn.send(command)  # type: ignore[union-attr]
                 return await read()
         except (TimeoutError, ConnectionLost, OSError, ProtocolError,
                 asyncio.CancelledError) as exc:
@@ -304,8 +301,8 @@ class MameProcess:
     async def request(self, *command: Any, timeout: float = 10.0) -> list[Any]:
         """Send one command and return the plugin's reply; an ``error`` reply raises."""
         self._check_usable()
-        assert self._reader is not None
-        reply = await self._exchange(self._encode(*command), self._reader.read, timeout, command[0])
+        assert self._conn is not None
+        reply = await self._exchange(self._encode(*command), self._conn.read, timeout, command[0])
         if reply[0] == "error":
             raise CommandError(f"{command[0]!r} failed in the plugin: {reply[2]}")
         return reply
@@ -313,12 +310,12 @@ class MameProcess:
     async def step(self, frames: int, inputs: list[list[int]], screen: int,
                    buffer_for: Callable[[int], memoryview], timeout: float
                    ) -> tuple[int, list[int], int, int, int]:
-        """Run one step; see :meth:`MessageReader.read_frame` for where the pixels are."""
+        """Run one step; see :meth:`PluginConnection.read_frame` for where the pixels are."""
         self._check_usable()
-        reader = self._reader
-        assert reader is not None
+        conn = self._conn
+        assert conn is not None
         reply = await self._exchange(self._encode("step", frames, inputs, screen),
-                                     lambda: reader.read_frame(buffer_for), timeout, "step")
+                                     lambda: conn.read_frame(buffer_for), timeout, "step")
         if isinstance(reply, list):
             if reply[0] == "error":
                 raise CommandError(f"step failed in the plugin: {reply[2]}")
@@ -355,14 +352,13 @@ class MameProcess:
         proc = self._proc
         try:
             if proc is not None and proc.returncode is None:
-                if self._sock is not None and self._broken is None:
+                if self._conn is not None and self._broken is None:
                     try:
                         async with asyncio.timeout(EXIT_GRACE):
-                            await asyncio.get_running_loop().sock_sendall(
-                                self._sock, self._encode("exit"))
+                            self._conn.send(self._encode("exit"))
                             await proc.wait()
                         self.closed_by = "exit"
-                    except (TimeoutError, OSError):
+                    except (TimeoutError, OSError, ConnectionLost):
                         pass
                 if proc.returncode is None:
                     self._kill()
@@ -376,8 +372,8 @@ class MameProcess:
 
     def _release(self) -> None:
         self._unmap()
-        if self._sock is not None:
-            self._sock.close()
+        if self._conn is not None:
+            self._conn.close()
         if self._output_task is not None and self._proc is not None \
                 and self._proc.returncode is None:
             self._output_task.cancel()

@@ -12,14 +12,13 @@ Lua -> Python: a stream of msgpack arrays ``[kind, ...]`` (msgpack values mark t
   write in MAME, no copy in Python), or nil when no frame was asked for.
 - ``["ok"]``, ``["values", [...]]``, ``["bye"]``; ``["error", code, text]`` when a command fails.
 
-:class:`MessageReader` decodes the stream from a non-blocking socket. Frames skip the
+:class:`PluginConnection` sends commands and decodes the stream. Inline frames skip the
 unpacker: their bytes go straight from the socket into a caller's buffer.
 """
 
 from __future__ import annotations
 
 import asyncio
-import socket
 import struct
 from collections.abc import Callable
 from typing import Any
@@ -35,7 +34,7 @@ _BIN32 = 0xC6
 _UINT32 = 0xCE
 _NIL = 0xC0
 
-# Where a step's pixels are (the last element of :meth:`MessageReader.read_frame`).
+# Where a step's pixels are (the last element of :meth:`PluginConnection.read_frame`).
 NO_PIXELS, INLINE_PIXELS, SHARED_PIXELS = 0, 1, 2
 
 
@@ -60,21 +59,72 @@ def encode(*command: Any) -> bytes:
     return Encoder()(*command)
 
 
-class MessageReader:
-    """Reads the plugin's messages from a connected non-blocking Unix socket."""
+class PluginConnection(asyncio.BufferedProtocol):
+    """The connection to one plugin: sends commands, decodes the plugin's messages.
 
-    def __init__(self, sock: socket.socket, chunk_size: int = 1 << 16) -> None:
-        self._sock = sock
-        self._loop = asyncio.get_running_loop()
-        self._chunk = bytearray(chunk_size)
-        self._view = memoryview(self._chunk)
+    An asyncio buffered protocol: the event loop receives straight into this object's
+    buffer (or, for inline pixels, into the caller's frame buffer), and the socket stays
+    registered with the loop, so a step costs one send and one receive.
+    """
+
+    def __init__(self, chunk_size: int = 1 << 16) -> None:
+        self._chunk = memoryview(bytearray(chunk_size))
         self._unpacker = msgpack.Unpacker(raw=False)
+        self._sink: memoryview | None = None  # where inline pixels go, while they come
+        self._sunk = 0
+        self._waiter: asyncio.Future[None] | None = None
+        self._lost = False
+        self.transport: asyncio.Transport | None = None
+
+    # -- asyncio.BufferedProtocol -----------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self._loop = asyncio.get_running_loop()
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._chunk if self._sink is None else self._sink[self._sunk:]
+
+    def buffer_updated(self, nbytes: int) -> None:
+        if self._sink is None:
+            self._unpacker.feed(self._chunk[:nbytes])
+        else:
+            self._sunk += nbytes
+            if self._sunk == len(self._sink):
+                self._sink = None
+        self._wake()
+
+    def eof_received(self) -> bool:
+        return False  # close our end too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._lost = True
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # -- commands and messages --------------------------------------------------------------
+    def send(self, data: bytes) -> None:
+        """Send ``data`` (a command from :class:`Encoder`)."""
+        if self._lost or self.transport is None:
+            raise ConnectionLost
+        self.transport.write(data)
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
 
     async def _fill(self) -> None:
-        n = await self._loop.sock_recv_into(self._sock, self._chunk)
-        if not n:
+        """Wait until more bytes have arrived."""
+        if self._lost:
             raise ConnectionLost
-        self._unpacker.feed(self._view[:n])
+        self._waiter = self._loop.create_future()
+        try:
+            await self._waiter
+        finally:
+            self._waiter = None
 
     async def _array_header(self) -> int:
         while True:
@@ -138,14 +188,15 @@ class MessageReader:
             raise ProtocolError(f"frame of {width}x{height} carries {size} bytes")
         if marker == _UINT32:
             return frame_number, values, width, height, SHARED_PIXELS
-        dest = buffer_for(size)
+        dest = buffer_for(size)[:size]
         buffered = self._unpacker.read_bytes(size)
         got = len(buffered)
         dest[:got] = buffered
-        recv_into = self._loop.sock_recv_into
-        while got < size:
-            n = await recv_into(self._sock, dest[got:])
-            if not n:
-                raise ConnectionLost
-            got += n
+        if got < size:  # the rest goes straight from the socket into dest
+            self._sink, self._sunk = dest, got
+            try:
+                while self._sink is not None:
+                    await self._fill()
+            finally:
+                self._sink = None
         return frame_number, values, width, height, INLINE_PIXELS

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from aiomame.errors import ProtocolError
-from aiomame.protocol import ConnectionLost, MessageReader, encode
+from aiomame.protocol import ConnectionLost, PluginConnection, encode
 
 
 def frame_message(values, width, height, pixels: bytes | None) -> bytes:
@@ -28,9 +28,10 @@ def frame_message(values, width, height, pixels: bytes | None) -> bytes:
 @pytest.fixture
 async def pair():
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    ours.setblocking(False)
-    yield MessageReader(ours, chunk_size=4096), theirs
-    ours.close()
+    _, conn = await asyncio.get_running_loop().connect_accepted_socket(
+        lambda: PluginConnection(chunk_size=4096), ours)
+    yield conn, theirs
+    conn.close()
     theirs.close()
 
 
@@ -100,3 +101,15 @@ async def test_peer_closing_mid_message(pair, cut):
     peer.close()
     with pytest.raises(ConnectionLost):
         await reader.read_frame(lambda n: memoryview(bytearray(n)))
+
+
+async def test_commands_reach_the_peer(pair):
+    conn, peer = pair
+    conn.send(encode("read", [[":maincpu", "program", 0x2000, "u8"]]))
+    data = await asyncio.get_running_loop().run_in_executor(None, peer.recv, 1024)
+    assert msgpack.unpackb(data[4:]) == ["read", [[":maincpu", "program", 0x2000, "u8"]]]
+    peer.close()
+    with pytest.raises(ConnectionLost):
+        await conn.read()
+    with pytest.raises(ConnectionLost):
+        conn.send(encode("exit"))
