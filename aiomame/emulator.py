@@ -240,6 +240,8 @@ class Emulator:
         The frame is written into ``out`` when given (shape :attr:`frame_shape`).
         """
         inputs = self._inputs(actions)
+        if frame and self._screen_index < 0 and self.info:
+            raise StateError(f"{self.game!r} has no screen: step with frame=False")
         if self._busy:
             raise StateError("another step or command is still running on this emulator")
         self._busy = True
@@ -250,8 +252,6 @@ class Emulator:
         finally:
             self._busy = False
         if where == NO_PIXELS:
-            if frame and self._screen_index < 0:
-                raise StateError(f"{self.game!r} has no screen: step with frame=False")
             return values, None
         raw = (self._process.shared_pixels(width * height * 4) if where == SHARED_PIXELS
                else self._raw)
