@@ -10,7 +10,11 @@ Lua -> Python: a stream of msgpack arrays ``[kind, ...]`` (msgpack values mark t
   bin32 of ``width * height`` 32-bit B,G,R,A pixels (inline transport), or a uint32 byte
   count when the plugin wrote them to the frames file Python named (shared transport: one
   write in MAME, no copy in Python), or nil when no frame was asked for.
-- ``["ok"]``, ``["values", [...]]``, ``["bye"]``; ``["error", code, text]`` when a command fails.
+- ``["ok"]``, ``["values", [...]]``, ``["inputs", ports]``, ``["bye"]``; ``["error", code,
+  text]`` when a command fails.
+
+Commands: ``watch`` (the reads sent after every step), ``step``, ``read``, ``write``,
+``reset``, ``inputs``, ``exit`` (see the plugin for their arguments).
 
 :class:`PluginConnection` sends commands and decodes the stream. Inline frames skip the
 unpacker: their bytes go straight from the socket into a caller's buffer.

@@ -141,3 +141,9 @@ async def test_soft_and_hard_reset(roms, no_leaks):
         idle = (await emu.step())["port1"]
         assert (await emu.step([Action(":CONTP1", "P1 Left")]))["port1"] != idle
         assert data["frame"].shape == (260, 224, 3)
+
+
+async def test_inputs_command_lists_what_hello_said(emu):
+    reply = await emu.process.request("inputs")
+    assert reply == ["inputs", emu.info["ports"]]
+    assert (await emu.step([Action(":IN1", "Coin 1")]))["counter"] >= 0  # ids still valid

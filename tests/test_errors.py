@@ -17,6 +17,7 @@ from aiomame import Action, Address, Emulator
 from aiomame.errors import (
     AddressError,
     AiomameError,
+    CommandError,
     InvalidArgumentError,
     LuaModulesMissingError,
     MameExitedError,
@@ -229,3 +230,9 @@ def test_every_error_is_an_aiomame_error():
         if isinstance(obj, type) and issubclass(obj, Exception) \
                 and obj.__module__ == errors.__name__:
             assert issubclass(obj, AiomameError), name
+
+
+async def test_unknown_command_is_refused_by_the_plugin(emu):
+    with pytest.raises(CommandError, match="'lua_eval' failed in the plugin: lua_eval"):
+        await emu.process.request("lua_eval", "os.exit()")
+    assert "counter" in await emu.step(frame=False)  # still in step with the plugin

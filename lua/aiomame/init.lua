@@ -266,6 +266,11 @@ function exports.startplugin()
 		return reply("ok")
 	end
 
+	-- {"inputs"} -> {"inputs", ports}: the ports and fields, ids as in the hello.
+	function handlers.inputs()
+		return reply("inputs", describe().ports)
+	end
+
 	function handlers.exit()
 		reply("bye")
 		lost()
