@@ -45,7 +45,7 @@ MAME_VERSION_TESTED = "0.251"
 
 # ROM file name -> (CRC32, SHA1), lowercase hex. Each file is exactly ROM_SIZE bytes.
 ROM_FILES: dict[str, tuple[str, str]] = {
-    "invaders.h": ("ce71f2d8", "a830d93a248f39a89cc5d95da71e040afa185067"),
+    "invaders.h": ("cc3d7c9e", "4b4cfcefde1c9f461c865fd237bded92271f84cf"),
     "invaders.g": ("f1e8ba9e", "605db3fdbaff4ba13729371ad0c4fbab3889378e"),
     "invaders.f": ("f1e8ba9e", "605db3fdbaff4ba13729371ad0c4fbab3889378e"),
     "invaders.e": ("f1e8ba9e", "605db3fdbaff4ba13729371ad0c4fbab3889378e"),
@@ -64,7 +64,7 @@ ROM_LOAD_ADDRESS: dict[str, int] = {
 MAME_ROM_WARNING_LINES: tuple[str, ...] = (
     "invaders.h WRONG CHECKSUMS:",
     "    EXPECTED: CRC(734f5ad8) SHA1(ff6200af4c9110d8181249cbcef1a8a40fa40b7f)",
-    "       FOUND: CRC(ce71f2d8) SHA1(a830d93a248f39a89cc5d95da71e040afa185067)",
+    "       FOUND: CRC(cc3d7c9e) SHA1(4b4cfcefde1c9f461c865fd237bded92271f84cf)",
     "invaders.g WRONG CHECKSUMS:",
     "    EXPECTED: CRC(6bfaca4a) SHA1(16f48649b531bdef8c2d1446c429b5f414524350)",
     "       FOUND: CRC(f1e8ba9e) SHA1(605db3fdbaff4ba13729371ad0c4fbab3889378e)",

@@ -300,12 +300,7 @@ play:   xra a
         lxi d, txtover
         lxi h, cellover
         call print
-        lxi d, txtcoin
-        lxi h, cellcoin
-        call print
-        lxi d, txtstart
-        lxi h, cellstart
-        jmp print
+        jmp drawprompt
 
 ; paddle: left bit 5, right bit 6, both or none = stay
 movepad:
@@ -576,6 +571,7 @@ drawattr:
         lxi d, txttitle
         lxi h, celltitle
         call print
+drawprompt:
         lxi d, txtcoin
         lxi h, cellcoin
         call print
