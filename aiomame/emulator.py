@@ -18,7 +18,6 @@ from .errors import (
 )
 from .frames import FrameConverter
 from .process import MameProcess
-from .protocol import NO_PIXELS, SHARED_PIXELS
 
 TYPES = ("u8", "s8", "u16", "s16", "u32", "s32")
 
@@ -71,9 +70,6 @@ class Emulator:
     Lifecycle: construct → ``await start()`` (or ``async with``) → ``step``/``read``/… →
     ``await close()``. Each step holds the given actions for ``frame_ratio`` frames, then
     releases them, and returns the last frame and the values of ``memory_addresses``.
-
-    ``frame_transport``: ``"shared"`` (default) has MAME write each frame once into a file
-    in RAM that Python maps, ``"inline"`` sends it in the msgpack reply over the socket.
     """
 
     def __init__(
@@ -93,7 +89,6 @@ class Emulator:
         step_timeout: float = 30.0,
         extra_args: Sequence[str] = (),
         output_filter: Callable[[str], bool] | None = None,
-        frame_transport: str = "shared",
     ) -> None:
         if not isinstance(frame_ratio, int) or isinstance(frame_ratio, bool) or frame_ratio < 1:
             raise InvalidArgumentError(f"frame_ratio must be an int >= 1, got {frame_ratio!r}")
@@ -111,13 +106,11 @@ class Emulator:
             game, roms_path=os.fspath(roms_path), binary=mame_binary, render=render,
             throttle=throttle, sound=sound, debug=debug, extra_args=extra_args,
             start_timeout=start_timeout, output_filter=output_filter,
-            frame_transport=frame_transport,
         )
         self._names = list(self.memory_addresses)
         self._field_ids: dict[Action, list[int]] = {}
         self._screen_index = -1
         self._converter = FrameConverter()
-        self._raw = np.empty(0, dtype=np.uint8)
         self._busy = False
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -228,11 +221,6 @@ class Emulator:
         return [fields[action.field], action.value]
 
     # -- stepping ----------------------------------------------------------------------
-    def _buffer_for(self, nbytes: int) -> memoryview:
-        if self._raw.size != nbytes:
-            self._raw = np.empty(nbytes, dtype=np.uint8)
-        return memoryview(self._raw)
-
     async def step_into(self, actions: Iterable[Action] = (), *, frame: bool = True,
                         out: np.ndarray | None = None) -> tuple[list[int], np.ndarray | None]:
         """Like :meth:`step`, returning (values in ``memory_addresses`` order, frame).
@@ -246,15 +234,14 @@ class Emulator:
             raise StateError("another step or command is still running on this emulator")
         self._busy = True
         try:
-            _, values, width, height, where = await self._process.step(
+            _, values, width, height, has_pixels = await self._process.step(
                 self.frame_ratio, inputs, self._screen_index if frame else -1,
-                self._buffer_for, self.step_timeout)
+                self.step_timeout)
         finally:
             self._busy = False
-        if where == NO_PIXELS:
+        if not has_pixels:
             return values, None
-        raw = (self._process.shared_pixels(width * height * 4) if where == SHARED_PIXELS
-               else self._raw)
+        raw = self._process.shared_pixels(width * height * 4)
         return values, self._converter.convert(raw, width, height, out)
 
     async def step(self, actions: Iterable[Action] = (), *, frame: bool = True) -> dict[str, Any]:

@@ -49,8 +49,20 @@ class MameNotFoundError(SetupError):
     """No MAME binary where one was looked for."""
 
 
-class LuaModulesMissingError(SetupError):
-    """MAME's Lua cannot load the C modules the plugin needs (mpack, socket.unix)."""
+class UnsupportedMameError(SetupError):
+    """The MAME found is older than aiomame supports, or lacks what the plugin needs.
+
+    ``version`` is the (major, minor) found, ``minimum`` the oldest supported.
+    """
+
+    def __init__(self, binary: str, version: tuple[int, int], minimum: tuple[int, int],
+                 detail: str = "") -> None:
+        found, oldest = ".".join(map(str, version)), ".".join(map(str, minimum))
+        super().__init__(f"{binary!r} is MAME {found}; aiomame needs MAME {oldest} or later"
+                         + (f" ({detail})" if detail else ""))
+        self.binary = binary
+        self.version = version
+        self.minimum = minimum
 
 
 class StartError(AiomameError):

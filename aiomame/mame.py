@@ -9,12 +9,12 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
-from .errors import MameNotFoundError, SetupError
+from .errors import MameNotFoundError, SetupError, UnsupportedMameError
 
 MIN_VERSION = (0, 251)
 INSTALL_HINT = (
     "install with `sudo bash mame/install.sh` from the aiomame repository "
-    "(Debian: apt-get install mame lua-socket lua-mpack), or pass mame_binary=..."
+    "(Debian/Ubuntu: apt-get install mame), or pass mame_binary=..."
 )
 _PACKAGE = Path(__file__).resolve().parent
 # MAME's own plugin folder holds boot.lua, without which no plugin loads.
@@ -41,7 +41,7 @@ def find_mame(binary: str | os.PathLike[str] | None = None) -> str:
 
 @cache
 def mame_version(binary: str) -> tuple[int, int]:
-    """(major, minor) of ``binary``; raises :class:`SetupError` below :data:`MIN_VERSION`."""
+    """(major, minor) of ``binary``; :class:`UnsupportedMameError` below :data:`MIN_VERSION`."""
     try:
         out = subprocess.run([binary, "-version"], capture_output=True, text=True, timeout=30,
                              stdin=subprocess.DEVNULL).stdout
@@ -52,8 +52,7 @@ def mame_version(binary: str) -> tuple[int, int]:
         raise SetupError(f"{binary!r} -version printed {out.strip()!r}: is it MAME?")
     version = (int(match[1]), int(match[2]))
     if version < MIN_VERSION:
-        raise SetupError(f"{binary!r} is MAME {version[0]}.{version[1]}; aiomame needs "
-                         f"{MIN_VERSION[0]}.{MIN_VERSION[1]} or later")
+        raise UnsupportedMameError(binary, version, MIN_VERSION)
     return version
 
 

@@ -2,8 +2,12 @@
 
 Lifecycle: ``MameProcess(...)`` → ``await start()`` → ``request()`` / ``step()`` … →
 ``await close()``. ``close()`` is idempotent and always reaps the process and removes the
-private socket directory, also after an error or a cancelled call. Headless MAME ignores
-SIGTERM and SIGINT, so closing escalates: "exit" command → wait → SIGKILL (by pid).
+private directory, also after an error or a cancelled call. Headless MAME ignores SIGTERM
+and SIGINT, so closing escalates: "exit" command → wait → SIGKILL (by pid).
+
+Per MAME, a private 0700 directory holds the socket the plugin connects to for its replies
+(unlinked once connected), the frames file and MAME's own cfg/nvram folders; commands go to
+MAME's stdin, one end of a socket pair, so MAME exits when this process goes away.
 """
 
 from __future__ import annotations
@@ -29,8 +33,6 @@ from . import mame
 from .errors import (
     AiomameError,
     CommandError,
-    InvalidArgumentError,
-    LuaModulesMissingError,
     MameExitedError,
     MameTimeoutError,
     MissingRomsError,
@@ -38,6 +40,7 @@ from .errors import (
     StartError,
     StateError,
     UnknownGameError,
+    UnsupportedMameError,
 )
 from .protocol import PROTOCOL_VERSION, ConnectionLost, Encoder, PluginConnection
 
@@ -46,7 +49,7 @@ EXIT_GRACE = 3.0
 _ROM_PROBLEM = re.compile(r"^(\S+) (NOT FOUND|WRONG LENGTH)")
 # Lines MAME always prints in aiomame's set-up, which say nothing about the game.
 _NOISE = ("Warning: -video none doesn't make much sense", "ALSA lib seq_hw.c")
-FRAME_TRANSPORTS = ("shared", "inline")
+_PLUGIN_LINE = "aiomame: "  # how the plugin reports what stops it before it can connect
 
 
 def runtime_base() -> str:
@@ -75,12 +78,7 @@ class MameProcess:
         extra_args: Sequence[str] = (),
         start_timeout: float = 30.0,
         output_filter: Callable[[str], bool] | None = None,
-        frame_transport: str = "shared",
     ) -> None:
-        if frame_transport not in FRAME_TRANSPORTS:
-            raise InvalidArgumentError(f"unknown frame_transport {frame_transport!r}; "
-                                       f"valid: {', '.join(map(repr, FRAME_TRANSPORTS))}")
-        self.frame_transport = frame_transport
         self.game = game
         self.roms_path = os.path.abspath(roms_path)
         self.binary = mame.find_mame(binary)
@@ -143,44 +141,53 @@ class MameProcess:
         """Start MAME and wait for the plugin's hello (at most ``start_timeout`` seconds)."""
         if self._proc is not None or self._closed:
             raise StateError("a MameProcess starts only once")
-        mame.mame_version(self.binary)
+        version = mame.mame_version(self.binary)
         loop = asyncio.get_running_loop()
         self._dir = tempfile.mkdtemp(prefix="aiomame-", dir=runtime_base())  # 0700: ours alone
         path = os.path.join(self._dir, "mame.sock")
+        frames = os.path.join(self._dir, "frames")
         try:
+            open(frames, "wb").close()
             listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            commands, mame_stdin = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
                 listener.bind(path)
                 listener.listen(1)
                 listener.setblocking(False)
-                env = dict(os.environ, AIOMAME_SOCKET=path)
-                if self.frame_transport == "shared":
-                    env["AIOMAME_FRAMES"] = os.path.join(self._dir, "frames")
-                    open(env["AIOMAME_FRAMES"], "wb").close()
+                env = dict(os.environ, AIOMAME_SOCKET=path, AIOMAME_FRAMES=frames)
                 if not self.render:
                     env["SDL_VIDEODRIVER"] = "dummy"
                 if not self.sound:
                     env["SDL_AUDIODRIVER"] = "dummy"
                 self._proc = await asyncio.create_subprocess_exec(
                     *self._args(self._dir), env=env, cwd=self._dir,
-                    stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+                    stdin=mame_stdin, stdout=asyncio.subprocess.PIPE,
                     stderr=asyncio.subprocess.STDOUT, start_new_session=True,
                 )
+                mame_stdin.close()  # MAME's end: once MAME is gone, writes here fail
                 self._output_task = loop.create_task(self._collect_output())
-                sock = await self._accept(loop, listener)
+                replies = await self._accept(loop, listener, version)
+            except BaseException:
+                commands.close()
+                raise
             finally:
+                mame_stdin.close()
                 listener.close()
                 if os.path.exists(path):
                     os.unlink(path)  # connected or not, the path is no longer needed
-            _, self._conn = await loop.connect_accepted_socket(PluginConnection, sock)
+            commands.setblocking(False)
+            _, self._conn = await loop.connect_accepted_socket(PluginConnection, replies)
+            command_transport, _ = await loop.connect_accepted_socket(asyncio.Protocol, commands)
+            self._conn.attach_commands(command_transport)
             hello = await self._exchange(None, self._conn.read, self.start_timeout,
                                          "saying hello")
             if hello[0] != "hello" or len(hello) != 2 or not isinstance(hello[1], dict):
                 raise ProtocolError(f"expected hello, got {hello!r:.200}")
             if hello[1].get("protocol") != PROTOCOL_VERSION:
                 raise ProtocolError(
-                    f"plugin speaks protocol {hello[1].get('protocol')!r}, this aiomame "
-                    f"{PROTOCOL_VERSION}: the plugin at {mame.aiomame_plugins_dir()} is stale"
+                    f"the plugin speaks protocol {hello[1].get('protocol')!r}, this aiomame "
+                    f"{PROTOCOL_VERSION}: the plugin at {mame.aiomame_plugins_dir()} is stale; "
+                    "reinstall aiomame"
                 )
             self.hello = hello[1]
             return self.hello
@@ -188,8 +195,8 @@ class MameProcess:
             await self.close()
             raise
 
-    async def _accept(self, loop: asyncio.AbstractEventLoop,
-                      listener: socket.socket) -> socket.socket:
+    async def _accept(self, loop: asyncio.AbstractEventLoop, listener: socket.socket,
+                      version: tuple[int, int]) -> socket.socket:
         assert self._proc is not None
         accept = loop.create_task(loop.sock_accept(listener))
         exited = loop.create_task(self._proc.wait())
@@ -205,21 +212,24 @@ class MameProcess:
             return conn
         if exited in done:
             await self._drain_output()
-            raise self._start_failure()
+            raise self._start_failure(version)
         hint = ("; with render=True, MAME waits for a key press in its window on its "
                 "warning screen (shown for ROMs that differ from the original set)"
                 if self.render else "")
         raise MameTimeoutError(f"MAME did not connect within {self.start_timeout}s{hint}",
                                output=self.output)
 
-    def _start_failure(self) -> AiomameError:
+    def _start_failure(self, version: tuple[int, int]) -> AiomameError:
         """Turn what MAME printed before dying into the most precise error."""
         out = list(self.output)
         code = self.returncode
         text = "\n".join(out)
-        if "aiomame: missing Lua modules" in text:
-            line = next(x for x in out if "aiomame: missing Lua modules" in x)
-            return LuaModulesMissingError(f"{line.split(': ', 1)[1]}. {mame.INSTALL_HINT}")
+        plugin = [line[len(_PLUGIN_LINE):] for line in out if line.startswith(_PLUGIN_LINE)]
+        if plugin and plugin[0].startswith("unsupported MAME"):
+            return UnsupportedMameError(self.binary, version, mame.MIN_VERSION, plugin[0])
+        if plugin:
+            return StartError(f"the aiomame plugin could not start: {plugin[0]}",
+                              returncode=code, output=out)
         unknown = re.search(r"Unknown system '([^']*)'", text)
         if unknown:
             similar = []
@@ -307,15 +317,15 @@ class MameProcess:
             raise CommandError(f"{command[0]!r} failed in the plugin: {reply[2]}")
         return reply
 
-    async def step(self, frames: int, inputs: list[list[int]], screen: int,
-                   buffer_for: Callable[[int], memoryview], timeout: float
-                   ) -> tuple[int, list[int], int, int, int]:
-        """Run one step; see :meth:`PluginConnection.read_frame` for where the pixels are."""
+    async def step(self, frames: int, inputs: list[list[int]], screen: int, timeout: float
+                   ) -> tuple[int, list[int], int, int, bool]:
+        """Run one step: ``(frame_number, values, width, height, has_pixels)``; the pixels
+        are then :meth:`shared_pixels`."""
         self._check_usable()
         conn = self._conn
         assert conn is not None
         reply = await self._exchange(self._encode("step", frames, inputs, screen),
-                                     lambda: conn.read_frame(buffer_for), timeout, "step")
+                                     conn.read_frame, timeout, "step")
         if isinstance(reply, list):
             if reply[0] == "error":
                 raise CommandError(f"step failed in the plugin: {reply[2]}")

@@ -1,45 +1,41 @@
 """aiomame's wire protocol: the Python half (the Lua half is ``lua/aiomame/init.lua``).
 
-Python -> Lua: each command is a u32 big-endian length, then a msgpack array
-``[command, args...]`` (LuaSocket reads exact byte counts, hence the length).
+Two Unix stream sockets per MAME, because the plugin can use no Lua C module:
 
-Lua -> Python: a stream of msgpack arrays ``[kind, ...]`` (msgpack values mark their own end):
+- Commands, Python -> Lua: MAME's stdin is one end of a socket pair; each command is a u32
+  big-endian length, then a msgpack array ``[command, args...]`` (the plugin reads exact
+  byte counts, blocking, so MAME waits without spinning between steps).
+- Replies, Lua -> Python: the plugin connects to a socket Python listens on with MAME's own
+  Unix-socket client and sends a stream of msgpack arrays ``[kind, ...]``:
 
-- ``["hello", info]`` once, first: protocol version, MAME version, screens, devices, ports.
-- ``["frame", frame_number, values, width, height, pixels]`` after each step; ``pixels`` is a
-  bin32 of ``width * height`` 32-bit B,G,R,A pixels (inline transport), or a uint32 byte
-  count when the plugin wrote them to the frames file Python named (shared transport: one
-  write in MAME, no copy in Python), or nil when no frame was asked for.
-- ``["ok"]``, ``["values", [...]]``, ``["inputs", ports]``, ``["bye"]``; ``["error", code,
-  text]`` when a command fails.
+  - ``["hello", info]`` once, first: protocol version, MAME version, screens, devices, ports.
+  - ``["frame", frame_number, values, width, height, nbytes]`` after each step: the pixels
+    (``width * height`` 32-bit B,G,R,A) are in the frames file Python named, written there
+    in one write and mapped here without a copy; width, height and nbytes are nil when no
+    frame was asked for.
+  - ``["ok"]``, ``["values", [...]]``, ``["inputs", ports]``, ``["bye"]``; ``["error", code,
+    text]`` when a command fails.
 
 Commands: ``watch`` (the reads sent after every step), ``step``, ``read``, ``write``,
 ``reset``, ``inputs``, ``exit`` (see the plugin for their arguments).
 
-:class:`PluginConnection` sends commands and decodes the stream. Inline frames skip the
-unpacker: their bytes go straight from the socket into a caller's buffer.
+:class:`PluginConnection` sends commands and decodes the reply stream.
 """
 
 from __future__ import annotations
 
 import asyncio
 import struct
-from collections.abc import Callable
 from typing import Any
 
 import msgpack
 
 from .errors import ProtocolError
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 
 _LENGTH = struct.Struct(">I")
-_BIN32 = 0xC6
-_UINT32 = 0xCE
-_NIL = 0xC0
-
-# Where a step's pixels are (the last element of :meth:`PluginConnection.read_frame`).
-NO_PIXELS, INLINE_PIXELS, SHARED_PIXELS = 0, 1, 2
+MAX_MESSAGE = 64 << 20  # a reply larger than this is a fault, not something to buffer
 
 
 class ConnectionLost(Exception):
@@ -64,37 +60,38 @@ def encode(*command: Any) -> bytes:
 
 
 class PluginConnection(asyncio.BufferedProtocol):
-    """The connection to one plugin: sends commands, decodes the plugin's messages.
+    """The connection to one plugin: sends commands, decodes the plugin's replies.
 
-    An asyncio buffered protocol: the event loop receives straight into this object's
-    buffer (or, for inline pixels, into the caller's frame buffer), and the socket stays
-    registered with the loop, so a step costs one send and one receive.
+    An asyncio buffered protocol on the reply socket: the event loop receives straight into
+    this object's buffer and the socket stays registered with the loop, so a step costs one
+    write (on the command socket, see :meth:`attach_commands`) and one read.
     """
 
-    def __init__(self, chunk_size: int = 1 << 16) -> None:
+    def __init__(self, chunk_size: int = 1 << 16, max_message: int = MAX_MESSAGE) -> None:
         self._chunk = memoryview(bytearray(chunk_size))
-        self._unpacker = msgpack.Unpacker(raw=False)
-        self._sink: memoryview | None = None  # where inline pixels go, while they come
-        self._sunk = 0
+        self._max_message = max_message
+        self._unpacker = msgpack.Unpacker(raw=False, max_buffer_size=max_message)
         self._waiter: asyncio.Future[None] | None = None
         self._lost = False
+        self._fault: ProtocolError | None = None
         self.transport: asyncio.Transport | None = None
+        self._commands: asyncio.WriteTransport | None = None
 
-    # -- asyncio.BufferedProtocol -----------------------------------------------------------
+    # -- asyncio.BufferedProtocol (the reply socket) ----------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         self._loop = asyncio.get_running_loop()
 
     def get_buffer(self, sizehint: int) -> memoryview:
-        return self._chunk if self._sink is None else self._sink[self._sunk:]
+        return self._chunk
 
     def buffer_updated(self, nbytes: int) -> None:
-        if self._sink is None:
+        try:
             self._unpacker.feed(self._chunk[:nbytes])
-        else:
-            self._sunk += nbytes
-            if self._sunk == len(self._sink):
-                self._sink = None
+        except msgpack.BufferFull:
+            self._fault = ProtocolError(
+                f"the plugin sent a message larger than {self._max_message} bytes")
+            self.close()
         self._wake()
 
     def eof_received(self) -> bool:
@@ -110,18 +107,26 @@ class PluginConnection(asyncio.BufferedProtocol):
             waiter.set_result(None)
 
     # -- commands and messages --------------------------------------------------------------
+    def attach_commands(self, transport: asyncio.WriteTransport) -> None:
+        """Where commands go: the transport of Python's end of MAME's stdin."""
+        self._commands = transport
+
     def send(self, data: bytes) -> None:
         """Send ``data`` (a command from :class:`Encoder`)."""
-        if self._lost or self.transport is None:
+        commands = self._commands
+        if self._lost or commands is None or commands.is_closing():
             raise ConnectionLost
-        self.transport.write(data)
+        commands.write(data)
 
     def close(self) -> None:
-        if self.transport is not None:
-            self.transport.close()
+        for transport in (self._commands, self.transport):
+            if transport is not None:
+                transport.close()
 
     async def _fill(self) -> None:
         """Wait until more bytes have arrived."""
+        if self._fault is not None:
+            raise self._fault
         if self._lost:
             raise ConnectionLost
         self._waiter = self._loop.create_future()
@@ -129,31 +134,6 @@ class PluginConnection(asyncio.BufferedProtocol):
             await self._waiter
         finally:
             self._waiter = None
-
-    async def _array_header(self) -> int:
-        while True:
-            try:
-                return self._unpacker.read_array_header()
-            except msgpack.OutOfData:
-                await self._fill()
-
-    async def _values(self, count: int) -> list[Any]:
-        """The next ``count`` values (resumable: decoded ones stay while more data comes)."""
-        values: list[Any] = []
-        while len(values) < count:
-            try:
-                values.append(self._unpacker.unpack())
-            except msgpack.OutOfData:
-                await self._fill()
-        return values
-
-    async def _raw(self, n: int) -> bytes:
-        """``n`` bytes straight from the stream (for the bin32 header)."""
-        data = self._unpacker.read_bytes(n)
-        while len(data) < n:
-            await self._fill()
-            data += self._unpacker.read_bytes(n - len(data))
-        return data
 
     async def read(self) -> list[Any]:
         """The next message, whole."""
@@ -163,44 +143,30 @@ class PluginConnection(asyncio.BufferedProtocol):
                 break
             except msgpack.OutOfData:
                 await self._fill()
+            except (ValueError, msgpack.UnpackException) as exc:
+                self.close()  # the stream can no longer be trusted
+                raise ProtocolError(f"the plugin sent bytes that are not msgpack, or a value "
+                                    f"over the limits ({self._max_message} bytes): {exc}"
+                                    ) from None
         if not isinstance(message, list) or not message or not isinstance(message[0], str):
             raise ProtocolError(f"expected a message [kind, ...], got {message!r:.200}")
         return message
 
-    async def read_frame(
-        self, buffer_for: Callable[[int], memoryview]
-    ) -> tuple[int, list[int], int, int, int] | list[Any]:
-        """The reply to a step: ``(frame_number, values, width, height, where)``.
+    async def read_frame(self) -> tuple[int, list[int], int, int, bool] | list[Any]:
+        """The reply to a step: ``(frame_number, values, width, height, has_pixels)``.
 
-        ``where`` is NO_PIXELS, SHARED_PIXELS (in the frames file), or INLINE_PIXELS: then
-        the pixel bytes have been written into ``buffer_for(nbytes)``. Any other message (an
-        error reply) is returned whole as a list.
+        With pixels, they are in the frames file (``width * height * 4`` bytes). Any other
+        message (an error reply) is returned whole as a list.
         """
-        length = await self._array_header()
-        parts = await self._values(min(length, 5))
-        if length != 6 or parts[0] != "frame":
-            return parts + await self._values(length - len(parts))
-        _, frame_number, values, width, height = parts
-        marker = (await self._raw(1))[0]
-        if marker == _NIL:
-            return frame_number, values, width, height, NO_PIXELS
-        if marker not in (_BIN32, _UINT32):
-            raise ProtocolError(f"frame pixels: expected bin32 (0xc6) or uint32 (0xce), "
-                                f"got 0x{marker:02x}")
-        size = _LENGTH.unpack(await self._raw(4))[0]
-        if size != width * height * 4:
-            raise ProtocolError(f"frame of {width}x{height} carries {size} bytes")
-        if marker == _UINT32:
-            return frame_number, values, width, height, SHARED_PIXELS
-        dest = buffer_for(size)[:size]
-        buffered = self._unpacker.read_bytes(size)
-        got = len(buffered)
-        dest[:got] = buffered
-        if got < size:  # the rest goes straight from the socket into dest
-            self._sink, self._sunk = dest, got
-            try:
-                while self._sink is not None:
-                    await self._fill()
-            finally:
-                self._sink = None
-        return frame_number, values, width, height, INLINE_PIXELS
+        message = await self.read()
+        if message[0] != "frame" or len(message) != 6:
+            return message
+        _, frame_number, values, width, height, nbytes = message
+        if nbytes is None:
+            return frame_number, values, 0, 0, False
+        if not (isinstance(width, int) and isinstance(height, int) and isinstance(nbytes, int)):
+            raise ProtocolError(f"frame size must be ints, got {width!r}x{height!r}, "
+                                f"{nbytes!r} bytes")
+        if nbytes != width * height * 4:
+            raise ProtocolError(f"frame of {width}x{height} carries {nbytes} bytes")
+        return frame_number, values, width, height, True

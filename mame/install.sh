@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs what aiomame needs from Debian: MAME and the two Lua C modules its plugin loads
-# (socket.unix from lua-socket, mpack from lua-mpack). Idempotent; prints the MAME version.
+# Installs what aiomame needs from Debian/Ubuntu: MAME (0.251 or later; the plugin needs no Lua
+# C module). Idempotent; prints the MAME version.
 set -euo pipefail
-packages=(mame lua-socket lua-mpack)
+packages=(mame)
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
     command -v sudo >/dev/null || { echo "install.sh: run as root (or install sudo)" >&2; exit 1; }

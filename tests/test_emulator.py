@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 
 import numpy as np
+import pytest
 from conftest import ADDRESSES, alive, reaped, socket_dirs
 
 from aiomame import Action, Address, Emulator
+from aiomame.errors import CommandError
 
 
 async def test_hello_describes_the_machine(emu):
@@ -113,17 +116,26 @@ async def test_close_before_start_is_harmless(roms, no_leaks):
     await emu.close()
 
 
-async def test_inline_and_shared_frames_agree(roms, no_leaks):
-    inline = Emulator("invaders", roms, ADDRESSES, frame_transport="inline")
-    shared = Emulator("invaders", roms, ADDRESSES, frame_transport="shared")
-    await asyncio.gather(inline.start(), shared.start())
-    try:
-        for action in ([], [Action(":CONTP1", "P1 Left")], [], []):
-            a, b = await asyncio.gather(inline.step(action), shared.step(action))
-            assert a["counter"] == b["counter"]
-            assert np.array_equal(a["frame"], b["frame"])
-    finally:
-        await asyncio.gather(inline.close(), shared.close())
+async def test_reply_larger_than_the_socket_buffer(emu):
+    # 60,000 u32 reads: a ~300 KB reply, more than a Unix socket buffers (~208 KB). With
+    # Python's loop blocked, MAME's non-blocking socket fills and the plugin must write
+    # the rest as Python takes it, losing nothing.
+    addresses = {f"a{i}": Address(0x2008 if i % 2 else 0x2004, "u32") for i in range(60_000)}
+    task = asyncio.create_task(emu.read(addresses))
+    await asyncio.sleep(0.05)  # the command is out
+    time.sleep(1.0)  # block the loop: nothing is read while MAME writes
+    values = await task
+    assert len(values) == 60_000
+    assert set(values.values()) == {0x80000001, 0x00FE1234}
+    assert "counter" in await emu.step()
+
+
+async def test_plugin_msgpack_round_trips_long_strings(emu):
+    # An unknown command's name comes back in the error: str8, str16 and str32 both ways.
+    for n in (40, 300, 70_000):
+        with pytest.raises(CommandError) as err:
+            await emu.process.request("x" * n)
+        assert str(err.value).count("x") >= n
 
 
 async def test_soft_and_hard_reset(roms, no_leaks):

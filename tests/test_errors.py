@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 from conftest import alive, reaped, socket_dirs
@@ -19,15 +20,19 @@ from aiomame.errors import (
     AiomameError,
     CommandError,
     InvalidArgumentError,
-    LuaModulesMissingError,
     MameExitedError,
     MameNotFoundError,
     MameTimeoutError,
     MissingRomsError,
+    SetupError,
     StateError,
     UnknownGameError,
     UnknownInputError,
+    UnsupportedMameError,
 )
+from aiomame.mame import aiomame_plugins_dir, find_mame, mame_plugins_dir, mame_version
+
+HIDE_EMU_FILE = str(Path(__file__).resolve().parent / "plugins")
 
 # -- bad arguments, caught before MAME starts --------------------------------------------
 
@@ -131,11 +136,38 @@ async def test_missing_roms_are_listed(tmp_path, no_leaks):
     assert str(tmp_path) in str(err.value) and "NOT FOUND" in str(err.value)
 
 
-async def test_lua_modules_missing(roms, monkeypatch, no_leaks):
-    # Real fault: MAME's Lua honours LUA_CPATH_5_3, so the C modules cannot be found.
-    monkeypatch.setenv("LUA_CPATH_5_3", "/nonexistent/?.so")
-    with pytest.raises(LuaModulesMissingError, match="mpack.*socket.unix.*install.sh"):
-        await Emulator("invaders", roms).start()
+def fake_mame(tmp_path, version: str) -> str:
+    """An executable that answers ``-version`` like a MAME of ``version`` would."""
+    path = tmp_path / "mame"
+    path.write_text(f"#!/bin/sh\necho '{version} (mame{version.replace('.', '')})'\n")
+    path.chmod(0o755)
+    return str(path)
+
+
+async def test_mame_too_old_names_both_versions(roms, tmp_path, no_leaks):
+    binary = fake_mame(tmp_path, "0.226")
+    with pytest.raises(UnsupportedMameError, match=r"is MAME 0\.226; aiomame needs MAME "
+                       r"0\.251 or later") as err:
+        await Emulator("invaders", roms, mame_binary=binary).start()
+    assert (err.value.version, err.value.minimum) == ((0, 226), (0, 251))
+
+
+def test_not_a_mame_says_what_it_printed(roms, tmp_path):
+    path = tmp_path / "notmame"
+    path.write_text("#!/bin/sh\necho hello\n")
+    path.chmod(0o755)
+    with pytest.raises(SetupError, match="printed 'hello': is it MAME"):
+        mame_version(str(path))
+
+
+async def test_plugin_reports_a_mame_lacking_what_it_needs(roms, tmp_path, no_leaks):
+    # Real MAME, with a plugin that starts first and removes emu.file (as a MAME build
+    # without it would be): the plugin says what is missing and MAME exits.
+    emu = Emulator("invaders", roms, extra_args=[
+        "-pluginspath", f"{mame_plugins_dir(find_mame())};{HIDE_EMU_FILE};"
+        f"{aiomame_plugins_dir()}", "-plugin", "aiomame_hide_emu_file,aiomame"])
+    with pytest.raises(UnsupportedMameError, match="lacks emu.file; aiomame needs MAME 0.251"):
+        await emu.start()
 
 
 async def test_start_timeout_kills_mame(roms, no_leaks):

@@ -11,28 +11,31 @@ import socket
 import struct
 
 import msgpack
-import numpy as np
 import pytest
 
 from aiomame.errors import ProtocolError
 from aiomame.protocol import ConnectionLost, PluginConnection, encode
 
 
-def frame_message(values, width, height, pixels: bytes | None) -> bytes:
-    head = b"\x96" + b"".join(msgpack.packb(x) for x in ("frame", 7, values, width, height))
-    if pixels is None:
-        return head + b"\xc0"
-    return head + b"\xc6" + struct.pack(">I", len(pixels)) + pixels
+def frame_message(values, width, height, nbytes: int | None) -> bytes:
+    if nbytes is None:
+        return msgpack.packb(["frame", 7, values, None, None, None])
+    return msgpack.packb(["frame", 7, values, width, height, nbytes])
 
 
 @pytest.fixture
 async def pair():
-    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    _, conn = await asyncio.get_running_loop().connect_accepted_socket(
-        lambda: PluginConnection(chunk_size=4096), ours)
-    yield conn, theirs
+    """(connection, plugin's reply end, plugin's command end)."""
+    loop = asyncio.get_running_loop()
+    ours, replies = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    commands_ours, commands = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    _, conn = await loop.connect_accepted_socket(lambda: PluginConnection(chunk_size=4096), ours)
+    transport, _ = await loop.connect_accepted_socket(asyncio.Protocol, commands_ours)
+    conn.attach_commands(transport)
+    yield conn, replies, commands
     conn.close()
-    theirs.close()
+    replies.close()
+    commands.close()
 
 
 async def feed(peer: socket.socket, data: bytes, piece: int) -> None:
@@ -50,65 +53,83 @@ def test_command_framing():
 
 
 @pytest.mark.parametrize("piece", [1, 7, 4096, 1 << 20])
-async def test_frames_arrive_whole_however_split(pair, piece):
-    reader, peer = pair
-    pixels = np.random.default_rng(piece).integers(0, 256, 40 * 30 * 4, dtype=np.uint8)
-    data = (frame_message([1, -2], 40, 30, pixels.tobytes()) + msgpack.packb(["ok"])
-            + frame_message([3], 40, 30, None))
+async def test_messages_arrive_whole_however_split(pair, piece):
+    reader, peer, _ = pair
+    long_values = list(range(-40, 3000))
+    data = (frame_message([1, -2], 40, 30, 40 * 30 * 4) + msgpack.packb(["ok"])
+            + frame_message(long_values, 40, 30, None))
     sender = asyncio.create_task(feed(peer, data, piece))
-    out = np.zeros(pixels.size, np.uint8)
-    assert await reader.read_frame(lambda n: memoryview(out)[:n]) == (7, [1, -2], 40, 30, True)
-    assert np.array_equal(out, pixels)
+    assert await reader.read_frame() == (7, [1, -2], 40, 30, True)
     assert await reader.read() == ["ok"]
-    assert await reader.read_frame(lambda n: pytest.fail("no pixels expected")) == (
-        7, [3], 40, 30, False)
+    assert await reader.read_frame() == (7, long_values, 0, 0, False)
     await sender
 
 
 async def test_error_reply_to_a_step_is_returned_whole(pair):
-    reader, peer = pair
+    reader, peer, _ = pair
     peer.sendall(msgpack.packb(["error", "failed", "no input field with id 99"]))
-    assert await reader.read_frame(lambda n: memoryview(b"")) == [
-        "error", "failed", "no input field with id 99"]
-
-
-async def test_pixels_must_be_bin32(pair):
-    reader, peer = pair
-    head = b"\x96" + b"".join(msgpack.packb(x) for x in ("frame", 1, [], 1, 1))
-    peer.sendall(head + msgpack.packb("abcd"))  # a str, not a bin32
-    with pytest.raises(ProtocolError, match="bin32"):
-        await reader.read_frame(lambda n: memoryview(bytearray(n)))
+    assert await reader.read_frame() == ["error", "failed", "no input field with id 99"]
 
 
 async def test_pixel_count_must_match_size(pair):
-    reader, peer = pair
-    peer.sendall(frame_message([], 2, 2, b"\0" * 12))
+    reader, peer, _ = pair
+    peer.sendall(frame_message([], 2, 2, 12))
     with pytest.raises(ProtocolError, match="2x2 carries 12 bytes"):
-        await reader.read_frame(lambda n: memoryview(bytearray(n)))
+        await reader.read_frame()
+
+
+async def test_frame_size_must_be_ints(pair):
+    reader, peer, _ = pair
+    peer.sendall(frame_message([], "2", 2, 16))
+    with pytest.raises(ProtocolError, match="ints"):
+        await reader.read_frame()
 
 
 async def test_message_must_be_a_tagged_array(pair):
-    reader, peer = pair
+    reader, peer, _ = pair
     peer.sendall(msgpack.packb({"hello": 1}))
     with pytest.raises(ProtocolError, match="kind"):
         await reader.read()
 
 
-@pytest.mark.parametrize("cut", [0, 3, 20, 600])
+async def test_garbage_is_a_protocol_error(pair):
+    reader, peer, _ = pair
+    peer.sendall(b"\xc1" * 8)  # 0xc1: never used in msgpack
+    with pytest.raises(ProtocolError, match="not msgpack"):
+        await reader.read()
+    assert reader.transport.is_closing()
+
+
+@pytest.mark.parametrize("value", [list(range(70_000)), "x" * 70_000, b"x" * 70_000])
+async def test_oversized_values_are_refused_not_buffered(value):
+    ours, peer = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    _, reader = await asyncio.get_running_loop().connect_accepted_socket(
+        lambda: PluginConnection(chunk_size=4096, max_message=1 << 16), ours)
+    sender = asyncio.create_task(feed(peer, msgpack.packb(["values", value]), 4096))
+    try:
+        with pytest.raises(ProtocolError, match="65536"):
+            await reader.read()
+    finally:
+        sender.cancel()
+        reader.close()
+        peer.close()
+
+
+@pytest.mark.parametrize("cut", [0, 3, 20])
 async def test_peer_closing_mid_message(pair, cut):
-    reader, peer = pair
-    peer.sendall(frame_message([1], 16, 16, b"\1" * 1024)[:cut])
+    reader, peer, _ = pair
+    peer.sendall(frame_message(list(range(100)), 16, 16, 1024)[:cut])
     peer.close()
     with pytest.raises(ConnectionLost):
-        await reader.read_frame(lambda n: memoryview(bytearray(n)))
+        await reader.read_frame()
 
 
 async def test_commands_reach_the_peer(pair):
-    conn, peer = pair
+    conn, replies, commands = pair
     conn.send(encode("read", [[":maincpu", "program", 0x2000, "u8"]]))
-    data = await asyncio.get_running_loop().run_in_executor(None, peer.recv, 1024)
+    data = await asyncio.get_running_loop().run_in_executor(None, commands.recv, 1024)
     assert msgpack.unpackb(data[4:]) == ["read", [[":maincpu", "program", 0x2000, "u8"]]]
-    peer.close()
+    replies.close()
     with pytest.raises(ConnectionLost):
         await conn.read()
     with pytest.raises(ConnectionLost):

@@ -1,58 +1,88 @@
 -- aiomame plugin for MAME (0.251 and later): the Lua side of aiomame's wire protocol.
 --
--- Python listens on a Unix socket and starts MAME with AIOMAME_SOCKET naming it. At machine
--- start this plugin connects, says hello, and from then on emulation runs only when told:
--- each frame-done callback either counts down the frames of the current step or, when the
--- step is over, sends its reply and blocks on the socket until the next step command.
---
--- Wire format (see aiomame/protocol.py, its mirror image):
---   Python -> Lua: u32 big-endian length, then a msgpack array {command, args...}.
---   Lua -> Python: msgpack arrays {kind, ...}. A frame travels inline as a msgpack bin32
---   value, or, when Python names a frames file (AIOMAME_FRAMES, in its private directory),
---   is written there in one write and the message carries its byte count as a uint32.
--- Only the fixed commands in `handlers` exist: no Lua source ever travels over the socket.
+-- It needs no Lua C module (MAME 0.276 and later embed a Lua that cannot load any):
+--   Python -> Lua: MAME's stdin is one end of a Unix socket pair. Commands are a u32
+--     big-endian length, then a msgpack array {command, args...}; the plugin reads them with
+--     blocking reads, so MAME waits without using CPU until the next command comes.
+--   Lua -> Python: MAME's own Unix-socket client (emu.file "domain.PATH") connects to the
+--     socket Python listens on (AIOMAME_SOCKET) and carries msgpack arrays {kind, ...}.
+--   Frames: written in one write to a file in Python's private directory (AIOMAME_FRAMES),
+--     which Python maps; the step reply carries their byte count as a uint32.
+-- msgpack is aiomame/msgpack.lua (string.pack). At machine start the plugin connects and
+-- says hello; from then on emulation runs only when told: each frame-done callback either
+-- counts down the frames of the current step or, when the step is over, sends its reply
+-- and blocks on stdin until the next step command. When stdin closes (Python is gone), the
+-- plugin exits MAME. Only the fixed commands in `handlers` exist: no Lua source ever
+-- travels over the socket.
 local exports = {
 	name = "aiomame",
-	version = "1.0.0",
+	version = "2.0.0",
 	description = "aiomame environment server",
 	license = "MIT",
 	author = { name = "aiomame" },
 }
 
-local PROTOCOL_VERSION = 1
+local PROTOCOL_VERSION = 2
+local OLDEST_MAME = "0.251"
+-- A reply that does not fit in the socket buffer is written in pieces while Python reads;
+-- with no progress for this long, Python is taken to be gone.
+local WRITE_STALL_SECONDS = 30
+
+-- The MAME facilities the plugin stands on; nil when all are there, else what is missing.
+local function missing_facility()
+	if not (string.pack and string.unpack and math.type) then
+		return "string.pack (Lua 5.3)"
+	elseif not emu.file then
+		return "emu.file"
+	elseif not (io.stdin and io.stdin.read) then
+		return "io.stdin"
+	elseif not (emu.add_machine_reset_notifier or emu.register_start) then
+		return "a machine start notifier"
+	elseif not emu.register_frame_done then
+		return "emu.register_frame_done"
+	end
+	return nil
+end
+
+-- Calls `callback` at machine start and after every reset: emu.add_machine_reset_notifier
+-- where it exists (0.254 and later; emu.register_start is deprecated, then removed), else
+-- emu.register_start. Returns the subscription, which must stay referenced.
+local function on_start(callback)
+	if emu.add_machine_reset_notifier then
+		return emu.add_machine_reset_notifier(callback)
+	end
+	emu.register_start(callback)
+	return true
+end
 
 function exports.startplugin()
 	local path = os.getenv("AIOMAME_SOCKET")
 	if not path or path == "" then
 		return -- not started by aiomame: stay inert
 	end
-	local have_mpack, mpack = pcall(require, "mpack")
-	local have_unix, unix = pcall(require, "socket.unix")
-	if not (have_mpack and have_unix) then
-		local missing = {}
-		if not have_mpack then
-			missing[#missing + 1] = "mpack (Debian: lua-mpack)"
-		end
-		if not have_unix then
-			missing[#missing + 1] = "socket.unix (Debian: lua-socket)"
-		end
-		local text = "aiomame: missing Lua modules: " .. table.concat(missing, ", ")
-		io.stderr:write(text .. "\n")
-		emu.register_start(function()
-			io.stderr:write(text .. "\n")
-			manager.machine:exit()
-		end)
-		return
+	-- Before a connection exists, the only way to tell Python is a line on stderr and an exit.
+	local function fail(text)
+		io.stderr:write("aiomame: " .. text .. "\n")
+		io.stderr:flush()
+		os.exit(1)
 	end
-	local pack, unpack = mpack.pack, mpack.unpack
+	local missing = missing_facility()
+	if missing then -- Python turns this line into UnsupportedMameError
+		fail(string.format("unsupported MAME %s: it lacks %s; aiomame needs MAME %s or later",
+			emu.app_version(), missing, OLDEST_MAME))
+	end
+	local msgpack = require("aiomame.msgpack")
+	local pack, unpack, int = msgpack.encode, msgpack.decode, msgpack.int
 	local spack, sunpack = string.pack, string.unpack
+	local stdin = io.stdin
 
-	local sock = nil
-	local frames_file = nil
-	if os.getenv("AIOMAME_FRAMES") then
-		frames_file = assert(io.open(os.getenv("AIOMAME_FRAMES"), "r+b"))
-		frames_file:setvbuf("no") -- one write(2) per frame
+	local out = nil -- the reply socket (emu.file), once connected
+	local subscriptions = {} -- notifier subscriptions: unsubscribed when collected
+	local frames_file, err = io.open(os.getenv("AIOMAME_FRAMES") or "", "r+b")
+	if not frames_file then
+		fail("cannot open the frames file: " .. tostring(err))
 	end
+	frames_file:setvbuf("no") -- one write(2) per frame
 	local fields = {} -- field id (as in hello) -> ioport field
 	local screens = {} -- screen index (1-based here, 0-based on the wire) -> screen device
 	local spaces = {} -- "device tag\0space name" -> address space
@@ -75,21 +105,37 @@ function exports.startplugin()
 	}
 
 	local function lost()
-		if sock then
-			sock:close()
-			sock = nil
+		if out then
+			out:close()
+			out = nil
 		end
 		manager.machine:exit() -- nobody drives us any more: never spin on our own
 	end
 
+	-- Writes all of `data` to the reply socket. MAME's socket is non-blocking: a reply larger
+	-- than the socket buffer goes in pieces, as fast as Python takes them.
 	local function send(data)
-		if not sock then
+		if not out then
 			return false
 		end
-		local ok = sock:send(data)
-		if not ok then
-			lost()
-			return false
+		local n = #data
+		local wrote = out:write(data)
+		if wrote == n then
+			return true
+		end
+		local pos, stalled_since = wrote + 1, nil
+		while pos <= n do
+			wrote = out:write(data:sub(pos, pos + 0xFFFF))
+			if wrote > 0 then
+				pos, stalled_since = pos + wrote, nil
+			elseif not stalled_since then
+				stalled_since = os.time()
+			elseif os.time() - stalled_since > WRITE_STALL_SECONDS then
+				io.stderr:write("aiomame: Python took no data for " .. WRITE_STALL_SECONDS
+					.. " s: exiting\n")
+				lost()
+				return false
+			end
 		end
 		return true
 	end
@@ -98,12 +144,32 @@ function exports.startplugin()
 		return send(pack({ ... }))
 	end
 
+	-- Exactly `n` bytes from stdin (blocking), or nil at end of file: Python has gone away.
+	local function read_exact(n)
+		local data = stdin:read(n)
+		if data == nil or #data == n then
+			return data
+		end
+		local parts = { data }
+		local got = #data
+		while got < n do
+			data = stdin:read(n - got)
+			if not data then
+				return nil
+			end
+			parts[#parts + 1] = data
+			got = got + #data
+		end
+		return table.concat(parts)
+	end
+
+	-- The next command, or nil when stdin has closed.
 	local function receive()
-		local head = sock:receive(4)
+		local head = read_exact(4)
 		if not head then
 			return nil
 		end
-		local body = sock:receive((sunpack(">I4", head)))
+		local body = read_exact((sunpack(">I4", head)))
 		if not body then
 			return nil
 		end
@@ -277,32 +343,28 @@ function exports.startplugin()
 		return STEP
 	end
 
+	-- {"frame", frame number, values, width, height, byte count}: the pixels are in the
+	-- frames file; width, height and byte count are nil when no frame was asked for.
 	local function step_reply()
 		local values = read_all()
 		local screen = screens[step_screen]
 		local clock = screen or screens[1]
-		-- {"frame", frame number, values, width, height, pixels}: pixels are a bin32, the
-		-- uint32 byte count of the frames file, or nil (no frame asked for)
-		local head = "\150" .. pack("frame") .. pack(clock and clock:frame_number() or -1) .. pack(values)
+		local head = "\150\165frame" .. int(clock and clock:frame_number() or -1) .. pack(values)
 		if not screen then
 			return send(head .. "\192\192\192")
 		end
 		local pixels, width, height = screen:pixels()
-		head = head .. pack(width) .. pack(height)
-		if frames_file then
-			frames_file:seek("set", 0)
-			local ok, err = frames_file:write(pixels)
-			if not ok then
-				return reply("error", "frames_file", tostring(err))
-			end
-			return send(head .. "\206" .. spack(">I4", #pixels))
+		frames_file:seek("set", 0)
+		local ok, err = frames_file:write(pixels)
+		if not ok then
+			return reply("error", "frames_file", tostring(err))
 		end
-		return send(head .. "\198" .. spack(">I4", #pixels)) and send(pixels)
+		return send(head .. int(width) .. int(height) .. spack(">BI4", 0xce, #pixels))
 	end
 
 	-- Serve commands until one lets emulation run again (step, exit) or the socket closes.
 	local function serve()
-		while sock do
+		while out do
 			local msg = receive()
 			if not msg then
 				return lost()
@@ -321,8 +383,8 @@ function exports.startplugin()
 		end
 	end
 
-	emu.register_start(function()
-		if sock then -- a reset; after a hard one: same connection, new machine objects
+	subscriptions.start = on_start(function()
+		if out then -- a reset; after a hard one: same connection, new machine objects
 			if hard_reset_pending then
 				hard_reset_pending = false
 				held = {}
@@ -331,19 +393,19 @@ function exports.startplugin()
 			end
 			return
 		end
-		local s = unix.stream()
-		local ok, err = s:connect(path)
-		if not ok then
-			emu.print_error("aiomame: cannot connect to " .. path .. ": " .. tostring(err))
+		local file = emu.file("", 3) -- read | write, no create: connect, don't listen
+		local err = file:open("domain." .. path)
+		if err then
+			io.stderr:write("aiomame: cannot connect to " .. path .. ": " .. tostring(err) .. "\n")
 			manager.machine:exit()
 			return
 		end
-		sock = s
+		out = file
 		reply("hello", describe())
 	end)
 
 	emu.register_frame_done(function()
-		if not sock or hard_reset_pending then
+		if not out or hard_reset_pending then
 			return
 		end
 		if frames_left > 0 then
