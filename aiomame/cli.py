@@ -1,4 +1,5 @@
-"""``python -m aiomame``: play a registered game, list games, list a system's inputs."""
+"""``python -m aiomame``: play a registered game, list games, list a system's inputs, write
+a game's shipped ROM set for the installed MAME."""
 
 from __future__ import annotations
 
@@ -73,6 +74,20 @@ async def list_actions(args: argparse.Namespace) -> None:
             print(f"{action['port']:<16} {action['field']}")
 
 
+def write_roms(args: argparse.Namespace) -> None:
+    from . import romset
+    from .mame import find_mame
+
+    game = get_game(args.game)
+    if not game.rom_images:
+        raise SystemExit(f"{game.name} ships no ROMs")
+    images = {region: Path(path).read_bytes() for region, path in game.rom_images.items()}
+    binary = find_mame(args.mame)
+    romset.lay_out(images, game.system, binary, args.dest)
+    print(f"{Path(args.dest, game.system).resolve()}: {game.name} as MAME's {game.system!r} "
+          f"set; run it with: {binary} {game.system} -rompath {args.dest}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m aiomame", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -96,6 +111,12 @@ def main(argv: list[str] | None = None) -> None:
     a.add_argument("system")
     a.add_argument("--roms", default="roms")
 
+    r = sub.add_parser("roms", help="write a game's shipped ROM set, named as the installed "
+                       "MAME expects, into a ROM path")
+    r.add_argument("game", help=f"a registered game: {', '.join(sorted(GAMES))}")
+    r.add_argument("dest", help="the ROM path (the set goes into DEST/<system>/)")
+    r.add_argument("--mame", default=None, help="the MAME binary (default: the one found)")
+
     args = parser.parse_args(argv)
     try:
         if args.command == "play":
@@ -106,6 +127,8 @@ def main(argv: list[str] | None = None) -> None:
                 game = GAMES[name]
                 print(f"{name:<12} MAME system {game.system!r}, actions: "
                       f"{', '.join(game.actions)}")
+        elif args.command == "roms":
+            write_roms(args)
         else:
             run(list_actions(args))
     except AiomameError as exc:

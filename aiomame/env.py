@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .emulator import Emulator
-from .errors import InvalidArgumentError, StateError
+from .errors import StateError
 from .games import Game, get_game
 
 
@@ -23,13 +23,11 @@ class GameEnv:
     def __init__(self, game: str | Game, *, roms_path: str | os.PathLike[str] | None = None,
                  frame_ratio: int | None = None, **emulator_kwargs: Any) -> None:
         self.game = get_game(game)
-        roms = roms_path if roms_path is not None else self.game.roms_path
-        if roms is None:
-            raise InvalidArgumentError(f"game {self.game.name!r} ships no ROMs: pass roms_path")
+        roms, output_filter = self.game.rom_setup(roms_path, emulator_kwargs.get("mame_binary"))
+        emulator_kwargs.setdefault("output_filter", output_filter)
         self.emulator = Emulator(
             self.game.system, roms, self.game.memory_addresses,
-            frame_ratio=frame_ratio or self.game.frame_ratio,
-            output_filter=self.game.output_filter, **emulator_kwargs,
+            frame_ratio=frame_ratio or self.game.frame_ratio, **emulator_kwargs,
         )
         self._last: dict[str, Any] | None = None
         self._steps = 0

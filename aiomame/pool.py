@@ -158,9 +158,7 @@ class EnvPool:
         self._start_slots = asyncio.Semaphore(concurrency)
 
         self.game, self._games, self.system, self._emulator_args = _configure(
-            game, num_envs, roms_path, memory_addresses, frame_ratio)
-        if self.game is not None:
-            emulator_kwargs.setdefault("output_filter", self.game.output_filter)
+            game, num_envs, roms_path, memory_addresses, frame_ratio, emulator_kwargs)
         self._action_inputs = [] if self.game is None else [
             self.game.inputs(i) for i in range(len(self.game.action_names()))]
         self._emulator_kwargs = emulator_kwargs
@@ -694,9 +692,10 @@ class EnvPool:
 
 
 def _configure(game: str | Game, num_envs: int, roms_path: Any, memory_addresses: Any,
-               frame_ratio: int | None
+               frame_ratio: int | None, emulator_kwargs: dict[str, Any]
                ) -> tuple[Game | None, list[Game | None], str, tuple[Any, ...]]:
-    """(game definition or None, one per env, MAME system, Emulator's positional args)."""
+    """(game definition or None, one per env, MAME system, Emulator's positional args);
+    adds the game's output filter to ``emulator_kwargs``."""
     if isinstance(game, Game) or (isinstance(game, str) and game in GAMES):
         if memory_addresses is not None:
             raise InvalidArgumentError(
@@ -706,9 +705,8 @@ def _configure(game: str | Game, num_envs: int, roms_path: Any, memory_addresses
         # A registered name: a definition per env (they may keep state); an instance: shared.
         games = [first] + [first if isinstance(game, Game) else get_game(game)
                            for _ in range(num_envs - 1)]
-        roms = roms_path if roms_path is not None else first.roms_path
-        if roms is None:
-            raise InvalidArgumentError(f"game {first.name!r} ships no ROMs: pass roms_path")
+        roms, output_filter = first.rom_setup(roms_path, emulator_kwargs.get("mame_binary"))
+        emulator_kwargs.setdefault("output_filter", output_filter)
         ratio = frame_ratio or first.frame_ratio
         return first, games, first.system, (first.system, roms, first.memory_addresses, ratio)
     if not isinstance(game, str):

@@ -23,13 +23,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import atexit
 import inspect
 import os
 import resource
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,20 +99,9 @@ class Row:
 
 
 def default_target() -> Target:
-    if "catch" in GAMES:
-        game = get_game("catch")
-        return Target("catch", game, str(game.roms_path), dict(game.memory_addresses),
-                      game.frame_ratio)
-    # TODO: drop this once the bundled game is registered (aiomame/games/catch.py).
-    print("note: the bundled game 'catch' is not registered yet; using the test ROM "
-          "(tests/testrom.py) as a plain system", file=sys.stderr)
-    sys.path.insert(0, str(HERE.parent / "tests"))
-    from testrom import write_rom_set
-
-    roms = Path(tempfile.mkdtemp(prefix="pool-scaling-roms-"))
-    atexit.register(shutil.rmtree, roms, ignore_errors=True)
-    write_rom_set(roms)
-    return Target("testrom", "invaders", str(roms), {"counter": Address("0x2000")}, 3)
+    game = get_game("catch")
+    roms, _ = game.rom_setup()
+    return Target("catch", game, roms, dict(game.memory_addresses), game.frame_ratio)
 
 
 def parse_target(text: str, ratio: int) -> Target:

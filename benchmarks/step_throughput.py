@@ -106,7 +106,7 @@ async def main() -> None:
     if args.system is None:
         from aiomame.games import get_game
         game = get_game("catch")
-        system, roms = game.system, args.roms or game.roms_path
+        system, (roms, _) = game.system, game.rom_setup(args.roms, args.mame)
         addresses = dict(list(game.memory_addresses.items())[:2])
     else:
         system, roms = args.system, args.roms or "roms"

@@ -30,6 +30,18 @@ def pytest_asyncio_loop_factories(config, item):
 
 
 @pytest.fixture(scope="session", autouse=True)
+def rom_cache(tmp_path_factory: pytest.TempPathFactory):
+    """ROM sets laid out for the bundled game go to this run's own cache, not the user's."""
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("cache"))
+    yield
+    if old is None:
+        del os.environ["XDG_CACHE_HOME"]
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
+
+
+@pytest.fixture(scope="session", autouse=True)
 def runtime_dir():
     """This run's own directory for aiomame's private directories, so that the leak checks
     see only what this run made (in RAM, like the default /dev/shm)."""

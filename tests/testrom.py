@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ROM_FILES = ("invaders.h", "invaders.g", "invaders.f", "invaders.e")
+from aiomame import romset
+from aiomame.mame import find_mame
 
 
 def _program() -> bytes:
@@ -60,10 +61,7 @@ def _program() -> bytes:
 
 
 def write_rom_set(roms_path: Path) -> Path:
-    """Write the program as an ``invaders`` ROM set under ``roms_path``; returns roms_path."""
-    folder = roms_path / "invaders"
-    folder.mkdir(parents=True, exist_ok=True)
-    program = _program()
-    for i, name in enumerate(ROM_FILES):
-        (folder / name).write_bytes(program[i * 0x800:(i + 1) * 0x800])
+    """Write the program as an ``invaders`` ROM set under ``roms_path``, its files named as
+    the installed MAME expects; returns roms_path."""
+    romset.lay_out({"maincpu": _program()}, "invaders", find_mame(), roms_path)
     return roms_path

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, ClassVar
 
+from .. import romset
 from ..emulator import Action, Address, Emulator
 from ..errors import InvalidArgumentError
+from ..mame import find_mame
 
 
 class Game:
@@ -19,8 +23,9 @@ class Game:
     name: ClassVar[str]
     system: ClassVar[str]
     """MAME system name (the ROM set)."""
-    roms_path: ClassVar[str | None] = None
-    """The bundled ROM path, or None when the user supplies the ROMs."""
+    rom_images: ClassVar[Mapping[str, str | Path]] = {}
+    """ROMs the game ships, as memory-region images (region name -> file), cut into the
+    files the running MAME expects (:mod:`aiomame.romset`). Empty: the user supplies them."""
     memory_addresses: ClassVar[Mapping[str, Address]] = {}
     actions: ClassVar[Mapping[str, tuple[Action, ...]]] = {}
     """Named discrete actions, in index order: each holds its inputs for one step."""
@@ -60,6 +65,18 @@ class Game:
         """Scripted agents of this game by name: memory values -> action index."""
         return {}
 
-    def output_filter(self, line: str) -> bool:
-        """Whether a line MAME printed is worth keeping (False hides expected noise)."""
-        return True
+    def rom_setup(self, roms_path: str | os.PathLike[str] | None = None,
+                  mame_binary: str | os.PathLike[str] | None = None
+                  ) -> tuple[str, Callable[[str], bool] | None]:
+        """(ROM path, filter of MAME's output or None) to run this game on the MAME at
+        ``mame_binary``: ``roms_path`` when given, else the shipped ROMs laid out for that
+        MAME, with its checksum warnings about them hidden (they differ from the original
+        set on purpose)."""
+        if roms_path is not None:
+            return os.fspath(roms_path), None
+        if not self.rom_images:
+            raise InvalidArgumentError(f"game {self.name!r} ships no ROMs: pass roms_path")
+        binary = find_mame(mame_binary)
+        images = {region: Path(path).read_bytes() for region, path in self.rom_images.items()}
+        return (romset.lay_out(images, self.system, binary),
+                romset.checksum_warning_filter(images, self.system, binary))

@@ -15,8 +15,7 @@ from ..errors import GameError
 from . import catch_layout as layout
 from .base import Game
 
-ROMS = str(Path(__file__).resolve().parent / "roms")
-_WARNINGS = frozenset(layout.MAME_ROM_WARNING_LINES)
+ROM_IMAGE = Path(__file__).resolve().parent / "roms" / layout.ROM_IMAGE
 _MAX_START_STEPS = 100
 
 
@@ -27,7 +26,7 @@ def _input(name: str) -> Action:
 class Catch(Game):
     name = "catch"
     system = layout.MAME_SYSTEM
-    roms_path = ROMS
+    rom_images: ClassVar[Mapping[str, str | Path]] = {layout.ROM_REGION: ROM_IMAGE}
     memory_addresses: ClassVar[Mapping[str, Address]] = {
         name: Address(address, kind) for name, (address, kind) in layout.RAM.items()
         if name != "score_bcd"
@@ -73,9 +72,6 @@ class Catch(Game):
 
     def agents(self) -> dict[str, Callable[[Mapping[str, Any]], int]]:
         return {"tracker": tracker}
-
-    def output_filter(self, line: str) -> bool:
-        return line not in _WARNINGS  # MAME's expected checksum warnings for our own set
 
 
 def tracker(info: Mapping[str, Any]) -> int:

@@ -1,9 +1,9 @@
 """Constants for "catch", the small original game aiomame ships as a ROM set.
 
 The game runs on MAME's ``invaders`` system (Midway 8080 black-and-white
-hardware, Intel 8080 CPU). Its source is ``rom/catch/catch.asm``; the ROM files
-built from it live in ``aiomame/games/roms/invaders/`` so that
-``mame invaders -rompath aiomame/games/roms`` runs it. Nothing here is imported
+hardware, Intel 8080 CPU). Its source is ``rom/catch/catch.asm``; the ROM image
+built from it is ``aiomame/games/roms/catch.bin``, laid out as an ``invaders`` ROM set
+for the running MAME by ``python -m aiomame roms catch DIR``. Nothing here is imported
 from elsewhere: these are plain values checked by ``rom/catch/build.py --check``.
 
 Coordinates
@@ -41,41 +41,17 @@ its frame counter starts.
 
 
 MAME_SYSTEM = "invaders"
-MAME_VERSION_TESTED = "0.251"
+MAME_VERSIONS_TESTED = ("0.251", "0.276", "0.289")
 
-# ROM file name -> (CRC32, SHA1), lowercase hex. Each file is exactly ROM_SIZE bytes.
-ROM_FILES: dict[str, tuple[str, str]] = {
-    "invaders.h": ("cc3d7c9e", "4b4cfcefde1c9f461c865fd237bded92271f84cf"),
-    "invaders.g": ("f1e8ba9e", "605db3fdbaff4ba13729371ad0c4fbab3889378e"),
-    "invaders.f": ("f1e8ba9e", "605db3fdbaff4ba13729371ad0c4fbab3889378e"),
-    "invaders.e": ("f1e8ba9e", "605db3fdbaff4ba13729371ad0c4fbab3889378e"),
-}
-ROM_SIZE = 2048
-# Load address of each file in the CPU's address space.
-ROM_LOAD_ADDRESS: dict[str, int] = {
-    "invaders.h": 0x0000,
-    "invaders.g": 0x0800,
-    "invaders.f": 0x1000,
-    "invaders.e": 0x1800,
-}
+# The ROM is one image of the CPU's "maincpu" memory region (0000h-1FFFh): aiomame.romset cuts
+# it into the files the running MAME expects (four 2 KiB files, whose names change between
+# MAME versions: invaders.h/g/f/e in 0.251, 9316b-0869_m739h.h1 ... in 0.276).
+ROM_REGION = "maincpu"
+ROM_IMAGE = "catch.bin"
+ROM_SIZE = 0x2000
+ROM_CRC32 = "6a78bf84"
+ROM_SHA1 = "abb885344978b5657a5e3db23a11bd202b4600a3"
 
-# Lines MAME 0.251 prints to stderr (nothing goes to stdout) for this ROM set, in
-# this order; harmless, since the set is not the original Space Invaders one.
-MAME_ROM_WARNING_LINES: tuple[str, ...] = (
-    "invaders.h WRONG CHECKSUMS:",
-    "    EXPECTED: CRC(734f5ad8) SHA1(ff6200af4c9110d8181249cbcef1a8a40fa40b7f)",
-    "       FOUND: CRC(cc3d7c9e) SHA1(4b4cfcefde1c9f461c865fd237bded92271f84cf)",
-    "invaders.g WRONG CHECKSUMS:",
-    "    EXPECTED: CRC(6bfaca4a) SHA1(16f48649b531bdef8c2d1446c429b5f414524350)",
-    "       FOUND: CRC(f1e8ba9e) SHA1(605db3fdbaff4ba13729371ad0c4fbab3889378e)",
-    "invaders.f WRONG CHECKSUMS:",
-    "    EXPECTED: CRC(0ccead96) SHA1(537aef03468f63c5b9e11dd61e253f7ae17d9743)",
-    "       FOUND: CRC(f1e8ba9e) SHA1(605db3fdbaff4ba13729371ad0c4fbab3889378e)",
-    "invaders.e WRONG CHECKSUMS:",
-    "    EXPECTED: CRC(14e538b0) SHA1(1d6ca0c99f9df71e2990b610deb9d7da0125e2d8)",
-    "       FOUND: CRC(f1e8ba9e) SHA1(605db3fdbaff4ba13729371ad0c4fbab3889378e)",
-    "WARNING: the machine might not run correctly.",
-)
 # Printed before those on machines without a sound card (not about the ROM).
 MAME_ENVIRONMENT_NOISE_PREFIXES: tuple[str, ...] = ("ALSA lib ",)
 # Printed to stdout when MAME exits normally (e.g. after -seconds_to_run).

@@ -23,6 +23,9 @@ local exports = {
 }
 
 local PROTOCOL_VERSION = 2
+-- Notifier subscriptions end when collected: this file-level table keeps them (it lives as
+-- long as the module, which package.loaded holds).
+local subscriptions = {}
 local OLDEST_MAME = "0.251"
 -- A reply that does not fit in the socket buffer is written in pieces while Python reads;
 -- with no progress for this long, Python is taken to be gone.
@@ -77,7 +80,6 @@ function exports.startplugin()
 	local stdin = io.stdin
 
 	local out = nil -- the reply socket (emu.file), once connected
-	local subscriptions = {} -- notifier subscriptions: unsubscribed when collected
 	local frames_file, err = io.open(os.getenv("AIOMAME_FRAMES") or "", "r+b")
 	if not frames_file then
 		fail("cannot open the frames file: " .. tostring(err))

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Build the "catch" ROM set for MAME's ``invaders`` driver.
 
-Assembles ``catch.asm`` (next to this file) and writes the four 2 KiB ROM
-files ``invaders.h`` (0000h), ``invaders.g`` (0800h), ``invaders.f`` (1000h)
-and ``invaders.e`` (1800h) into ``aiomame/games/roms/invaders/`` of the repo,
-padding the unused space with 00h, then prints each file's CRC32 and SHA1.
+Assembles ``catch.asm`` (next to this file) and writes the 8 KiB image of the
+CPU's ROM (0000h-1FFFh, the ``maincpu`` region) to ``aiomame/games/roms/catch.bin``
+of the repo, padding the unused space with 00h, then prints its CRC32 and SHA1.
+aiomame cuts that image into the four 2 KiB files the running MAME expects
+(their names change between MAME versions: see ``aiomame/romset.py``).
 The output depends only on the source, so running it twice gives
 byte-identical files.
 
@@ -38,11 +39,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 SOURCE = HERE / "catch.asm"
-OUT_DIR = REPO / "aiomame" / "games" / "roms" / "invaders"
+OUT = REPO / "aiomame" / "games" / "roms" / "catch.bin"
 LAYOUT = REPO / "aiomame" / "games" / "catch_layout.py"
 
-ROM_FILES = ("invaders.h", "invaders.g", "invaders.f", "invaders.e")
-ROM_SIZE = 0x800
+ROM_SIZE = 0x2000
 FILL = 0x00
 
 # Addresses the hardware or the Python side depend on: symbol -> address.
@@ -108,21 +108,19 @@ def assemble(lines: list[str]) -> tuple[bytes, dict[str, int]]:
     return bytes(asm80.output), dict(asm80.symbol_table)
 
 
-def build() -> tuple[dict[str, bytes], dict[str, int]]:
+def build() -> tuple[bytes, dict[str, int]]:
     lines = SOURCE.read_text(encoding="ascii").splitlines(keepends=True)
     problems = lint(lines)
     if problems:
         sys.exit("catch.asm does not fit asm80's dialect:\n  " + "\n  ".join(problems))
     code, symbols = assemble(lines)
-    total = ROM_SIZE * len(ROM_FILES)
-    if len(code) > total:
-        sys.exit(f"program is {len(code)} bytes, more than {total}")
+    if len(code) > ROM_SIZE:
+        sys.exit(f"program is {len(code)} bytes, more than {ROM_SIZE}")
     for name, addr in FIXED_SYMBOLS.items():
         if symbols.get(name) != addr:
             sys.exit(f"symbol {name} is at {symbols.get(name)!r}, must be {addr:#06x}")
-    image = code + bytes([FILL]) * (total - len(code))
-    roms = {name: image[i * ROM_SIZE:(i + 1) * ROM_SIZE] for i, name in enumerate(ROM_FILES)}
-    return roms, symbols | {"__code_size__": len(code)}
+    image = code + bytes([FILL]) * (ROM_SIZE - len(code))
+    return image, symbols | {"__code_size__": len(code)}
 
 
 def digests(data: bytes) -> tuple[str, str]:
@@ -147,20 +145,19 @@ LAYOUT_SYMBOLS = {
 }
 
 
-def check(roms: dict[str, bytes], symbols: dict[str, int]) -> list[str]:
+def check(image: bytes, symbols: dict[str, int]) -> list[str]:
     errors = []
-    for name, data in roms.items():
-        path = OUT_DIR / name
-        if not path.exists():
-            errors.append(f"{path} missing")
-        elif path.read_bytes() != data:
-            errors.append(f"{path} differs from a fresh build")
+    if not OUT.exists():
+        errors.append(f"{OUT} missing")
+    elif OUT.read_bytes() != image:
+        errors.append(f"{OUT} differs from a fresh build")
     if LAYOUT.exists():
         layout = load_layout()
-        for name, data in roms.items():
-            crc, sha1 = digests(data)
-            if layout.ROM_FILES.get(name) != (crc, sha1):
-                errors.append(f"catch_layout.ROM_FILES[{name!r}] != ({crc!r}, {sha1!r})")
+        crc, sha1 = digests(image)
+        expected = (OUT.name, len(image), crc, sha1)
+        if expected != (layout.ROM_IMAGE, layout.ROM_SIZE, layout.ROM_CRC32, layout.ROM_SHA1):
+            errors.append(f"catch_layout.ROM_IMAGE/SIZE/CRC32/SHA1 != {OUT.name!r}, "
+                          f"{len(image)}, {crc!r}, {sha1!r}")
         for key, sym in LAYOUT_SYMBOLS.items():
             if layout.RAM.get(key, (None,))[0] != symbols[sym]:
                 errors.append(f"catch_layout.RAM[{key!r}] != {symbols[sym]:#06x} ({sym})")
@@ -174,22 +171,20 @@ def main() -> int:
     parser.add_argument("--check", action="store_true",
                         help="compare with the files on disk instead of writing them")
     args = parser.parse_args()
-    roms, symbols = build()
+    image, symbols = build()
     print(f"assembled {SOURCE.name}: {symbols['__code_size__']} bytes of code")
     if args.check:
-        errors = check(roms, symbols)
+        errors = check(image, symbols)
         for e in errors:
             print("MISMATCH:", e)
         if errors:
             return 1
-        print("ROM files and catch_layout.py match the source")
+        print("ROM image and catch_layout.py match the source")
     else:
-        OUT_DIR.mkdir(parents=True, exist_ok=True)
-        for name, data in roms.items():
-            (OUT_DIR / name).write_bytes(data)
-    for name, data in roms.items():
-        crc, sha1 = digests(data)
-        print(f"{name}  size={len(data)}  crc32={crc}  sha1={sha1}")
+        OUT.parent.mkdir(parents=True, exist_ok=True)
+        OUT.write_bytes(image)
+    crc, sha1 = digests(image)
+    print(f"{OUT.name}  size={len(image)}  crc32={crc}  sha1={sha1}")
     return 0
 
 

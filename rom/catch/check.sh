@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Verification harness for the "catch" ROM on stock MAME (tested with 0.251).
+# Verification harness for the "catch" ROM on stock MAME (tested with 0.251, 0.276, 0.289).
 #
 #  1. if suite8080 is installed: rebuild from catch.asm and check that the
 #     committed ROM files and aiomame/games/catch_layout.py match (build.py --check)
@@ -18,10 +18,12 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 MAME=${MAME:-/usr/games/mame}
-ROMPATH="$REPO/aiomame/games/roms"
 PNG=${CATCH_PNG:-/tmp/catch_screenshot.png}
 OUT=${CATCH_OUT:-$(mktemp -d -t catchcheck.XXXXXX)}
 mkdir -p "$OUT"
+# The ROM image cut into the files this MAME expects (their names change between versions).
+ROMPATH="$OUT/roms"
+(cd "$REPO" && python3 -m aiomame roms catch "$ROMPATH" --mame "$MAME" >/dev/null)
 export SDL_VIDEODRIVER=dummy SDL_AUDIODRIVER=dummy
 FLAGS=(-rompath "$ROMPATH" -video none -sound none -nothrottle -skip_gameinfo)
 fail=0
