@@ -1,13 +1,12 @@
--- Benchmark ceiling "plugin-only": the per-step readout of aiomame's plugin (pixels, memory
--- reads, msgpack encoding of the reply, and for the shared transport the write of the pixels
--- to the frames file) inside MAME, with no socket and no Python.
+-- Benchmark ceiling "plugin-only": the per-step readout of aiomame's plugin (pixels and their
+-- write to the frames file, memory reads, msgpack encoding of the reply with the plugin's own
+-- encoder) inside MAME, with no socket and no Python.
 -- Run with -autoboot_script; settings come from the environment (see step_throughput.py).
-local mpack = require("mpack")
-local pack, spack = mpack.pack, string.pack
+local msgpack = dofile(os.getenv("BENCH_MSGPACK"))
+local pack, int, spack = msgpack.encode, msgpack.int, string.pack
 local ratio = tonumber(os.getenv("BENCH_FRAME_RATIO"))
 local steps = tonumber(os.getenv("BENCH_STEPS"))
-local with_pixels = os.getenv("BENCH_PIXELS") == "1"
-local frames_file = nil -- set: the plugin's shared transport (one write of the pixels)
+local frames_file = nil -- set: frames asked for (one write of the pixels per step)
 if os.getenv("BENCH_FRAMES") then
 	frames_file = assert(io.open(os.getenv("BENCH_FRAMES"), "w+b"))
 	frames_file:setvbuf("no")
@@ -32,16 +31,12 @@ emu.register_frame_done(function()
 	for i = 1, #addresses do
 		values[i] = space:read_u8(addresses[i])
 	end
-	local head = "\150" .. pack("frame") .. pack(screen:frame_number()) .. pack(values)
-	if with_pixels then
+	local head = "\150\165frame" .. int(screen:frame_number()) .. pack(values)
+	if frames_file then
 		local pixels, w, h = screen:pixels()
-		if frames_file then
-			frames_file:seek("set", 0)
-			frames_file:write(pixels)
-			head = head .. pack(w) .. pack(h) .. "\206" .. spack(">I4", #pixels)
-		else
-			head = head .. pack(w) .. pack(h) .. "\198" .. spack(">I4", #pixels)
-		end
+		frames_file:seek("set", 0)
+		frames_file:write(pixels)
+		head = head .. int(w) .. int(h) .. spack(">BI4", 0xce, #pixels)
 	else
 		head = head .. "\192\192\192"
 	end

@@ -5,11 +5,11 @@
 
 Ceilings, on the same binary and ROMs:
   raw          ``mame SYSTEM -bench N``: emulation alone (no Lua, no video, no sound).
-  plugin-only  MAME doing aiomame's per-step readout (pixels, memory, msgpack encoding of
-               the reply; for the shared transport also the write of the pixels to the frames
-               file) in Lua, with no socket and no Python (benchmarks/plugin_only.lua).
-aiomame is measured with frames, over both frame transports (ratio to plugin-only doing the
-same readout), and with memory only (ratio to raw).
+  plugin-only  MAME doing aiomame's per-step readout (pixels and their write to the frames
+               file, memory, msgpack encoding of the reply with the plugin's own encoder)
+               in Lua, with no socket and no Python (benchmarks/plugin_only.lua).
+aiomame is measured with frames (ratio to plugin-only doing the same readout) and with memory
+only (ratio to raw).
 Targets: >= 0.85 of plugin-only with frames, >= 0.90 of raw with memory only.
 """
 
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from aiomame import Address, Emulator
-from aiomame.mame import find_mame
+from aiomame.mame import aiomame_plugins_dir, find_mame
 from aiomame.process import runtime_base
 from aiomame.runner import run
 
@@ -52,14 +52,14 @@ def raw_fps(binary: str, system: str, roms: str, seconds: int, refresh: float) -
 
 
 def plugin_only_fps(binary: str, system: str, roms: str, *, ratio: int, steps: int,
-                    screen: str, device: str, addresses: list[int],
-                    transport: str | None) -> float:
+                    screen: str, device: str, addresses: list[int], frames: bool) -> float:
     """Emulated frames/s of MAME doing the plugin's per-step readout without transport."""
     with tempfile.TemporaryDirectory(prefix="aiomame-bench-", dir=runtime_base()) as tmp:
         env = {"BENCH_FRAME_RATIO": str(ratio), "BENCH_STEPS": str(steps),
-               "BENCH_PIXELS": "0" if transport is None else "1", "BENCH_SCREEN": screen,
-               "BENCH_DEVICE": device, "BENCH_ADDRESSES": " ".join(map(str, addresses))}
-        if transport == "shared":
+               "BENCH_SCREEN": screen, "BENCH_DEVICE": device,
+               "BENCH_ADDRESSES": " ".join(map(str, addresses)),
+               "BENCH_MSGPACK": os.path.join(aiomame_plugins_dir(), "aiomame", "msgpack.lua")}
+        if frames:
             env["BENCH_FRAMES"] = os.path.join(tmp, "frames")
         out = _mame(binary, system, roms, "-video", "none", "-sound", "none", "-nothrottle",
                     "-autoboot_script", str(HERE / "plugin_only.lua"), env=env)
@@ -70,12 +70,10 @@ def plugin_only_fps(binary: str, system: str, roms: str, *, ratio: int, steps: i
 
 
 async def aiomame_fps(system: str, roms: str, addresses: dict[str, Address], *, ratio: int,
-                      steps: int, transport: str | None, binary: str | None
-                      ) -> tuple[float, float]:
+                      steps: int, frame: bool, binary: str | None) -> tuple[float, float]:
     """(emulated frames/s, Python CPU µs per step) of ``Emulator.step`` in a loop."""
-    frame = transport is not None
-    async with Emulator(system, roms, addresses, frame_ratio=ratio, mame_binary=binary,
-                        frame_transport=transport or "shared") as emu:
+    async with Emulator(system, roms, addresses, frame_ratio=ratio,
+                        mame_binary=binary) as emu:
         for _ in range(20):
             await emu.step(frame=frame)
         cpu, start = time.process_time(), time.perf_counter()
@@ -131,21 +129,21 @@ async def main() -> None:
     print(header)
     print("-" * len(header))
     for ratio in args.ratios:
-        for transport in ("shared", "inline", None):
+        for frame in (True, False):
             plugin, fps, cpu = 0.0, 0.0, float("inf")
             for _ in range(args.repeat):
                 plugin = max(plugin, plugin_only_fps(
                     binary, system, roms, ratio=ratio, steps=args.steps, screen=screen["tag"],
                     device=device, addresses=[a.address for a in addresses.values()],
-                    transport=transport))
+                    frames=frame))
                 run_fps, run_cpu = await aiomame_fps(system, roms, addresses, ratio=ratio,
-                                                     steps=args.steps, transport=transport,
+                                                     steps=args.steps, frame=frame,
                                                      binary=binary)
                 fps, cpu = max(fps, run_fps), min(cpu, run_cpu)
-            rows = [("plugin-only", plugin, 0.85)] if transport else [
+            rows = [("plugin-only", plugin, 0.85)] if frame else [
                 ("raw", raw, 0.90), ("plugin-only", plugin, None)]
             for i, (name, ceiling, target) in enumerate(rows):
-                lead = f"{ratio:>5} {transport or 'none':>7}" if i == 0 else " " * 13
+                lead = f"{ratio:>5} {'shared' if frame else 'none':>7}" if i == 0 else " " * 13
                 tail = f"{target:>6.2f} {cpu:>10.0f}" if target else ""
                 print(f"{lead} {name:>11} {ceiling:>11,.0f} {fps:>11,.0f} "
                       f"{fps / ceiling:>6.2f} {tail}")
