@@ -306,7 +306,7 @@ function exports.startplugin()
 
 	-- {"step", frames, {{field id, value}, ...}, screen index or -1}: press, run, reply.
 	function handlers.step(msg)
-		if type(msg[2]) ~= "number" or msg[2] < 1 or msg[2] % 1 ~= 0 then -- mpack: floats
+		if math.type(msg[2]) ~= "integer" or msg[2] < 1 then
 			error("frames must be an integer >= 1, got " .. tostring(msg[2]), 0)
 		end
 		for i, input in ipairs(msg[3]) do

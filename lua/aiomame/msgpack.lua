@@ -3,7 +3,8 @@
 -- Only what the wire protocol uses: nil, booleans, integers (64-bit, negative too), floats,
 -- str, bin, arrays and maps. A Lua table is an array when its keys are exactly 1..#t (the
 -- empty table too), else a map. Lua strings are sent as msgpack str; wrap one with bin()
--- to send it as bin. Decoded str and bin are both Lua strings.
+-- to send it as bin. Decoded str and bin are both Lua strings; a nil inside an array does
+-- not survive decoding (a Lua table has no holes): the protocol sends none.
 local M = {}
 
 local spack, sunpack, byte, sub, mtype = string.pack, string.unpack, string.byte, string.sub,
