@@ -35,7 +35,7 @@ from .errors import ProtocolError
 PROTOCOL_VERSION = 2
 
 _LENGTH = struct.Struct(">I")
-MAX_MESSAGE = 64 << 20  # a reply larger than this is a fault, not something to buffer
+MAX_MESSAGE = 64 << 20  # a reply value (str, bin, array length) past this is a fault
 
 
 class ConnectionLost(Exception):

@@ -1,7 +1,8 @@
 ; =====================================================================
 ; CATCH - a tiny original game for the Midway 8080 B/W (Space Invaders)
 ; board, written for aiomame as a freely redistributable test ROM.
-; Runs on stock MAME as system "invaders" (ROM files invaders.h/g/f/e).
+; Runs on stock MAME as system "invaders" (aiomame cuts the 8 KiB image into the ROM files
+; the running MAME expects: invaders.h/g/f/e in 0.251, renamed in 0.276).
 ;
 ; Assembler: suite8080 (asm80), Intel 8080 mnemonics. Its parser is
 ; simple, so this file keeps to a small dialect (build.py lints it):
