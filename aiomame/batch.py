@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from .stack import FrameStacks
+
 
 @dataclass
 class Batch:
@@ -27,7 +29,8 @@ class Batch:
     env_ids: np.ndarray
     """(B,) int64."""
     frames: np.ndarray | None
-    """(B, H, W, 3) uint8 RGB as displayed, or None with ``frames=False``."""
+    """(B, *frame) uint8: RGB (H, W, 3) as displayed unless ``obs_type``/``resize`` say
+    otherwise, (B, k, *frame) with ``frame_stack=k``; None with ``frames=False``."""
     memory: dict[str, np.ndarray]
     """Each memory value as a (B,) int64 array."""
     rewards: np.ndarray
@@ -76,15 +79,17 @@ class Buffers:
                      self.rewards[:k], self.terminated[:k], self.truncated[:k],
                      self.elapsed_steps[:k], infos)
 
-    def gather(self, src: Buffers, ids: list[int]) -> None:
-        """Copy rows ``ids`` of ``src`` into the first ``len(ids)`` rows of these."""
+    def gather(self, src: Buffers, ids: list[int], stacks: FrameStacks | None = None) -> None:
+        """Copy rows ``ids`` of ``src`` (frames: of ``stacks``) into the first ``len(ids)``
+        rows of these."""
         k = len(ids)
         self.env_ids[:k] = ids
         index = self.env_ids[:k]
         # mode="clip": the ids are checked already, and "raise" would copy through a
         # temporary as large as the output.
         if self.frames is not None:
-            np.take(src.frames, index, axis=0, out=self.frames[:k], mode="clip")
+            assert stacks is not None
+            stacks.gather(index, self.frames[:k])
         for name, values in self.memory.items():
             np.take(src.memory[name], index, out=values[:k], mode="clip")
         for field in ("rewards", "terminated", "truncated", "elapsed_steps"):

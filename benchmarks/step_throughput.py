@@ -1,7 +1,10 @@
 """Single-environment step throughput against two ceilings measured in the same run.
 
     python benchmarks/step_throughput.py                   # the bundled game
+    python benchmarks/step_throughput.py --obs grayscale --resize 84 84
     python benchmarks/step_throughput.py --system invaders --roms ~/roms --address 0x2000
+    python benchmarks/step_throughput.py --system galaxian --zero-roms --address 0x4000
+        # a 768x224 screen rotated 90 degrees, on a zero-filled ROM set made here
 
 Ceilings, on the same binary and ROMs:
   raw          ``mame SYSTEM -bench N``: emulation alone (no Lua, no video, no sound).
@@ -16,14 +19,20 @@ Targets: >= 0.85 of plugin-only with frames, >= 0.90 of raw with memory only.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from aiomame import Address, Emulator
+import numpy as np
+
+from aiomame import Address, Emulator, romset
+from aiomame.frames import INTERPOLATIONS, OBS_TYPES
 from aiomame.mame import aiomame_plugins_dir, find_mame
 from aiomame.process import runtime_base
 from aiomame.runner import run
@@ -40,6 +49,17 @@ def _mame(binary: str, system: str, roms: str, *args: str, env: dict[str, str] |
                         **(env or {}))
         return subprocess.run(cmd, cwd=home, env=full_env, capture_output=True, text=True,
                               timeout=600, stdin=subprocess.DEVNULL).stdout
+
+
+def zero_roms(binary: str, system: str) -> str:
+    """A ROM path holding ``system``'s set, every file zero-filled (names from -listxml)."""
+    files = romset.rom_files(binary, system)
+    sizes: dict[str, int] = {}
+    for f in files:
+        sizes[f.region] = max(sizes.get(f.region, 0), f.offset + f.size)
+    path = tempfile.mkdtemp(prefix="aiomame-bench-roms-")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return romset.lay_out({r: bytes(n) for r, n in sizes.items()}, system, binary, path)
 
 
 def raw_fps(binary: str, system: str, roms: str, seconds: int, refresh: float) -> float:
@@ -70,15 +90,18 @@ def plugin_only_fps(binary: str, system: str, roms: str, *, ratio: int, steps: i
 
 
 async def aiomame_fps(system: str, roms: str, addresses: dict[str, Address], *, ratio: int,
-                      steps: int, frame: bool, binary: str | None) -> tuple[float, float]:
-    """(emulated frames/s, Python CPU µs per step) of ``Emulator.step`` in a loop."""
-    async with Emulator(system, roms, addresses, frame_ratio=ratio,
-                        mame_binary=binary) as emu:
+                      steps: int, frame: bool, binary: str | None, obs: dict[str, Any]
+                      ) -> tuple[float, float]:
+    """(emulated frames/s, Python CPU µs per step) of ``Emulator.step_into`` in a loop,
+    frames into one preallocated array (as EnvPool does)."""
+    async with Emulator(system, roms, addresses, frame_ratio=ratio, mame_binary=binary,
+                        **obs) as emu:
+        out = np.empty(emu.frame_shape, np.uint8) if frame else None
         for _ in range(20):
-            await emu.step(frame=frame)
+            await emu.step_into(frame=frame, out=out)
         cpu, start = time.process_time(), time.perf_counter()
         for _ in range(steps):
-            await emu.step(frame=frame)
+            await emu.step_into(frame=frame, out=out)
         elapsed = time.perf_counter() - start
         cpu = time.process_time() - cpu
     return steps * ratio / elapsed, cpu / steps * 1e6
@@ -99,7 +122,14 @@ async def main() -> None:
                         help="measure each point this many times, alternating ceiling and "
                              "aiomame, and keep the best of each (shared VMs are noisy)")
     parser.add_argument("--mame", help="MAME binary")
+    parser.add_argument("--obs", default="rgb", choices=OBS_TYPES, help="obs_type")
+    parser.add_argument("--resize", type=int, nargs=2, metavar=("H", "W"))
+    parser.add_argument("--interpolation", default="area", choices=list(INTERPOLATIONS))
+    parser.add_argument("--zero-roms", action="store_true",
+                        help="run --system on a zero-filled ROM set laid out for this MAME")
     args = parser.parse_args()
+    obs = {"obs_type": args.obs, "resize": tuple(args.resize) if args.resize else None,
+           "interpolation": args.interpolation}
 
     if args.system is None:
         from aiomame.games import get_game
@@ -108,6 +138,8 @@ async def main() -> None:
         addresses = dict(list(game.memory_addresses.items())[:2])
     else:
         system, roms = args.system, args.roms or "roms"
+        if args.zero_roms:
+            roms = zero_roms(find_mame(args.mame), system)
         addresses = {}
     for i, a in enumerate(args.address):
         addresses[f"a{i}"] = Address(a)
@@ -122,7 +154,8 @@ async def main() -> None:
     raw = max(raw_fps(binary, system, roms, args.bench_seconds, screen["refresh"])
               for _ in range(args.repeat))
     print(f"{system} on MAME at {binary}, {len(addresses)} addresses, {args.steps} steps, "
-          f"best of {args.repeat}")
+          f"best of {args.repeat}; screen {screen['width']}x{screen['height']} rotated "
+          f"{screen['rotation']}, observations {obs}")
     print(f"raw mame -bench: {raw:,.0f} emulated frames/s\n")
     header = (f"{'ratio':>5} {'frames':>7} {'ceiling':>11} {'ceiling fps':>11} "
               f"{'aiomame fps':>11} {'ratio':>6} {'target':>6} {'py µs/step':>10}")
@@ -137,7 +170,7 @@ async def main() -> None:
                     device=device, addresses=[a.address for a in addresses.values()],
                     frames=frame))
                 run_fps, run_cpu = await aiomame_fps(system, roms, addresses, ratio=ratio,
-                                                     steps=args.steps, frame=frame,
+                                                     steps=args.steps, frame=frame, obs=obs,
                                                      binary=binary)
                 fps, cpu = max(fps, run_fps), min(cpu, run_cpu)
             rows = [("plugin-only", plugin, 0.85)] if frame else [
