@@ -5,6 +5,8 @@ from .env import GameEnv
 from .errors import AiomameError
 from .pool import Batch, EnvPool
 from .runner import run
+from .state import State
 
-__all__ = ["Action", "Address", "AiomameError", "Batch", "Emulator", "EnvPool", "GameEnv", "run"]
+__all__ = ["Action", "Address", "AiomameError", "Batch", "Emulator", "EnvPool", "GameEnv",
+           "State", "run"]
 __version__ = "0.1.0"

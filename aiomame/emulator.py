@@ -11,13 +11,18 @@ import numpy as np
 
 from .errors import (
     AddressError,
+    CommandError,
     InvalidArgumentError,
+    ProtocolError,
+    SaveStateError,
     StateError,
+    StateMismatchError,
     UnknownInputError,
     invalid_choice,
 )
-from .frames import FrameConverter
+from .frames import FrameConverter, ObsSpec
 from .process import MameProcess
+from .state import State
 
 TYPES = ("u8", "s8", "u16", "s16", "u32", "s32")
 
@@ -70,6 +75,9 @@ class Emulator:
     Lifecycle: construct → ``await start()`` (or ``async with``) → ``step``/``read``/… →
     ``await close()``. Each step holds the given actions for ``frame_ratio`` frames, then
     releases them, and returns the last frame and the values of ``memory_addresses``.
+
+    The frame is an observation as ``obs_type`` ("rgb", "grayscale" or "bgra"), ``resize``
+    ((height, width) or None) and ``interpolation`` say (see :mod:`aiomame.frames`).
     """
 
     def __init__(
@@ -89,7 +97,11 @@ class Emulator:
         step_timeout: float = 30.0,
         extra_args: Sequence[str] = (),
         output_filter: Callable[[str], bool] | None = None,
+        obs_type: str = "rgb",
+        resize: tuple[int, int] | None = None,
+        interpolation: str = "area",
     ) -> None:
+        self.obs = ObsSpec(obs_type, resize, interpolation)
         if not isinstance(frame_ratio, int) or isinstance(frame_ratio, bool) or frame_ratio < 1:
             raise InvalidArgumentError(f"frame_ratio must be an int >= 1, got {frame_ratio!r}")
         self.memory_addresses = dict(memory_addresses or {})
@@ -110,7 +122,7 @@ class Emulator:
         self._names = list(self.memory_addresses)
         self._field_ids: dict[Action, list[int]] = {}
         self._screen_index = -1
-        self._converter = FrameConverter()
+        self._converter = FrameConverter(spec=self.obs)
         self._busy = False
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -152,8 +164,9 @@ class Emulator:
                 for p in self._ports() for f in p["fields"]]
 
     @property
-    def frame_shape(self) -> tuple[int, int, int] | None:
-        """(height, width, 3) of the frames as displayed, or None for a game without screen."""
+    def frame_shape(self) -> tuple[int, ...] | None:
+        """The shape of a frame (uint8), known once started: (height, width, 3) for RGB as
+        displayed, (h, w) grayscale, (h, w, 4) BGRA; None for a game without screen."""
         if self._screen_index < 0:
             return None
         screen = self.info["screens"][self._screen_index]
@@ -175,7 +188,8 @@ class Emulator:
         self._screen_index = index
         if index >= 0:
             s = screens[index]
-            self._converter = FrameConverter(s["rotation"], bool(s["flipx"]), bool(s["flipy"]))
+            self._converter = FrameConverter(s["rotation"], bool(s["flipx"]), bool(s["flipy"]),
+                                             self.obs)
 
     def _resolve(self, address: Address) -> list[Any]:
         """[device tag, space, address, type] for the plugin, checked against the hello."""
@@ -245,9 +259,11 @@ class Emulator:
         return values, self._converter.convert(raw, width, height, out)
 
     async def step(self, actions: Iterable[Action] = (), *, frame: bool = True) -> dict[str, Any]:
-        """Hold ``actions`` for ``frame_ratio`` frames; return ``{"frame": RGB, name: value}``.
+        """Hold ``actions`` for ``frame_ratio`` frames; return ``{"frame": array, name: value}``.
 
-        ``frame=False`` skips the pixels (the step is then as fast as MAME itself).
+        ``frame=False`` skips the pixels (the step is then as fast as MAME itself). The frame
+        is a new array, except with ``obs_type="bgra"`` and no resize: a view of MAME's
+        frame, valid until the next step.
         """
         values, pixels = await self.step_into(actions, frame=frame)
         data: dict[str, Any] = dict(zip(self._names, values, strict=False))
@@ -271,6 +287,64 @@ class Emulator:
         if kind not in ("soft", "hard"):
             raise invalid_choice("reset kind", kind, ("soft", "hard"))
         await self._command("reset", kind)
+
+    # -- save states ---------------------------------------------------------------------
+    @property
+    def supports_save(self) -> bool:
+        """Whether the running system can save and load states (its MAME driver says so)."""
+        if not self.info:
+            raise StateError("the emulator is not started: call start() first")
+        return bool(self.info.get("supports_save"))
+
+    def check_state(self, state: State | bytes) -> State:
+        """The :class:`State` :meth:`load_state` would load, checked without sending anything.
+
+        Bytes become a state of this machine. Raises :class:`StateMismatchError` for a state
+        of another system or MAME version, :class:`SaveStateError` on a system without
+        save support.
+        """
+        if not self.info:
+            raise StateError("the emulator is not started: call start() first")
+        system, mame = self.info["system"], self.info["mame"]
+        if isinstance(state, (bytes, bytearray, memoryview)):
+            state = State(system, mame, bytes(state))
+        elif not isinstance(state, State):
+            raise InvalidArgumentError(
+                f"a state must be a State or bytes, got {type(state).__name__}")
+        if (state.system, state.mame) != (system, mame):
+            raise StateMismatchError((state.system, state.mame), (system, mame))
+        self._check_saves()
+        return state
+
+    async def save_state(self) -> State:
+        """The whole machine's state now, between steps (MAME's own save state, in memory)."""
+        self._check_saves()
+        reply = await self._state_command("save_state")
+        if len(reply) != 2 or not isinstance(reply[1], bytes):
+            raise ProtocolError(f"expected a state, got {reply!r:.200}")
+        return State(self.info["system"], self.info["mame"], reply[1])
+
+    async def load_state(self, state: State | bytes) -> None:
+        """Make the machine ``state`` at once: the next step runs on from it.
+
+        ``state``: a :class:`State` saved on this system and MAME version, or the bytes of
+        one. Everything is checked before sending (see :meth:`check_state`), so a refused
+        state leaves the machine as it was; so does one MAME refuses (``SaveStateError``).
+        """
+        await self._state_command("load_state", self.check_state(state).data)
+
+    def _check_saves(self) -> None:
+        if not self.supports_save:
+            raise SaveStateError(f"MAME's driver for {self.game!r} does not support save "
+                                 "states", "no_save")
+
+    async def _state_command(self, *command: Any) -> list[Any]:
+        try:
+            return await self._command(*command)
+        except CommandError as exc:
+            if exc.code == "reset_pending":  # reset("hard") and no step since
+                raise StateError(str(exc)) from None
+            raise
 
     async def _command(self, *command: Any) -> list[Any]:
         if self._busy:

@@ -120,7 +120,36 @@ class ProtocolError(AiomameError):
 
 
 class CommandError(AiomameError):
-    """The plugin could not carry out a command and said why."""
+    """The plugin could not carry out a command and said why (``code``: the plugin's reason,
+    such as ``"failed"`` or ``"unknown_command"``)."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class SaveStateError(CommandError):
+    """MAME cannot save or load a state: its driver has no save support (``code``
+    ``"no_save"``), or it refused the state's bytes (``"load_failed"``: not a state of this
+    machine, or damaged)."""
+
+
+class StateMismatchError(InvalidArgumentError):
+    """A saved state is of another system or MAME version than the running machine.
+
+    ``state`` and ``machine`` are ``(system, MAME version)`` of each.
+    """
+
+    def __init__(self, state: tuple[str, str], machine: tuple[str, str]) -> None:
+        super().__init__(f"the state is of system {state[0]!r} on MAME {state[1]}; this "
+                         f"machine is {machine[0]!r} on MAME {machine[1]}: only a state of "
+                         "the same system and MAME version can be loaded")
+        self.state = state
+        self.machine = machine
+
+
+class StateFileError(InvalidArgumentError):
+    """A file is not a readable aiomame state file; the message names it and why."""
 
 
 class GameError(AiomameError):

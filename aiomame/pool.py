@@ -7,8 +7,8 @@ and returns at once; ``await recv()`` returns the first ``batch_size`` envs that
 How it works: each env has one long-lived worker task that takes a job from its inbox (a
 future set by ``send``), steps its :class:`~aiomame.Emulator`, writes the results into the
 env's rows of the pool's buffers and marks the env done. No task is created per step, and
-nothing frame-sized is allocated per step: frames land in a preallocated ``(num_envs, H, W,
-3)`` array through ``Emulator.step_into(out=...)``.
+nothing frame-sized is allocated per step: frames land in preallocated per-env frame stacks
+(:class:`~aiomame.stack.FrameStacks`) through ``Emulator.step_into(out=...)``.
 
 Lifecycle: ``EnvPool(...)`` → ``await start()`` (or ``async with``) → ``reset`` /
 ``step`` / ``send``+``recv`` / ``collect`` … → ``await close()``. Per env: idle → (send)
@@ -47,8 +47,11 @@ from .errors import (
     UnknownInputError,
     invalid_choice,
 )
+from .frames import ObsSpec
 from .games import GAMES, Game, get_game
 from .restarter import Restarter
+from .stack import FrameStacks
+from .state import State
 
 __all__ = ["AUTORESET_MODE", "Batch", "EnvDeadError", "EnvPool", "Restarter"]
 
@@ -73,7 +76,7 @@ class _Env:
         self.state = IDLE
         self.inbox: asyncio.Future[tuple[str, Any]] | None = None
         self.worker: asyncio.Task[None] | None = None
-        self.frame: np.ndarray | None = None  # this env's row of the frame buffer
+        self.frame: np.ndarray | None = None  # where this env's next frame goes
         self.previous: dict[str, int] | None = None  # last memory values (for the reward)
         self.has_obs = False
         self.steps = 0
@@ -119,9 +122,11 @@ class EnvPool:
 
     ``batch_size``: how many envs ``recv()`` returns (default: all). ``start_concurrency``:
     MAMEs starting at once (default ``min(num_envs, 2 * cores)``). ``frames=False`` skips
-    the pixels. ``copy=True`` returns batches the caller owns instead of views.
-    Other keyword arguments (``step_timeout``, ``mame_binary``,
-    ``extra_args``...) go to each :class:`~aiomame.Emulator`.
+    the pixels. ``frame_stack=k`` makes each observation the env's last k frames, oldest
+    first (a new episode starts with k copies of its first frame). ``copy=True`` returns
+    batches the caller owns instead of views. Other keyword arguments (``obs_type``,
+    ``resize``, ``interpolation``, ``step_timeout``, ``mame_binary``, ``extra_args``...) go
+    to each :class:`~aiomame.Emulator`.
     """
 
     metadata: ClassVar[Mapping[str, Any]] = MappingProxyType({"autoreset_mode": AUTORESET_MODE})
@@ -136,6 +141,7 @@ class EnvPool:
         memory_addresses: Mapping[str, Address] | None = None,
         frame_ratio: int | None = None,
         frames: bool = True,
+        frame_stack: int = 1,
         copy: bool = False,
         start_concurrency: int | None = None,
         restart_limit: int = 3,
@@ -154,6 +160,7 @@ class EnvPool:
                 f"start_concurrency must be an int >= 1, got {start_concurrency!r}")
         self.num_envs, self.batch_size = num_envs, batch_size
         self.frames, self.copy = frames, copy
+        self.frame_stack = ObsSpec(frame_stack=frame_stack).frame_stack
         self.restarter = restarter or Restarter(restart_limit)
         self._start_slots = asyncio.Semaphore(concurrency)
 
@@ -168,6 +175,7 @@ class EnvPool:
         self._ready: dict[int, None] = {}  # envs holding a result, in the order they finished
         self._waiter: _Waiter | None = None
         self._rows: Buffers | None = None  # one row per env, written by the workers
+        self._stacks: FrameStacks | None = None  # each env's frames (rows.frames: k == 1)
         self._out: Buffers | None = None  # batches gathered from the rows
         self._infos: list[Mapping[str, Any]] = [_NO_INFO] * num_envs
         self._all_ids = list(range(num_envs))
@@ -184,10 +192,12 @@ class EnvPool:
         return [env.emulator for env in self._envs]
 
     @property
-    def frame_shape(self) -> tuple[int, int, int] | None:
-        """(H, W, 3) of the frames, or None with ``frames=False``."""
-        rows = self._rows
-        return None if rows is None or rows.frames is None else rows.frames.shape[1:]
+    def frame_shape(self) -> tuple[int, ...] | None:
+        """The shape of one env's observation (uint8), known once started: one frame as
+        ``obs_type``/``resize`` make it, ``(frame_stack, *frame)`` when stacking; None with
+        ``frames=False``."""
+        out = self._out
+        return None if out is None or out.frames is None else out.frames.shape[1:]
 
     @property
     def memory_names(self) -> list[str]:
@@ -237,11 +247,17 @@ class EnvPool:
         shape = self._envs[0].emulator.frame_shape
         if self.frames and shape is None:
             raise InvalidArgumentError(f"{self.system!r} has no screen: use frames=False")
-        shape = shape if self.frames else None
-        self._rows = Buffers(self.num_envs, shape, self._names)
-        self._out = Buffers(self.num_envs, shape, self._names)
+        stacks = None
+        if self.frames:
+            assert shape is not None
+            stacks = self._stacks = FrameStacks(self.num_envs, self.frame_stack, shape)
+            shape = shape if self.frame_stack == 1 else (self.frame_stack, *shape)
+        self._rows = Buffers(self.num_envs, None, self._names)
+        if stacks is not None and stacks.k == 1:
+            self._rows.frames = stacks.slots[:, 0]  # the frames, in env order: a batch as is
+        self._out = Buffers(self.num_envs, shape if self.frames else None, self._names)
         for env in self._envs:
-            env.frame = None if shape is None else self._rows.frames[env.id]
+            env.frame = None if stacks is None else stacks.next_slot(env.id)
         self._valid_inputs = {(a["port"], a["field"])
                               for a in self._envs[0].emulator.list_actions()}
 
@@ -303,11 +319,14 @@ class EnvPool:
         self._dispatch(ids, [("step", job) for job in jobs])
 
     def async_reset(self, seed: int | Sequence[int | None] | None = None,
-                    env_ids: Sequence[int] | np.ndarray | None = None) -> None:
+                    env_ids: Sequence[int] | np.ndarray | None = None, *,
+                    state: State | bytes | None = None) -> None:
         """Start a new game on each of ``env_ids`` (default: all); collect with ``recv()``.
 
         ``seed``: an int (env ``i`` gets ``seed + i``), one per env in ``env_ids``, or None.
-        Without a game definition the machines are hard-reset.
+        Without a game definition the machines are hard-reset. With a saved ``state``, each
+        env loads it instead and steps once from there (a game then plants the seed, if
+        one is given, before that step); the state is checked before anything is sent.
         """
         self._check_running()
         ids = self._check_ids(env_ids)
@@ -325,6 +344,12 @@ class EnvPool:
                 raise EnvDeadError(i, env.dead.restarts, env.dead.cause)
             if env.state != IDLE:
                 raise StateError(f"env {i} is not idle: recv() its result before reset()")
+        if state is not None:
+            checked = self._envs[0].emulator.check_state(state)
+            if self.game is not None:
+                seeds = [self.game.check_seed(s, planted=True) for s in seeds]
+            self._dispatch(ids, [("load", (checked, s)) for s in seeds])
+            return
         self._dispatch(ids, [("reset", s) for s in seeds])
 
     def _dispatch(self, ids: list[int], jobs: list[tuple[str, Any]]) -> None:
@@ -436,10 +461,17 @@ class EnvPool:
         return await self._wait_for(env_ids)
 
     async def reset(self, seed: int | Sequence[int | None] | None = None,
-                    env_ids: Sequence[int] | np.ndarray | None = None) -> Batch:
-        """``async_reset(seed, env_ids)``, then wait for all of those envs."""
-        self.async_reset(seed, env_ids)
+                    env_ids: Sequence[int] | np.ndarray | None = None, *,
+                    state: State | bytes | None = None) -> Batch:
+        """``async_reset(seed, env_ids, state=state)``, then wait for all of those envs."""
+        self.async_reset(seed, env_ids, state=state)
         return await self._wait_for(env_ids)
+
+    async def load_state(self, state: State | bytes,
+                         env_ids: Sequence[int] | np.ndarray | None = None) -> Batch:
+        """Put each of ``env_ids`` (default: all) in the saved ``state`` and step once from
+        it (``reset(env_ids=env_ids, state=state)``): new episodes, all in that situation."""
+        return await self.reset(None, env_ids, state=state)
 
     async def _wait_for(self, env_ids: Any) -> Batch:
         ids = self._check_ids(env_ids)
@@ -496,8 +528,8 @@ class EnvPool:
         infos = self._infos
         rows, out = self._rows, self._out
         assert rows is not None and out is not None
-        if gather:
-            out.gather(rows, ids)
+        if gather or (self._stacks is not None and self._stacks.k > 1):
+            out.gather(rows, ids, self._stacks)
             batch = out.batch(len(ids), [infos[i] for i in ids])
         else:
             batch = rows.batch(self.num_envs, list(infos))
@@ -528,7 +560,7 @@ class EnvPool:
         seen = [env.id for env in idle if env.has_obs]
         if seen:
             assert self._rows is not None and self._out is not None
-            self._out.gather(self._rows, seen)
+            self._out.gather(self._rows, seen, self._stacks)
             latest = self._out.batch(len(seen), [_NO_INFO] * len(seen))
             self.send(await _call(policy, latest), seen)
         for n in range(steps):
@@ -552,6 +584,8 @@ class EnvPool:
                         self._show_staged(env)
                     else:
                         await self._step(env, arg)
+                elif kind == "load":
+                    await self._load(env, *arg)
                 else:
                     await self._reset(env, arg)
             except FAILURES as exc:
@@ -569,6 +603,10 @@ class EnvPool:
         assert rows is not None
         values, _ = await env.emulator.step_into(inputs, frame=env.frame is not None,
                                                  out=env.frame)
+        stacks = self._stacks
+        if stacks is not None:
+            stacks.push(i)
+            env.frame = stacks.next_slot(i)
         for column, value in zip(rows.memory.values(), values, strict=True):
             column[i] = value
         env.steps += 1
@@ -591,7 +629,7 @@ class EnvPool:
             self._infos[i] = _NO_INFO
             return
         # Same-step autoreset: keep the end, show the next episode's first step.
-        self._infos[i] = {"final_frame": None if env.frame is None else env.frame.copy(),
+        self._infos[i] = {"final_frame": None if stacks is None else stacks.stack(i).copy(),
                           "final_info": current}
         data = await game.new_game(env.emulator, None)
         self._show_start(env, data)
@@ -606,6 +644,16 @@ class EnvPool:
         self._show_start(env, data)
         self._clear_row(env, _NO_INFO)
 
+    async def _load(self, env: _Env, state: State, seed: int | None) -> None:
+        """A new episode from a saved state: load it, plant the seed (games), step once."""
+        env.staged = None
+        await env.emulator.load_state(state)
+        if seed is not None and env.game is not None:
+            await env.game.seed(env.emulator, seed)
+        data = await env.emulator.step(frame=env.frame is not None)
+        self._show_start(env, data)
+        self._clear_row(env, _NO_INFO)
+
     def _show_start(self, env: _Env, data: Mapping[str, Any]) -> None:
         """Write a new episode's first step (frame and memory) into the env's rows."""
         rows = self._rows
@@ -616,6 +664,9 @@ class EnvPool:
                                 "step of a new game has no frame (end new_game with "
                                 "`return await emu.step()`)")
             np.copyto(env.frame, data["frame"])
+            assert self._stacks is not None
+            self._stacks.fill(env.id)
+            env.frame = self._stacks.next_slot(env.id)
         for name, column in rows.memory.items():
             column[env.id] = data[name]
         env.previous = {name: data[name] for name in self._names}

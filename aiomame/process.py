@@ -37,6 +37,7 @@ from .errors import (
     MameTimeoutError,
     MissingRomsError,
     ProtocolError,
+    SaveStateError,
     StartError,
     StateError,
     UnknownGameError,
@@ -50,6 +51,8 @@ _ROM_PROBLEM = re.compile(r"^(\S+) (NOT FOUND|WRONG LENGTH)")
 # Lines MAME always prints in aiomame's set-up, which say nothing about the game.
 _NOISE = ("Warning: -video none doesn't make much sense", "ALSA lib seq_hw.c")
 _PLUGIN_LINE = "aiomame: "  # how the plugin reports what stops it before it can connect
+# The plugin's error codes that mean MAME cannot save or load a state (SaveStateError).
+SAVE_STATE_CODES = ("no_save", "load_failed", "save_failed")
 
 
 def runtime_base() -> str:
@@ -314,7 +317,9 @@ class MameProcess:
         assert self._conn is not None
         reply = await self._exchange(self._encode(*command), self._conn.read, timeout, command[0])
         if reply[0] == "error":
-            raise CommandError(f"{command[0]!r} failed in the plugin: {reply[2]}")
+            code = reply[1] if len(reply) > 1 else None
+            kind = SaveStateError if code in SAVE_STATE_CODES else CommandError
+            raise kind(f"{command[0]!r} failed in the plugin: {reply[2]}", code)
         return reply
 
     async def step(self, frames: int, inputs: list[list[int]], screen: int, timeout: float

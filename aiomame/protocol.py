@@ -13,11 +13,13 @@ Two Unix stream sockets per MAME, because the plugin can use no Lua C module:
     (``width * height`` 32-bit B,G,R,A) are in the frames file Python named, written there
     in one write and mapped here without a copy; width, height and nbytes are nil when no
     frame was asked for.
-  - ``["ok"]``, ``["values", [...]]``, ``["inputs", ports]``, ``["bye"]``; ``["error", code,
-    text]`` when a command fails.
+  - ``["ok"]``, ``["values", [...]]``, ``["inputs", ports]``, ``["state", bytes]``,
+    ``["bye"]``; ``["error", code, text]`` when a command fails.
 
 Commands: ``watch`` (the reads sent after every step), ``step``, ``read``, ``write``,
-``reset``, ``inputs``, ``exit`` (see the plugin for their arguments).
+``reset``, ``inputs``, ``save_state``, ``load_state`` (MAME's whole machine state as bytes;
+refused with the codes ``no_save``, ``load_failed``, ``reset_pending``), ``exit`` (see the
+plugin for their arguments).
 
 :class:`PluginConnection` sends commands and decodes the reply stream.
 """

@@ -146,3 +146,16 @@ def test_play_command(tmp_path):
     assert out.count("episode ") == 2 and "steps/s" in out, out
     with Image.open(gif) as image:
         assert image.n_frames > 10 and image.size == (448, 520)
+
+
+async def test_stacked_small_grayscale_observations():
+    async with GameEnv("catch", obs_type="grayscale", resize=(84, 84), frame_stack=4) as env:
+        assert env.obs_shape == (4, 84, 84)
+        obs, _ = await env.reset(seed=3)
+        assert obs.shape == (4, 84, 84) and obs.dtype == np.uint8
+        assert (obs == obs[:1]).all()
+        for action in (LEFT, LEFT, RIGHT):
+            new, _, _, _, _ = await env.step(action)
+            assert np.array_equal(new[:-1], obs[1:]) and not np.shares_memory(new, obs)
+            obs = new
+        assert not np.array_equal(obs[-1], obs[0])  # the paddle moved

@@ -159,3 +159,27 @@ async def test_inputs_command_lists_what_hello_said(emu):
     reply = await emu.process.request("inputs")
     assert reply == ["inputs", emu.info["ports"]]
     assert (await emu.step([Action(":IN1", "Coin 1")]))["counter"] >= 0  # ids still valid
+
+
+async def test_observation_types_agree_on_the_same_picture(roms, no_leaks):
+    kinds = {"rgb": {}, "grayscale": {"obs_type": "grayscale"}, "bgra": {"obs_type": "bgra"},
+             "small": {"obs_type": "grayscale", "resize": (65, 56)}}
+    emus = {name: Emulator("invaders", roms, ADDRESSES, **kw) for name, kw in kinds.items()}
+    await asyncio.gather(*(e.start() for e in emus.values()))
+    try:
+        assert {n: e.frame_shape for n, e in emus.items()} == {
+            "rgb": (260, 224, 3), "grayscale": (260, 224), "bgra": (260, 224, 4),
+            "small": (65, 56)}
+        for action in ([], [Action(":CONTP1", "P1 Left")]):
+            frames = {n: d["frame"] for n, d in zip(emus, await asyncio.gather(
+                *(e.step(action) for e in emus.values())), strict=True)}
+            rgb = frames["rgb"]
+            assert np.array_equal(frames["bgra"][..., 2::-1], rgb)
+            assert np.shares_memory(frames["bgra"], emus["bgra"].process.shared_pixels(
+                260 * 224 * 4))  # a view of MAME's frame: no copy
+            luma = rgb.astype(float) @ [0.299, 0.587, 0.114]
+            assert np.abs(frames["grayscale"] - luma).max() <= 1
+            assert frames["small"].shape == (65, 56)
+            assert abs(float(frames["small"].mean()) - float(frames["grayscale"].mean())) < 1
+    finally:
+        await asyncio.gather(*(e.close() for e in emus.values()))

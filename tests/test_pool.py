@@ -383,3 +383,39 @@ async def test_hogwild_example_runs(roms, no_leaks):
     assert result["env_steps"] == 40 and result["restarts"] == 0
     assert len(result["episodes"]) >= 2
     assert all(ret == END - RATIO for _, ret in result["episodes"])
+
+
+async def test_frame_stacks_shift_across_steps_and_autoresets(roms, no_leaks):
+    async with EnvPool(CountingGame(), num_envs=3, batch_size=2, roms_path=roms,
+                       frame_stack=3, obs_type="grayscale", copy=True) as stacked:
+        assert stacked.frame_shape == (3, 260, 224)
+        start = await stacked.reset()
+        assert start.frames.shape == (3, 3, 260, 224) and start.frames.dtype == np.uint8
+        assert (start.frames == start.frames[:, :1]).all()  # k copies of the first frame
+        previous = start  # the counter is at RATIO: the game ends on step END // RATIO - 1
+        for _ in range(END // RATIO - 2):
+            batch = await stacked.step([0] * 3)
+            assert np.array_equal(batch.frames[:, :-1], previous.frames[:, 1:])
+            assert not np.array_equal(batch.frames[:, -1], batch.frames[:, -2])
+            previous = batch
+        ending = await stacked.step([0] * 3)
+        assert ending.terminated.all()
+        for k in range(3):
+            final = ending.infos[k]["final_frame"]
+            assert final.shape == (3, 260, 224)
+            assert np.array_equal(final[:-1], previous.frames[k, 1:])
+            assert (ending.frames[k] == ending.frames[k, :1]).all()  # the next game's start
+        stacked.send([0, 0], [2, 0])  # async: a batch gathered in another order
+        partial = await stacked.recv()
+        assert sorted(partial.env_ids.tolist()) == [0, 2]
+        for row, env in enumerate(partial.env_ids):
+            assert np.array_equal(partial.frames[row, :-1], ending.frames[env, 1:])
+
+
+async def test_observation_options_reach_every_env(roms, no_leaks):
+    async with EnvPool("invaders", num_envs=2, roms_path=roms, obs_type="grayscale",
+                       resize=(84, 84), frame_stack=4) as small:
+        batch = await small.reset()
+        assert batch.frames.shape == (2, 4, 84, 84) and small.frame_shape == (4, 84, 84)
+        batch = await small.step([[], [LEFT]])
+        assert batch.frames.shape == (2, 4, 84, 84)

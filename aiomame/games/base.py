@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import operator
 import os
+import random
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -11,6 +13,7 @@ from .. import romset
 from ..emulator import Action, Address, Emulator
 from ..errors import InvalidArgumentError
 from ..mame import find_mame
+from ..state import State
 
 
 class Game:
@@ -31,6 +34,14 @@ class Game:
     """Named discrete actions, in index order: each holds its inputs for one step."""
     frame_ratio: ClassVar[int] = 3
     max_episode_steps: ClassVar[int | None] = None
+    start_state: ClassVar[State | None] = None
+    """The machine at the first playable moment of a new game, before any seed (see
+    :meth:`new_game`); used on the system and MAME version it was saved on. None: each
+    instance saves its own at its first new game."""
+    # Per instance, made on first use (subclasses need not call an __init__): the starts
+    # saved by new_game, and where seeds come from when none is given.
+    _start_states: dict[tuple[Any, ...], State]
+    _seeds: random.Random
 
     @classmethod
     def action_names(cls) -> list[str]:
@@ -57,9 +68,82 @@ class Game:
     async def new_game(self, emu: Emulator, seed: int | None = None) -> dict[str, Any]:
         """Bring ``emu`` from any state to the first playable step of a new game.
 
-        Returns that step's data (frame and memory values).
+        Returns that step's data (frame and memory values). This default needs
+        :meth:`start`; for a game that also has :meth:`seed` on a system that can save, it
+        resets instantly: the first call (per instance and machine setup) runs
+        :meth:`start` and saves the state there, later calls load that state (or
+        :attr:`start_state`). Then the seed is planted, and the game steps once. With a
+        loaded state and no ``seed``, the seed is drawn from this instance's generator
+        (seeded by the last ``seed`` given, else at random), so that games still differ;
+        the first call without a seed plants none.
         """
-        raise NotImplementedError
+        seed = self.check_seed(seed)
+        if seed is not None:
+            self._seeds = random.Random(seed)
+        saves = self.can_seed() and emu.supports_save
+        state = self._start_state(emu) if saves else None
+        if state is None:
+            await self.start(emu)
+            if saves:
+                self._starts()[self._start_key(emu)] = await emu.save_state()
+        else:
+            await emu.load_state(state)
+            if seed is None:
+                seed = self._seed_source().getrandbits(32)
+        if seed is not None:
+            await self.seed(emu, seed)
+        return await emu.step()
+
+    async def start(self, emu: Emulator) -> None:
+        """Bring ``emu`` from any state to the first playable moment of a new game, without
+        stepping on from it (the default :meth:`new_game` may save the state there)."""
+        raise NotImplementedError(f"game {self.name!r} defines neither new_game nor start")
+
+    async def seed(self, emu: Emulator, seed: int) -> None:
+        """Make the new game's randomness depend on ``seed`` alone (called by
+        :meth:`new_game` at the first playable moment). Games that cannot: not overridden."""
+        raise InvalidArgumentError(f"game {self.name!r} takes no seed (got {seed!r})")
+
+    @classmethod
+    def can_seed(cls) -> bool:
+        """Whether the game defines :meth:`seed`."""
+        return cls.seed is not Game.seed
+
+    def check_seed(self, seed: Any, planted: bool = False) -> int | None:
+        """``seed`` as an int (or None); InvalidArgumentError if it is none or the game takes
+        no seed (``planted``: the seed goes to :meth:`seed`, not to an own new_game)."""
+        if seed is None:
+            return None
+        try:
+            seed = operator.index(seed)
+        except TypeError:
+            raise InvalidArgumentError(f"seed must be an int or None, got {seed!r}") from None
+        if not self.can_seed() and (planted or type(self).new_game is Game.new_game):
+            raise InvalidArgumentError(f"game {self.name!r} takes no seed (got {seed})")
+        return seed
+
+    def _starts(self) -> dict[tuple[Any, ...], State]:
+        starts = self.__dict__.get("_start_states")
+        if starts is None:
+            starts = self._start_states = {}
+        return starts
+
+    def _start_key(self, emu: Emulator) -> tuple[Any, ...]:
+        """What a saved start depends on: the machine, its MAME, ROMs and frame ratio."""
+        return (emu.info["system"], emu.info["mame"], emu.process.roms_path, emu.frame_ratio)
+
+    def _start_state(self, emu: Emulator) -> State | None:
+        given = self.start_state
+        if given is not None and (given.system, given.mame) == (emu.info["system"],
+                                                                 emu.info["mame"]):
+            return given
+        return self._starts().get(self._start_key(emu))
+
+    def _seed_source(self) -> random.Random:
+        seeds = self.__dict__.get("_seeds")
+        if seeds is None:
+            seeds = self._seeds = random.Random()
+        return seeds
 
     def agents(self) -> dict[str, Callable[[Mapping[str, Any]], int]]:
         """Scripted agents of this game by name: memory values -> action index."""

@@ -43,11 +43,9 @@ class Catch(Game):
     def terminated(self, current: Mapping[str, Any]) -> bool:
         return current["game_state"] == layout.GAME_STATE_GAME_OVER
 
-    async def new_game(self, emu: Emulator, seed: int | None = None) -> dict[str, Any]:
-        """Abort a game in progress (soft reset), insert a coin, press start.
-
-        With a ``seed``, the ball columns of the new game depend only on it and the actions.
-        """
+    async def start(self, emu: Emulator) -> None:
+        """Abort a game in progress (soft reset), insert a coin, press start: stops at the
+        first step of the game, before any seed (the state :meth:`new_game` saves)."""
         data = await emu.step(frame=False)
         if data["game_state"] == layout.GAME_STATE_PLAYING:
             await emu.reset("soft")
@@ -55,11 +53,13 @@ class Catch(Game):
         if data["frame_counter"] == 0:  # the ROM is still clearing memory after a reset
             await self._until(emu, (), lambda d: d["frame_counter"] > 0)
         await emu.step([_input("coin")], frame=False)
-        data = await self._until(emu, (_input("start"),),
-                                 lambda d: d["game_state"] == layout.GAME_STATE_PLAYING)
-        if seed is not None:
-            await emu.write(self.rng, seed % 0xFFFF + 1)
-        return await emu.step()
+        await self._until(emu, (_input("start"),),
+                          lambda d: d["game_state"] == layout.GAME_STATE_PLAYING)
+
+    async def seed(self, emu: Emulator, seed: int) -> None:
+        """Plant ``seed`` in the ROM's PRNG: the ball columns then depend only on it and the
+        actions."""
+        await emu.write(self.rng, seed % 0xFFFF + 1)
 
     async def _until(self, emu: Emulator, actions: tuple[Action, ...],
                      done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:

@@ -96,6 +96,17 @@ function exports.startplugin()
 	-- MAME builds a new machine on a hard reset and runs frame callbacks before it says
 	-- start: until then, every object we hold (fields, screens, spaces) is stale.
 	local hard_reset_pending = false
+	-- Save states need a safe point: between MAME's time slices, where MAME itself saves and
+	-- loads. A step ends inside the screen's vblank timer callback (frame_done), where a loaded
+	-- state would not hold: MAME re-arms the vblank timers after the callback from the time
+	-- before the load, and the CPUs would then run several frames to catch up. So a state
+	-- command there is deferred: the periodic callback (after frame_done, and after MAME's
+	-- throttling, in the same frame update) pauses MAME; the paused machine's next frame
+	-- update, between time slices, calls frame_done again without emulating anything, and
+	-- the command runs there. The next step resumes.
+	local deferred = nil -- the state command waiting for the safe point
+	local paused = false -- paused by us, for `deferred`
+	local safe_point = false -- serving commands from that paused frame update
 
 	local READERS = {
 		u8 = "read_u8", s8 = "read_i8", u16 = "read_u16",
@@ -196,6 +207,7 @@ function exports.startplugin()
 			protocol = PROTOCOL_VERSION,
 			mame = emu.app_version(),
 			system = emu.romname(),
+			supports_save = machine.system.supports_save,
 			screens = {},
 			devices = {},
 			ports = {},
@@ -263,6 +275,7 @@ function exports.startplugin()
 	end
 
 	local STEP = {}
+	local DEFER = {} -- a state command, to be run at the safe point
 	local handlers = {}
 
 	local function resolve_watched()
@@ -339,6 +352,58 @@ function exports.startplugin()
 		return reply("inputs", describe().ports)
 	end
 
+	-- Save states: MAME's buffer_save/buffer_load, at the safe point (see `deferred`), where
+	-- no input is held and frames_left is 0: the next step runs from the state as it was
+	-- saved or loaded. Refused on a driver MAME marks as unable to save (its buffer_save
+	-- still returns bytes, which would not restore the machine) and while a hard reset is
+	-- pending (the machine is about to be replaced).
+	local function save_refusal()
+		if not manager.machine.system.supports_save then
+			return "no_save", string.format("MAME's driver for %q does not support save states",
+				emu.romname())
+		elseif hard_reset_pending then
+			return "reset_pending", "a hard reset is pending: step once before saving or "
+				.. "loading a state"
+		end
+	end
+
+	-- {"save_state"} -> {"state", bin}: the whole machine state.
+	function handlers.save_state()
+		local code, text = save_refusal()
+		if code then
+			return reply("error", code, text)
+		elseif not safe_point then
+			return DEFER
+		end
+		local machine = manager.machine
+		local ok, data = pcall(machine.buffer_save, machine)
+		if not ok or type(data) ~= "string" then
+			return reply("error", "save_failed", "MAME could not save the state: " .. tostring(data))
+		end
+		return reply("state", msgpack.bin(data))
+	end
+
+	-- {"load_state", bin} -> {"ok"}: the machine is that state at once. MAME checks the
+	-- header (system, layout signature) and the size, not the contents.
+	function handlers.load_state(msg)
+		local code, text = save_refusal()
+		local data = msg[2]
+		if code then
+			return reply("error", code, text)
+		elseif type(data) ~= "string" then
+			error("load_state needs the state's bytes, got a " .. type(data), 0)
+		elseif not safe_point then
+			return DEFER
+		end
+		local machine = manager.machine
+		local ok, result = pcall(machine.buffer_load, machine, data)
+		if not ok or result ~= true then
+			return reply("error", "load_failed", string.format(
+				"MAME refused the state (%d bytes): %s", #data, tostring(result)))
+		end
+		return reply("ok")
+	end
+
 	function handlers.exit()
 		reply("bye")
 		lost()
@@ -379,7 +444,14 @@ function exports.startplugin()
 				if not ok then
 					reply("error", "failed", tostring(result))
 				elseif result == STEP then
+					if paused then
+						paused = false
+						emu.unpause()
+					end
 					return
+				elseif result == DEFER then
+					deferred = msg
+					return -- MAME pauses in the periodic callback
 				end
 			end
 		end
@@ -406,8 +478,32 @@ function exports.startplugin()
 		reply("hello", describe())
 	end)
 
+	-- Runs after frame_done in every frame update: pauses MAME for a deferred state command.
+	subscriptions.periodic = emu.register_periodic(function()
+		if deferred and not paused then
+			paused = true
+			emu.pause()
+		end
+	end)
+
 	emu.register_frame_done(function()
 		if not out or hard_reset_pending then
+			return
+		end
+		if deferred then -- the paused frame update: between time slices, nothing emulated
+			local msg = deferred
+			deferred = nil
+			if not (paused and manager.machine.paused) then
+				reply("error", "failed", "MAME did not pause for " .. tostring(msg[1]))
+			else
+				safe_point = true
+				local ok, err = pcall(handlers[msg[1]], msg)
+				if not ok then
+					reply("error", "failed", tostring(err))
+				end
+			end
+			serve()
+			safe_point = false
 			return
 		end
 		if frames_left > 0 then
