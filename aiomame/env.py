@@ -40,6 +40,7 @@ class GameEnv:
         self._last: dict[str, Any] | None = None
         self._steps = 0
         self._stack: FrameStacks | None = None
+        self._refill = False  # after a state load: the next frame starts the stack over
 
     @property
     def action_names(self) -> list[str]:
@@ -74,7 +75,7 @@ class GameEnv:
     async def reset(self, seed: int | None = None) -> tuple[np.ndarray, dict[str, Any]]:
         """Start a new game; returns its first frame and memory values."""
         data = await self.game.new_game(self.emulator, seed)
-        self._last, self._steps = data, 0
+        self._last, self._steps, self._refill = data, 0, False
         frame = data.pop("frame")
         if self.frame_stack == 1:
             return frame, data
@@ -96,8 +97,12 @@ class GameEnv:
             values, _ = await self.emulator.step_into(self.game.inputs(action),
                                                       out=stack.next_slot(0))
             data = dict(zip(self.game.memory_addresses, values, strict=True))
-            stack.push(0)
+            if self._refill:
+                stack.fill(0)
+            else:
+                stack.push(0)
             obs = stack.stack(0).copy()
+        self._refill = False
         reward = self.game.reward(self._last, data)
         terminated = self.game.terminated(data)
         self._steps += 1
@@ -113,8 +118,10 @@ class GameEnv:
     async def load_state(self, state: State | bytes) -> dict[str, Any]:
         """Put the machine in ``state`` (:meth:`Emulator.load_state`); returns its memory
         values, which the next step's reward is computed from. The step count restarts at
-        0; the next observation is the first one after the state."""
+        0; the next observation is the first one after the state (with ``frame_stack``,
+        k copies of it: nothing from before the load)."""
         await self.emulator.load_state(state)
+        self._refill = True
         data = await self.emulator.read(self.game.memory_addresses)
         self._last, self._steps = data, 0
         return dict(data)

@@ -159,3 +159,11 @@ async def test_stacked_small_grayscale_observations():
             assert np.array_equal(new[:-1], obs[1:]) and not np.shares_memory(new, obs)
             obs = new
         assert not np.array_equal(obs[-1], obs[0])  # the paddle moved
+        state = await env.save_state()
+        for action in (RIGHT, RIGHT):
+            await env.step(action)
+        await env.load_state(state)
+        after, _, _, _, _ = await env.step(NOOP)
+        assert (after == after[:1]).all()  # nothing from before the load
+        again, _, _, _, _ = await env.step(NOOP)
+        assert np.array_equal(again[:-1], after[1:])
