@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 
 from .errors import (
@@ -77,7 +78,9 @@ class Emulator:
     releases them, and returns the last frame and the values of ``memory_addresses``.
 
     The frame is an observation as ``obs_type`` ("rgb", "grayscale" or "bgra"), ``resize``
-    ((height, width) or None) and ``interpolation`` say (see :mod:`aiomame.frames`).
+    ((height, width) or None) and ``interpolation`` say (see :mod:`aiomame.frames`);
+    ``maxpool=True`` makes it the pixel-wise maximum of the step's last two frames (against
+    sprites that flicker on alternate frames; MAME then writes two frames per step).
     """
 
     def __init__(
@@ -100,10 +103,17 @@ class Emulator:
         obs_type: str = "rgb",
         resize: tuple[int, int] | None = None,
         interpolation: str = "area",
+        maxpool: bool = False,
     ) -> None:
         self.obs = ObsSpec(obs_type, resize, interpolation)
         if not isinstance(frame_ratio, int) or isinstance(frame_ratio, bool) or frame_ratio < 1:
             raise InvalidArgumentError(f"frame_ratio must be an int >= 1, got {frame_ratio!r}")
+        if not isinstance(maxpool, bool) or (maxpool and frame_ratio < 2):
+            raise InvalidArgumentError(f"maxpool=True takes the maximum of a step's last two "
+                                       f"frames: it needs frame_ratio >= 2, got "
+                                       f"maxpool={maxpool!r}, frame_ratio={frame_ratio!r}")
+        self.maxpool = maxpool
+        self._pooled = np.empty(0, np.uint8)
         self.memory_addresses = dict(memory_addresses or {})
         for name, address in self.memory_addresses.items():
             if not isinstance(address, Address):
@@ -250,13 +260,20 @@ class Emulator:
         try:
             _, values, width, height, has_pixels = await self._process.step(
                 self.frame_ratio, inputs, self._screen_index if frame else -1,
-                self.step_timeout)
+                self.step_timeout, self.maxpool)
         finally:
             self._busy = False
         if not has_pixels:
             return values, None
-        raw = self._process.shared_pixels(width * height * 4)
-        return values, self._converter.convert(raw, width, height, out)
+        n = width * height * 4
+        if not self.maxpool:
+            return values, self._converter.convert(self._process.shared_pixels(n), width,
+                                                   height, out)
+        pair = self._process.shared_pixels(2 * n)
+        if self._pooled.size != n:
+            self._pooled = np.empty(n, np.uint8)
+        cv2.max(pair[:n], pair[n:], dst=self._pooled)
+        return values, self._converter.convert(self._pooled, width, height, out)
 
     async def step(self, actions: Iterable[Action] = (), *, frame: bool = True) -> dict[str, Any]:
         """Hold ``actions`` for ``frame_ratio`` frames; return ``{"frame": array, name: value}``.

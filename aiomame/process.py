@@ -322,14 +322,15 @@ class MameProcess:
             raise kind(f"{command[0]!r} failed in the plugin: {reply[2]}", code)
         return reply
 
-    async def step(self, frames: int, inputs: list[list[int]], screen: int, timeout: float
-                   ) -> tuple[int, list[int], int, int, bool]:
+    async def step(self, frames: int, inputs: list[list[int]], screen: int, timeout: float,
+                   pair: bool = False) -> tuple[int, list[int], int, int, bool]:
         """Run one step: ``(frame_number, values, width, height, has_pixels)``; the pixels
-        are then :meth:`shared_pixels`."""
+        are then :meth:`shared_pixels`, followed with ``pair`` (and ``frames >= 2``) by the
+        step's next-to-last frame."""
         self._check_usable()
         conn = self._conn
         assert conn is not None
-        reply = await self._exchange(self._encode("step", frames, inputs, screen),
+        reply = await self._exchange(self._encode("step", frames, inputs, screen, pair),
                                      conn.read_frame, timeout, "step")
         if isinstance(reply, list):
             if reply[0] == "error":

@@ -125,11 +125,13 @@ async def main() -> None:
     parser.add_argument("--obs", default="rgb", choices=OBS_TYPES, help="obs_type")
     parser.add_argument("--resize", type=int, nargs=2, metavar=("H", "W"))
     parser.add_argument("--interpolation", default="area", choices=list(INTERPOLATIONS))
+    parser.add_argument("--maxpool", action="store_true",
+                        help="max of each step's last two frames (MAME writes both)")
     parser.add_argument("--zero-roms", action="store_true",
                         help="run --system on a zero-filled ROM set laid out for this MAME")
     args = parser.parse_args()
     obs = {"obs_type": args.obs, "resize": tuple(args.resize) if args.resize else None,
-           "interpolation": args.interpolation}
+           "interpolation": args.interpolation, "maxpool": args.maxpool}
 
     if args.system is None:
         from aiomame.games import get_game

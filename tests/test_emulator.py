@@ -6,12 +6,13 @@ import asyncio
 import os
 import time
 
+import cv2
 import numpy as np
 import pytest
 from conftest import ADDRESSES, alive, reaped, socket_dirs
 
 from aiomame import Action, Address, Emulator
-from aiomame.errors import CommandError
+from aiomame.errors import CommandError, InvalidArgumentError
 
 
 async def test_hello_describes_the_machine(emu):
@@ -183,3 +184,32 @@ async def test_observation_types_agree_on_the_same_picture(roms, no_leaks):
             assert abs(float(frames["small"].mean()) - float(frames["grayscale"].mean())) < 1
     finally:
         await asyncio.gather(*(e.close() for e in emus.values()))
+
+
+async def test_maxpool_is_the_maximum_of_the_last_two_frames(roms, no_leaks):
+    # The test ROM draws its frame counter: consecutive frames differ. From power-on, one
+    # emulator steps 1 frame at a time, the other 2 with max pooling: in lockstep.
+    single = Emulator("invaders", roms, ADDRESSES, frame_ratio=1)
+    pooled = Emulator("invaders", roms, ADDRESSES, frame_ratio=2, maxpool=True,
+                      obs_type="grayscale")
+    await asyncio.gather(single.start(), pooled.start())
+    try:
+        differed = False
+        for _ in range(6):
+            first, second = (await single.step())["frame"], (await single.step())["frame"]
+            got = (await pooled.step())["frame"]
+            expected = cv2.cvtColor(np.maximum(first, second), cv2.COLOR_RGB2GRAY)
+            assert np.abs(got.astype(int) - expected).max() <= 1
+            differed |= not np.array_equal(first, second)
+        assert differed  # the two frames were not the same picture
+    finally:
+        await asyncio.gather(single.close(), pooled.close())
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [
+    ({"maxpool": True, "frame_ratio": 1}, "frame_ratio >= 2.*frame_ratio=1"),
+    ({"maxpool": "yes"}, "maxpool='yes'"),
+])
+def test_maxpool_needs_two_frames(roms, kwargs, match):
+    with pytest.raises(InvalidArgumentError, match=match):
+        Emulator("invaders", roms, **kwargs)

@@ -92,6 +92,8 @@ function exports.startplugin()
 	local watched = {} -- the same, resolved: { read function name, space, address }
 	local frames_left = 0
 	local step_screen = 0 -- screen index of the current step (0: no frame)
+	local step_pair = false -- the step also returns its next-to-last frame (max pooling)
+	local pair_size = 0 -- bytes of the next-to-last frame written this step
 	local held = {}
 	-- MAME builds a new machine on a hard reset and runs frame callbacks before it says
 	-- start: until then, every object we hold (fields, screens, spaces) is stale.
@@ -317,7 +319,9 @@ function exports.startplugin()
 		return reply("ok")
 	end
 
-	-- {"step", frames, {{field id, value}, ...}, screen index or -1}: press, run, reply.
+	-- {"step", frames, {{field id, value}, ...}, screen index or -1, pair}: press, run,
+	-- reply. With `pair` (and 2 frames or more), the step's next-to-last frame goes into the
+	-- frames file right after the last one, for Python to take their maximum.
 	function handlers.step(msg)
 		if math.type(msg[2]) ~= "integer" or msg[2] < 1 then
 			error("frames must be an integer >= 1, got " .. tostring(msg[2]), 0)
@@ -332,6 +336,7 @@ function exports.startplugin()
 		end
 		frames_left = msg[2]
 		step_screen = msg[4] + 1
+		step_pair, pair_size = msg[5] == true and msg[2] > 1 and step_screen > 0, 0
 		return STEP
 	end
 
@@ -423,6 +428,9 @@ function exports.startplugin()
 		local pixels, width, height = screen:pixels()
 		frames_file:seek("set", 0)
 		local ok, err = frames_file:write(pixels)
+		if ok and step_pair and pair_size ~= #pixels then -- the screen changed size: no pair
+			ok, err = frames_file:write(pixels)
+		end
 		if not ok then
 			return reply("error", "frames_file", tostring(err))
 		end
@@ -509,6 +517,14 @@ function exports.startplugin()
 		if frames_left > 0 then
 			frames_left = frames_left - 1
 			if frames_left > 0 then
+				local screen = step_pair and frames_left == 1 and screens[step_screen]
+				if screen then
+					local pixels = screen:pixels()
+					frames_file:seek("set", #pixels) -- after the last frame's place
+					if frames_file:write(pixels) then
+						pair_size = #pixels
+					end
+				end
 				return
 			end
 			local ok, sent = pcall(step_reply)
