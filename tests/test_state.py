@@ -19,7 +19,7 @@ import pytest
 import pytest_asyncio
 from conftest import ADDRESSES
 
-from aiomame import Action, Emulator, EnvPool, GameEnv, State
+from aiomame import Action, Address, Emulator, EnvPool, GameEnv, State
 from aiomame.errors import (
     InvalidArgumentError,
     MameExitedError,
@@ -414,3 +414,22 @@ async def test_pool_refuses_a_foreign_state_before_sending(roms, pong_state, no_
             await pool.load_state(b"garbage")
         batch = await pool.step([[], []])
         assert batch.memory["counter"].tolist() == [(counter + 4) % 256] * 2
+
+
+async def test_a_headless_run_writes_nothing_outside_its_private_directory(
+        roms, tmp_path, monkeypatch, no_leaks):
+    home, cwd = tmp_path / "home", tmp_path / "cwd"
+    home.mkdir()
+    cwd.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.chdir(cwd)
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in roms.rglob("*"))
+    async with Emulator("invaders", roms, {"c": Address("0x2000")}) as emu:
+        await emu.step()
+        state = await emu.save_state()
+        await emu.step()
+        await emu.load_state(state)
+        await emu.reset("hard")
+        await emu.step()
+    assert list(home.iterdir()) == [] and list(cwd.iterdir()) == []
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in roms.rglob("*")) == before
