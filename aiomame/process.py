@@ -160,6 +160,8 @@ class MameProcess:
                 env = dict(os.environ, AIOMAME_SOCKET=path, AIOMAME_FRAMES=frames)
                 if not self.render:
                     env["SDL_VIDEODRIVER"] = "dummy"
+                    # MAME 0.289 creates ~/.mame even with -noreadconfig: keep it in here.
+                    env["HOME"] = self._dir
                 if not self.sound:
                     env["SDL_AUDIODRIVER"] = "dummy"
                 self._proc = await asyncio.create_subprocess_exec(
