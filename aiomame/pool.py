@@ -76,7 +76,6 @@ class _Env:
         self.state = IDLE
         self.inbox: asyncio.Future[tuple[str, Any]] | None = None
         self.worker: asyncio.Task[None] | None = None
-        self.frame: np.ndarray | None = None  # where this env's next frame goes
         self.previous: dict[str, int] | None = None  # last memory values (for the reward)
         self.has_obs = False
         self.steps = 0
@@ -256,8 +255,6 @@ class EnvPool:
         if stacks is not None and stacks.k == 1:
             self._rows.frames = stacks.slots[:, 0]  # the frames, in env order: a batch as is
         self._out = Buffers(self.num_envs, shape if self.frames else None, self._names)
-        for env in self._envs:
-            env.frame = None if stacks is None else stacks.next_slot(env.id)
         self._valid_inputs = {(a["port"], a["field"])
                               for a in self._envs[0].emulator.list_actions()}
 
@@ -601,12 +598,12 @@ class EnvPool:
     async def _step(self, env: _Env, inputs: tuple[Action, ...]) -> None:
         i, rows = env.id, self._rows
         assert rows is not None
-        values, _ = await env.emulator.step_into(inputs, frame=env.frame is not None,
-                                                 out=env.frame)
         stacks = self._stacks
+        values, _ = await env.emulator.step_into(
+            inputs, frame=stacks is not None,
+            out=None if stacks is None else stacks.next_slot(i))
         if stacks is not None:
             stacks.push(i)
-            env.frame = stacks.next_slot(i)
         for column, value in zip(rows.memory.values(), values, strict=True):
             column[i] = value
         env.steps += 1
@@ -640,7 +637,7 @@ class EnvPool:
             data = await env.game.new_game(env.emulator, seed)
         else:
             await env.emulator.reset("hard")
-            data = await env.emulator.step(frame=env.frame is not None)
+            data = await env.emulator.step(frame=self._stacks is not None)
         self._show_start(env, data)
         self._clear_row(env, _NO_INFO)
 
@@ -650,7 +647,7 @@ class EnvPool:
         await env.emulator.load_state(state)
         if seed is not None and env.game is not None:
             await env.game.seed(env.emulator, seed)
-        data = await env.emulator.step(frame=env.frame is not None)
+        data = await env.emulator.step(frame=self._stacks is not None)
         self._show_start(env, data)
         self._clear_row(env, _NO_INFO)
 
@@ -658,15 +655,14 @@ class EnvPool:
         """Write a new episode's first step (frame and memory) into the env's rows."""
         rows = self._rows
         assert rows is not None
-        if env.frame is not None:
+        stacks = self._stacks
+        if stacks is not None:
             if "frame" not in data:
                 raise GameError(f"{env.game.name if env.game else self.system!r}: the first "
                                 "step of a new game has no frame (end new_game with "
                                 "`return await emu.step()`)")
-            np.copyto(env.frame, data["frame"])
-            assert self._stacks is not None
-            self._stacks.fill(env.id)
-            env.frame = self._stacks.next_slot(env.id)
+            np.copyto(stacks.next_slot(env.id), data["frame"])
+            stacks.fill(env.id)
         for name, column in rows.memory.items():
             column[env.id] = data[name]
         env.previous = {name: data[name] for name in self._names}
@@ -729,13 +725,14 @@ class EnvPool:
         emulator = self._new_emulator()
         await self._start_emulator(emulator)
         try:
-            if env.frame is not None and emulator.frame_shape != env.frame.shape:
+            stacks = self._stacks
+            if stacks is not None and emulator.frame_shape != stacks.frame_shape:
                 raise ProtocolError(f"restarted MAME has frames of {emulator.frame_shape}, "
-                                    f"not {env.frame.shape}")
+                                    f"not {stacks.frame_shape}")
             if env.game is not None:
                 data = await env.game.new_game(emulator, None)
             else:
-                data = await emulator.step(frame=env.frame is not None)
+                data = await emulator.step(frame=stacks is not None)
         except BaseException:
             await emulator.close()
             raise
