@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 
 class AiomameError(Exception):
     """Root of all aiomame errors."""
@@ -31,6 +33,11 @@ class AddressError(InvalidArgumentError):
 
 class UnknownInputError(InvalidArgumentError):
     """An input port or field does not exist in the running game."""
+
+
+def is_int(value: object) -> bool:
+    """Whether ``value`` is an integer (Python or numpy), not a bool."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def invalid_choice(what: str, value: object, valid: Iterable[object],

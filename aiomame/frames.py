@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .errors import InvalidArgumentError, ProtocolError, invalid_choice
+from .errors import InvalidArgumentError, ProtocolError, invalid_choice, is_int
 
 OBS_TYPES = ("rgb", "grayscale", "bgra")
 INTERPOLATIONS = {"area": cv2.INTER_AREA, "linear": cv2.INTER_LINEAR,
@@ -37,10 +37,6 @@ _CHANNELS = {"rgb": 3, "grayscale": 1, "bgra": 4}
 # Many MAMEs already fill the cores: OpenCV's own worker threads only add contention (and
 # on frames this small one thread is as fast). Process-wide; call cv2.setNumThreads to undo.
 cv2.setNumThreads(1)
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)
@@ -58,13 +54,13 @@ class ObsSpec:
         if self.resize is not None:
             size = self.resize
             if not (isinstance(size, (tuple, list)) and len(size) == 2
-                    and all(_is_int(n) and n >= 1 for n in size)):
+                    and all(is_int(n) and n >= 1 for n in size)):
                 raise InvalidArgumentError(
                     f"resize must be (height, width), two ints >= 1, or None; got {size!r}")
             object.__setattr__(self, "resize", (int(size[0]), int(size[1])))
         if self.interpolation not in INTERPOLATIONS:
             raise invalid_choice("interpolation", self.interpolation, INTERPOLATIONS)
-        if not _is_int(self.frame_stack) or self.frame_stack < 1:
+        if not is_int(self.frame_stack) or self.frame_stack < 1:
             raise InvalidArgumentError(
                 f"frame_stack must be an int >= 1, got {self.frame_stack!r}")
 
@@ -87,8 +83,11 @@ class FrameConverter:
             raise ProtocolError(f"screen rotation {rotation!r} is not one of 0, 90, 180, 270")
         self.rotation, self.flipx, self.flipy = rotation, flipx, flipy
         self.spec = spec or ObsSpec()
-        self._plan: tuple[int, int, list[Callable[[np.ndarray, np.ndarray], None]],
-                          list[np.ndarray]] | None = None
+        # The plan for the last screen size: OpenCV calls and the arrays between them.
+        self._size: tuple[int, int] | None = None
+        self._shape: tuple[int, ...] = ()
+        self._steps: list[tuple[Callable[[np.ndarray, np.ndarray], None], np.ndarray]] = []
+        self._last: Callable[[np.ndarray, np.ndarray], None] = np.copyto
 
     def shape(self, width: int, height: int) -> tuple[int, ...]:
         """The shape of one observed frame of a ``width`` x ``height`` screen bitmap."""
@@ -153,23 +152,24 @@ class FrameConverter:
                 out: np.ndarray | None = None) -> np.ndarray:
         """The observation of ``raw`` (``width * height * 4`` bytes), written into ``out``
         (allocated if None; it must have :meth:`shape`); returns it."""
-        plan = self._plan
-        if plan is None or plan[:2] != (width, height):
-            plan = self._plan = (width, height, *self._make_plan(width, height))
-        _, _, calls, temps = plan
+        if self._size != (width, height):
+            calls, temps = self._make_plan(width, height)
+            self._steps, self._last = list(zip(calls[:-1], temps, strict=True)), calls[-1]
+            self._size, self._shape = (width, height), self.shape(width, height)
         src = raw.reshape(height, width, 4)
         if out is None:
             if self.spec.obs_type == "bgra" and self.spec.resize is None:
                 return self.oriented(src)  # no copy: a view of MAME's frame
-            out = np.empty(self.shape(width, height), np.uint8)
-        elif out.shape != self.shape(width, height) or out.dtype != np.uint8:
+            out = np.empty(self._shape, np.uint8)
+        elif out.shape != self._shape or out.dtype != np.uint8:
             raise InvalidArgumentError(f"out is {out.dtype} {out.shape}, the observation "
-                                       f"uint8 {self.shape(width, height)}")
+                                       f"uint8 {self._shape}")
         # OpenCV writes into a destination only when it is contiguous.
         final = out if out.flags.c_contiguous else np.empty(out.shape, np.uint8)
-        for call, dst in zip(calls, [*temps, final], strict=True):
+        for call, dst in self._steps:
             call(src, dst)
             src = dst
+        self._last(src, final)
         if final is not out:
             np.copyto(out, final)
         return out

@@ -46,6 +46,7 @@ from .errors import (
     StateError,
     UnknownInputError,
     invalid_choice,
+    is_int,
 )
 from .frames import ObsSpec
 from .games import GAMES, Game, get_game
@@ -147,14 +148,14 @@ class EnvPool:
         restarter: Restarter | None = None,
         **emulator_kwargs: Any,
     ) -> None:
-        if not _is_int(num_envs) or num_envs < 1:
+        if not is_int(num_envs) or num_envs < 1:
             raise InvalidArgumentError(f"num_envs must be an int >= 1, got {num_envs!r}")
         batch_size = num_envs if batch_size is None else batch_size
-        if not _is_int(batch_size) or not 1 <= batch_size <= num_envs:
+        if not is_int(batch_size) or not 1 <= batch_size <= num_envs:
             raise InvalidArgumentError(
                 f"batch_size must be an int in 1..num_envs ({num_envs}), got {batch_size!r}")
         concurrency = start_concurrency or min(num_envs, 2 * (os.cpu_count() or 1))
-        if not _is_int(concurrency) or concurrency < 1:
+        if not is_int(concurrency) or concurrency < 1:
             raise InvalidArgumentError(
                 f"start_concurrency must be an int >= 1, got {start_concurrency!r}")
         self.num_envs, self.batch_size = num_envs, batch_size
@@ -327,7 +328,7 @@ class EnvPool:
         """
         self._check_running()
         ids = self._check_ids(env_ids)
-        if seed is None or _is_int(seed):
+        if seed is None or is_int(seed):
             seeds = [None if seed is None else seed + i for i in ids]
         elif isinstance(seed, Sequence) and len(seed) == len(ids):
             seeds = list(seed)
@@ -428,7 +429,7 @@ class EnvPool:
             fields = sorted(f for p, f in self._valid_inputs if p == action.port)
             raise invalid_choice(f"input field of port {action.port!r}", action.field, fields,
                                  UnknownInputError)
-        if not _is_int(action.value):
+        if not is_int(action.value):
             raise InvalidArgumentError(f"Action value must be an int, got {action.value!r}")
         self._known_actions.add(action)
 
@@ -437,7 +438,7 @@ class EnvPool:
         """The first ``batch_size`` (default: the pool's) envs to finish, in that order."""
         self._check_running()
         k = self.batch_size if batch_size is None else batch_size
-        if not _is_int(k) or k < 1:
+        if not is_int(k) or k < 1:
             raise InvalidArgumentError(f"batch_size must be an int >= 1, got {batch_size!r}")
         pending = self.num_pending
         if pending < k:
@@ -543,7 +544,7 @@ class EnvPool:
         from there).
         """
         self._check_running()
-        if not _is_int(steps) or steps < 0:
+        if not is_int(steps) or steps < 0:
             raise InvalidArgumentError(f"steps must be an int >= 0, got {steps!r}")
         if not steps:
             return
@@ -767,10 +768,6 @@ def _configure(game: str | Game, num_envs: int, roms_path: Any, memory_addresses
             "pass roms_path (and memory_addresses, frame_ratio)")
     ratio = 3 if frame_ratio is None else frame_ratio
     return None, [None] * num_envs, game, (game, roms_path, memory_addresses, ratio)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
 def _show(value: Any) -> str:
