@@ -81,9 +81,8 @@ def write_roms(args: argparse.Namespace) -> None:
     game = get_game(args.game)
     if not game.rom_images:
         raise SystemExit(f"{game.name} ships no ROMs")
-    images = {region: Path(path).read_bytes() for region, path in game.rom_images.items()}
     binary = find_mame(args.mame)
-    romset.lay_out(images, game.system, binary, args.dest)
+    romset.lay_out(game.read_rom_images(), game.system, binary, args.dest)
     print(f"{Path(args.dest, game.system).resolve()}: {game.name} as MAME's {game.system!r} "
           f"set; run it with: {binary} {game.system} -rompath {args.dest}")
 

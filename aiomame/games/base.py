@@ -149,6 +149,10 @@ class Game:
         """Scripted agents of this game by name: memory values -> action index."""
         return {}
 
+    def read_rom_images(self) -> dict[str, bytes]:
+        """The shipped ROMs' memory-region images (:attr:`rom_images`), read."""
+        return {region: Path(path).read_bytes() for region, path in self.rom_images.items()}
+
     def rom_setup(self, roms_path: str | os.PathLike[str] | None = None,
                   mame_binary: str | os.PathLike[str] | None = None
                   ) -> tuple[str, Callable[[str], bool] | None]:
@@ -161,6 +165,6 @@ class Game:
         if not self.rom_images:
             raise InvalidArgumentError(f"game {self.name!r} ships no ROMs: pass roms_path")
         binary = find_mame(mame_binary)
-        images = {region: Path(path).read_bytes() for region, path in self.rom_images.items()}
+        images = self.read_rom_images()
         return (romset.lay_out(images, self.system, binary),
                 romset.checksum_warning_filter(images, self.system, binary))
