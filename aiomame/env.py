@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from .emulator import Emulator
-from .errors import StateError
+from .episode import Episode
+from .errors import InvalidArgumentError, StateError, is_int
 from .frames import ObsSpec
 from .games import Game, get_game
 from .stack import FrameStacks
@@ -16,20 +17,26 @@ from .state import State
 
 
 class GameEnv:
-    """A registered game on its own MAME: discrete actions, rewards, episode ends.
+    """A game on its own MAME: actions, rewards, episode ends.
 
     ``step`` returns ``(obs, reward, terminated, truncated, info)`` like Gymnasium; info
     holds the memory values of the step. The observation is the frame as ``obs_type``,
     ``resize`` and ``interpolation`` make it (see :class:`~aiomame.Emulator`), or with
     ``frame_stack=k`` the last k of them, ``(k, *frame)``, oldest first (a new episode
     starts with k copies of its first frame). Each is a new array. Lifecycle: ``start``
-    (or ``async with``) → ``reset`` → ``step``… → ``close``.
+    (or ``async with``) → ``reset`` → ``step``… → ``close``; stepping an episode that has
+    ended raises :class:`~aiomame.errors.StateError` (reset first).
+    ``max_episode_steps`` overrides the game's step limit.
     """
 
     def __init__(self, game: str | Game, *, roms_path: str | os.PathLike[str] | None = None,
                  frame_ratio: int | None = None, frame_stack: int = 1,
-                 **emulator_kwargs: Any) -> None:
+                 max_episode_steps: int | None = None, **emulator_kwargs: Any) -> None:
         self.frame_stack = ObsSpec(frame_stack=frame_stack).frame_stack
+        if max_episode_steps is not None and (not is_int(max_episode_steps)
+                                              or max_episode_steps < 1):
+            raise InvalidArgumentError(
+                f"max_episode_steps must be an int >= 1 or None, got {max_episode_steps!r}")
         self.game = get_game(game)
         roms, output_filter = self.game.rom_setup(roms_path, emulator_kwargs.get("mame_binary"))
         emulator_kwargs.setdefault("output_filter", output_filter)
@@ -37,8 +44,8 @@ class GameEnv:
             self.game.system, roms, self.game.memory_addresses,
             frame_ratio=frame_ratio or self.game.frame_ratio, **emulator_kwargs,
         )
-        self._last: dict[str, Any] | None = None
-        self._steps = 0
+        self.episode = Episode(self.game, list(self.game.memory_addresses), max_episode_steps)
+        self._started = False
         self._stack: FrameStacks | None = None
         self._refill = False  # after a state load: the next frame starts the stack over
 
@@ -72,10 +79,16 @@ class GameEnv:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def reset(self, seed: int | None = None) -> tuple[np.ndarray, dict[str, Any]]:
-        """Start a new game; returns its first frame and memory values."""
-        data = await self.game.new_game(self.emulator, seed)
-        self._last, self._steps, self._refill = data, 0, False
+    async def reset(self, seed: int | None = None, *, state: State | bytes | None = None
+                    ) -> tuple[np.ndarray, dict[str, Any]]:
+        """Start a new game, or with a saved ``state`` a new episode from there (the game
+        then plants ``seed`` if given); returns its first observation and memory values."""
+        if state is not None:
+            state = self.emulator.check_state(state)
+            seed = self.game.check_seed(seed, planted=True)
+        data = await self.game.begin(self.emulator, seed, state)
+        self._refill = False
+        self.episode.begin(data)
         frame = data.pop("frame")
         if self.frame_stack == 1:
             return frame, data
@@ -84,18 +97,22 @@ class GameEnv:
         self._stack.fill(0)
         return self._stack.stack(0).copy(), data
 
-    async def step(self, action: int) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        """Hold discrete ``action`` for one step."""
-        if self._last is None:
-            raise StateError("call reset() before step()")
+    async def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        """Hold ``action`` (an action index of any integer type, or the buttons' 0/1
+        vector) for one step."""
+        episode = self.episode
+        if episode.previous is None or episode.ended:
+            raise StateError("call reset() before step()" if episode.previous is None else
+                             f"the episode ended after {episode.steps} steps: call reset() "
+                             "before step()")
+        inputs = self.game.inputs(action)
         stack = self._stack
         if self.frame_stack == 1:
-            data = await self.emulator.step(self.game.inputs(action))
+            data = await self.emulator.step(inputs)
             obs = data.pop("frame")
         else:
             assert stack is not None
-            values, _ = await self.emulator.step_into(self.game.inputs(action),
-                                                      out=stack.next_slot(0))
+            values, _ = await self.emulator.step_into(inputs, out=stack.next_slot(0))
             data = dict(zip(self.game.memory_addresses, values, strict=True))
             if self._refill:
                 stack.fill(0)
@@ -103,13 +120,8 @@ class GameEnv:
                 stack.push(0)
             obs = stack.stack(0).copy()
         self._refill = False
-        reward = self.game.reward(self._last, data)
-        terminated = self.game.terminated(data)
-        self._steps += 1
-        limit = self.game.max_episode_steps
-        truncated = not terminated and limit is not None and self._steps >= limit
-        self._last = data
-        return obs, reward, terminated, truncated, data
+        reward, terminated, truncated = episode.advance(data)
+        return obs, reward, terminated, truncated, dict(data)
 
     async def save_state(self) -> State:
         """The machine's whole state now, between steps (:meth:`Emulator.save_state`)."""
@@ -123,5 +135,5 @@ class GameEnv:
         await self.emulator.load_state(state)
         self._refill = True
         data = await self.emulator.read(self.game.memory_addresses)
-        self._last, self._steps = data, 0
+        self.episode.begin(data)
         return dict(data)

@@ -30,12 +30,13 @@ import os
 import warnings
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
 from .batch import Batch, Buffers
 from .emulator import Action, Address, Emulator
+from .episode import Episode
 from .errors import (
     EnvDeadError,
     GameError,
@@ -54,10 +55,10 @@ from .restarter import Restarter
 from .stack import FrameStacks
 from .state import State
 
-__all__ = ["AUTORESET_MODE", "Batch", "EnvDeadError", "EnvPool", "Restarter"]
+__all__ = ["AUTORESET_MODES", "Batch", "EnvDeadError", "EnvPool", "Restarter"]
 
-AUTORESET_MODE = "same-step"
-"""Gymnasium's name for what the pool does when an episode ends: see :class:`EnvPool`."""
+AUTORESET_MODES = ("same-step", "next-step")
+"""What the pool can do when an episode ends, by Gymnasium's names: see :class:`EnvPool`."""
 
 log = logging.getLogger("aiomame.pool")
 
@@ -70,16 +71,16 @@ IDLE, STEPPING, DONE = "idle", "stepping", "done"
 class _Env:
     """One env's state: its emulator, its worker, where it is in its episode."""
 
-    def __init__(self, env_id: int, game: Game | None, emulator: Emulator) -> None:
+    def __init__(self, env_id: int, game: Game | None, emulator: Emulator,
+                 episode: Episode) -> None:
         self.id = env_id
         self.game = game
         self.emulator = emulator
+        self.episode = episode
         self.state = IDLE
         self.inbox: asyncio.Future[tuple[str, Any]] | None = None
         self.worker: asyncio.Task[None] | None = None
-        self.previous: dict[str, int] | None = None  # last memory values (for the reward)
         self.has_obs = False
-        self.steps = 0
         self.stepped = False  # the current job's step is done (what may fail is the reset)
         self.staged: dict[str, Any] | None = None  # first step after a restart
         self.error: BaseException | None = None  # raised by the recv()/step() that collects it
@@ -107,10 +108,14 @@ class EnvPool:
       pool returns frames and memory values; rewards are 0 and episodes never end (except
       when a MAME fails). ``reset()`` hard-resets the machines.
 
-    Autoreset is Gymnasium's ``"same-step"`` mode (``metadata["autoreset_mode"]``): the row
-    of the step that ended an episode already shows the next episode's first frame and
-    memory values; the last ones are in ``infos[k]["final_frame"]`` / ``["final_info"]``;
-    ``rewards``, ``terminated`` and ``truncated`` are those of the ending step.
+    ``autoreset_mode`` (also in ``metadata``), Gymnasium's two modes: with ``"same-step"``
+    (the default) the row of the step that ended an episode already shows the next
+    episode's first frame and memory values; the last ones are in
+    ``infos[k]["final_frame"]`` / ``["final_info"]``; ``rewards``, ``terminated`` and
+    ``truncated`` are those of the ending step. With ``"next-step"`` that row shows the
+    episode's last frame, and the env's next step starts the new episode instead of
+    stepping (its action is not applied; the row: first frame, reward 0, not done).
+    ``max_episode_steps`` overrides the game's step limit (None: the game's).
 
     When an env's MAME dies or gives no answer within ``step_timeout``, its row reports
     ``truncated`` with the error in ``infos[k]["error"]`` (frame and memory values: the last
@@ -129,8 +134,6 @@ class EnvPool:
     to each :class:`~aiomame.Emulator`.
     """
 
-    metadata: ClassVar[Mapping[str, Any]] = MappingProxyType({"autoreset_mode": AUTORESET_MODE})
-
     def __init__(
         self,
         game: str | Game,
@@ -140,6 +143,8 @@ class EnvPool:
         roms_path: str | os.PathLike[str] | None = None,
         memory_addresses: Mapping[str, Address] | None = None,
         frame_ratio: int | None = None,
+        max_episode_steps: int | None = None,
+        autoreset_mode: str = "same-step",
         frames: bool = True,
         frame_stack: int = 1,
         copy: bool = False,
@@ -158,7 +163,15 @@ class EnvPool:
         if not is_int(concurrency) or concurrency < 1:
             raise InvalidArgumentError(
                 f"start_concurrency must be an int >= 1, got {start_concurrency!r}")
+        if autoreset_mode not in AUTORESET_MODES:
+            raise invalid_choice("autoreset_mode", autoreset_mode, AUTORESET_MODES)
+        if max_episode_steps is not None and (not is_int(max_episode_steps)
+                                              or max_episode_steps < 1):
+            raise InvalidArgumentError(
+                f"max_episode_steps must be an int >= 1 or None, got {max_episode_steps!r}")
         self.num_envs, self.batch_size = num_envs, batch_size
+        self.autoreset_mode = autoreset_mode
+        self.metadata: Mapping[str, Any] = MappingProxyType({"autoreset_mode": autoreset_mode})
         self.frames, self.copy = frames, copy
         self.frame_stack = ObsSpec(frame_stack=frame_stack).frame_stack
         self.restarter = restarter or Restarter(restart_limit)
@@ -166,11 +179,14 @@ class EnvPool:
 
         self.game, self._games, self.system, self._emulator_args = _configure(
             game, num_envs, roms_path, memory_addresses, frame_ratio, emulator_kwargs)
-        self._action_inputs = [] if self.game is None else [
-            self.game.inputs(i) for i in range(len(self.game.action_names()))]
+        game = self.game
+        self._buttons = 0 if game is None else len(game.buttons)
+        self._action_inputs = [] if game is None or self._buttons else [
+            game.inputs(i) for i in range(len(game.action_names()))]
         self._emulator_kwargs = emulator_kwargs
-        self._envs = [_Env(i, g, self._new_emulator()) for i, g in enumerate(self._games)]
-        self._names = list(self._envs[0].emulator.memory_addresses)
+        self._names = list(self._emulator_args[2] or {})
+        self._envs = [_Env(i, g, self._new_emulator(), Episode(g, self._names, max_episode_steps))
+                      for i, g in enumerate(self._games)]
         self._known_actions: set[Action] = set()
         self._ready: dict[int, None] = {}  # envs holding a result, in the order they finished
         self._waiter: _Waiter | None = None
@@ -346,9 +362,9 @@ class EnvPool:
             checked = self._envs[0].emulator.check_state(state)
             if self.game is not None:
                 seeds = [self.game.check_seed(s, planted=True) for s in seeds]
-            self._dispatch(ids, [("load", (checked, s)) for s in seeds])
-            return
-        self._dispatch(ids, [("reset", s) for s in seeds])
+        else:
+            checked = None
+        self._dispatch(ids, [("begin", (s, checked)) for s in seeds])
 
     def _dispatch(self, ids: list[int], jobs: list[tuple[str, Any]]) -> None:
         envs = self._envs
@@ -376,6 +392,8 @@ class EnvPool:
 
     def _check_actions(self, actions: Any, ids: list[int]) -> list[tuple[Action, ...]]:
         n = len(ids)
+        if self._buttons:
+            return self._check_buttons(actions, ids)
         if self.game is not None:
             array = np.asarray(actions)
             table = self._action_inputs
@@ -417,6 +435,20 @@ class EnvPool:
                     self._check_action(action, k, ids[k])
             jobs.append(job)
         return jobs
+
+    def _check_buttons(self, actions: Any, ids: list[int]) -> list[tuple[Action, ...]]:
+        """Actions of a game with buttons: one 0/1 vector per env."""
+        game = self.game
+        assert game is not None
+        n, f = len(ids), self._buttons
+        array = np.asarray(actions)
+        if array.shape != (n, f) or (array.size and array.dtype.kind not in "biu") \
+                or not np.isin(array, (0, 1)).all():
+            raise InvalidArgumentError(
+                f"actions must be ({n}, {f}) zeros and ones: one vector per env in env_ids, "
+                f"one entry per button ({', '.join(game.action_names())}); got "
+                f"{_show(actions)}")
+        return [game.pressed(row) for row in array.tolist()]
 
     def _check_action(self, action: Any, k: int, env_id: int) -> None:
         if not isinstance(action, Action):
@@ -580,12 +612,12 @@ class EnvPool:
                 if kind == "step":
                     if env.staged is not None:
                         self._show_staged(env)
+                    elif env.episode.ended:  # next-step autoreset: this step starts anew
+                        await self._begin(env, None, None)
                     else:
                         await self._step(env, arg)
-                elif kind == "load":
-                    await self._load(env, *arg)
                 else:
-                    await self._reset(env, arg)
+                    await self._begin(env, *arg)
             except FAILURES as exc:
                 self._report_failure(env, exc)
                 self._finish(env)
@@ -607,50 +639,39 @@ class EnvPool:
             stacks.push(i)
         for column, value in zip(rows.memory.values(), values, strict=True):
             column[i] = value
-        env.steps += 1
         env.has_obs = True
-        rows.elapsed_steps[i] = env.steps
-        game = env.game
-        if game is None:
-            self._infos[i] = _NO_INFO
-            return
-        current = dict(zip(self._names, values, strict=True))
-        assert env.previous is not None
-        rows.rewards[i] = game.reward(env.previous, current)
-        terminated = rows.terminated[i] = bool(game.terminated(current))
-        limit = game.max_episode_steps
-        truncated = rows.truncated[i] = (not terminated and limit is not None
-                                         and env.steps >= limit)
-        env.previous = current
+        episode = env.episode
+        current = None if env.game is None else dict(zip(self._names, values, strict=True))
+        rows.rewards[i], terminated, truncated = episode.advance(current)
+        rows.terminated[i], rows.truncated[i] = terminated, truncated
+        rows.elapsed_steps[i] = episode.steps
         env.stepped = True
-        if not (terminated or truncated):
+        if not episode.ended or self.autoreset_mode == "next-step":
             self._infos[i] = _NO_INFO
             return
         # Same-step autoreset: keep the end, show the next episode's first step.
+        final = current if current is not None else dict(zip(self._names, values, strict=True))
         self._infos[i] = {"final_frame": None if stacks is None else stacks.stack(i).copy(),
-                          "final_info": current}
-        data = await game.new_game(env.emulator, None)
-        self._show_start(env, data)
+                          "final_info": final}
+        self._show_start(env, await self._first_step(env.game, env.emulator, None, None))
 
-    async def _reset(self, env: _Env, seed: int | None) -> None:
+    async def _begin(self, env: _Env, seed: int | None, state: State | None) -> None:
+        """Job: a new episode, as a game starts it or from a saved ``state``."""
         env.staged = None
-        if env.game is not None:
-            data = await env.game.new_game(env.emulator, seed)
+        self._show_start(env, await self._first_step(env.game, env.emulator, seed, state))
+        self._clear_row(env, _NO_INFO)
+
+    async def _first_step(self, game: Game | None, emulator: Emulator, seed: int | None,
+                          state: State | None) -> dict[str, Any]:
+        """A new episode's first step: the game's (:meth:`Game.begin`), or a plain system's
+        (hard reset, or the loaded ``state``, then one step)."""
+        if game is not None:
+            return await game.begin(emulator, seed, state)
+        if state is None:
+            await emulator.reset("hard")
         else:
-            await env.emulator.reset("hard")
-            data = await env.emulator.step(frame=self._stacks is not None)
-        self._show_start(env, data)
-        self._clear_row(env, _NO_INFO)
-
-    async def _load(self, env: _Env, state: State, seed: int | None) -> None:
-        """A new episode from a saved state: load it, plant the seed (games), step once."""
-        env.staged = None
-        await env.emulator.load_state(state)
-        if seed is not None and env.game is not None:
-            await env.game.seed(env.emulator, seed)
-        data = await env.emulator.step(frame=self._stacks is not None)
-        self._show_start(env, data)
-        self._clear_row(env, _NO_INFO)
+            await emulator.load_state(state)
+        return await emulator.step(frame=self._stacks is not None)
 
     def _show_start(self, env: _Env, data: Mapping[str, Any]) -> None:
         """Write a new episode's first step (frame and memory) into the env's rows."""
@@ -666,8 +687,7 @@ class EnvPool:
             stacks.fill(env.id)
         for name, column in rows.memory.items():
             column[env.id] = data[name]
-        env.previous = {name: data[name] for name in self._names}
-        env.steps = 0
+        env.episode.begin(data)
         env.has_obs = True
 
     def _show_staged(self, env: _Env) -> None:
@@ -697,7 +717,7 @@ class EnvPool:
             info = {}
             rows.rewards[i] = 0.0
             rows.terminated[i] = False
-            rows.elapsed_steps[i] = env.steps
+            rows.elapsed_steps[i] = env.episode.steps
         rows.truncated[i] = True
         info["error"] = error
         self._infos[i] = info
@@ -708,7 +728,6 @@ class EnvPool:
             await env.emulator.close()
         except Exception:
             log.exception("env %d: closing the failed MAME failed", env.id)
-        env.previous = None
         try:
             env.emulator, env.staged = await self.restarter.restart(
                 env.id, error, lambda: self._respawn(env))
@@ -730,10 +749,7 @@ class EnvPool:
             if stacks is not None and emulator.frame_shape != stacks.frame_shape:
                 raise ProtocolError(f"restarted MAME has frames of {emulator.frame_shape}, "
                                     f"not {stacks.frame_shape}")
-            if env.game is not None:
-                data = await env.game.new_game(emulator, None)
-            else:
-                data = await emulator.step(frame=stacks is not None)
+            data = await self._first_step(env.game, emulator, None, None)
         except BaseException:
             await emulator.close()
             raise

@@ -130,7 +130,7 @@ async def test_async_mode_returns_partial_batches_and_steps_every_env(pool):
 
 
 async def test_autoreset_keeps_the_final_observation(pool):
-    assert EnvPool.metadata["autoreset_mode"] == "same-step"
+    assert pool.metadata["autoreset_mode"] == "same-step"
     start = (await settled(pool)).copy()
     steps = (END - RATIO) // RATIO  # from RATIO to END, RATIO frames a step
     for _ in range(steps - 1):

@@ -269,6 +269,8 @@ async def play(env: GameEnv, actions: list[int]) -> tuple[str, list[tuple]]:
         frame, reward, terminated, truncated, info = await env.step(action)
         digest.update(frame.tobytes())
         trace.append((reward, terminated, truncated, sorted(info.items())))
+        if terminated or truncated:
+            break
     return digest.hexdigest(), trace
 
 
@@ -298,7 +300,8 @@ async def test_catch_resets_load_the_start_state(catch_env):
     try:
         firsts = []
         for history in ([LEFT] * 5, [NOOP] * 40):  # wherever the last game was
-            await play(catch_env, history)
+            for action in history:
+                await catch_env.emulator.step(catch_env.game.inputs(action))
             steps = 0
             frame, info = await catch_env.reset(seed=9)
             assert steps == 1  # load, seed, one step

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import operator
 import os
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
+
+import numpy as np
 
 from .. import romset
 from ..emulator import Action, Address, Emulator
@@ -32,6 +35,9 @@ class Game:
     memory_addresses: ClassVar[Mapping[str, Address]] = {}
     actions: ClassVar[Mapping[str, tuple[Action, ...]]] = {}
     """Named discrete actions, in index order: each holds its inputs for one step."""
+    buttons: ClassVar[tuple[Action, ...]] = ()
+    """Instead of :attr:`actions`: the action is a vector of 0/1, one per button, each
+    held for the step when 1 (Gymnasium's ``MultiBinary``)."""
     frame_ratio: ClassVar[int] = 3
     max_episode_steps: ClassVar[int | None] = None
     start_state: ClassVar[State | None] = None
@@ -43,19 +49,37 @@ class Game:
     _start_states: dict[tuple[Any, ...], State]
     _seeds: random.Random
 
-    @classmethod
-    def action_names(cls) -> list[str]:
-        return list(cls.actions)
+    def action_names(self) -> list[str]:
+        """The discrete actions' names, in index order; with :attr:`buttons`, the buttons'
+        (``port/field``), in the order of the action vector."""
+        if self.buttons:
+            return [f"{b.port}/{b.field}" for b in self.buttons]
+        return list(self.actions)
 
-    @classmethod
-    def inputs(cls, action: int) -> tuple[Action, ...]:
-        """The inputs of discrete action ``action``."""
-        names = cls.action_names()
-        if not isinstance(action, int) or isinstance(action, bool) \
-                or not 0 <= action < len(names):
+    def inputs(self, action: Any) -> tuple[Action, ...]:
+        """The inputs that ``action`` holds for one step: a discrete action index (any
+        integer type), or with :attr:`buttons` a vector of 0/1, one per button."""
+        if self.buttons:
+            bits = np.asarray(action)
+            if bits.shape != (len(self.buttons),) or (bits.size and bits.dtype.kind not in "biu") \
+                    or not np.isin(bits, (0, 1)).all():
+                raise InvalidArgumentError(
+                    f"action {action!r} is not a vector of {len(self.buttons)} zeros and ones "
+                    f"(one per button: {', '.join(self.action_names())})")
+            return self.pressed(bits.tolist())
+        names = self.action_names()
+        try:
+            index = operator.index(action)
+        except TypeError:
+            index = None
+        if index is None or isinstance(action, bool) or not 0 <= index < len(names):
             raise InvalidArgumentError(
                 f"action {action!r} is not in 0..{len(names) - 1} ({', '.join(names)})")
-        return cls.actions[names[action]]
+        return self.actions[names[index]]
+
+    def pressed(self, bits: Sequence[int]) -> tuple[Action, ...]:
+        """The buttons held by a checked 0/1 vector."""
+        return tuple(itertools.compress(self.buttons, bits))
 
     def reward(self, previous: Mapping[str, Any], current: Mapping[str, Any]) -> float:
         """Reward earned between two steps' memory values."""
@@ -90,6 +114,18 @@ class Game:
             await emu.load_state(state)
             if seed is None:
                 seed = self._seed_source().getrandbits(32)
+        if seed is not None:
+            await self.seed(emu, seed)
+        return await emu.step()
+
+    async def begin(self, emu: Emulator, seed: int | None = None,
+                    state: State | None = None) -> dict[str, Any]:
+        """A new episode's first step (frame and memory values): :meth:`new_game`, or, from
+        a saved ``state`` (checked by the caller), load it, plant ``seed`` if given (see
+        :meth:`check_seed` with ``planted``) and step once."""
+        if state is None:
+            return await self.new_game(emu, seed)
+        await emu.load_state(state)
         if seed is not None:
             await self.seed(emu, seed)
         return await emu.step()
