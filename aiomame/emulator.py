@@ -133,6 +133,8 @@ class Emulator:
         self._field_ids: dict[Action, list[int]] = {}
         self._screen_index = -1
         self._converter = FrameConverter(spec=self.obs)
+        self._screen_converter: FrameConverter | None = None  # for screen(), made on use
+        self._shown: tuple[np.ndarray, int, int] | None = None  # last step's raw pixels
         self._busy = False
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -267,13 +269,26 @@ class Emulator:
             return values, None
         n = width * height * 4
         if not self.maxpool:
-            return values, self._converter.convert(self._process.shared_pixels(n), width,
-                                                   height, out)
-        pair = self._process.shared_pixels(2 * n)
-        if self._pooled.size != n:
-            self._pooled = np.empty(n, np.uint8)
-        cv2.max(pair[:n], pair[n:], dst=self._pooled)
-        return values, self._converter.convert(self._pooled, width, height, out)
+            pixels = self._process.shared_pixels(n)
+        else:
+            pair = self._process.shared_pixels(2 * n)
+            if self._pooled.size != n:
+                self._pooled = np.empty(n, np.uint8)
+            pixels = cv2.max(pair[:n], pair[n:], dst=self._pooled)
+        self._shown = (pixels, width, height)
+        return values, self._converter.convert(pixels, width, height, out)
+
+    def screen(self) -> np.ndarray:
+        """The last step's screen as the player sees it: RGB (H, W, 3), full size, a new
+        array (whatever ``obs_type`` and ``resize`` are; with ``maxpool``, the pooled
+        frame). Made from that step's pixels, without asking MAME."""
+        if self._shown is None:
+            raise StateError("no frame yet: step() with frame=True first")
+        pixels, width, height = self._shown
+        if self._screen_converter is None:
+            c = self._converter
+            self._screen_converter = FrameConverter(c.rotation, c.flipx, c.flipy)
+        return self._screen_converter.convert(pixels, width, height)
 
     async def step(self, actions: Iterable[Action] = (), *, frame: bool = True) -> dict[str, Any]:
         """Hold ``actions`` for ``frame_ratio`` frames; return ``{"frame": array, name: value}``.

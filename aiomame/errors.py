@@ -56,6 +56,10 @@ class MameNotFoundError(SetupError):
     """No MAME binary where one was looked for."""
 
 
+class NoDisplayError(SetupError):
+    """``render=True`` asks for MAME's window, but the process has no display."""
+
+
 class UnsupportedMameError(SetupError):
     """The MAME found is older than aiomame supports, or lacks what the plugin needs.
 

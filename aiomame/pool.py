@@ -208,6 +208,12 @@ class EnvPool:
         return [env.emulator for env in self._envs]
 
     @property
+    def games(self) -> list[Game | None]:
+        """Each env's game definition (None for a plain system; a Game instance given to
+        the pool is shared by all)."""
+        return [env.game for env in self._envs]
+
+    @property
     def frame_shape(self) -> tuple[int, ...] | None:
         """The shape of one env's observation (uint8), known once started: one frame as
         ``obs_type``/``resize`` make it, ``(frame_stack, *frame)`` when stacking; None with
@@ -502,6 +508,16 @@ class EnvPool:
         """Put each of ``env_ids`` (default: all) in the saved ``state`` and step once from
         it (``reset(env_ids=env_ids, state=state)``): new episodes, all in that situation."""
         return await self.reset(None, env_ids, state=state)
+
+    async def wait(self, env_ids: Sequence[int] | np.ndarray | None = None) -> Batch:
+        """Wait for each of ``env_ids`` (default: all), which must have been sent to (by
+        ``send`` or ``async_reset``); rows in env_ids order. ``send`` + ``wait`` is
+        ``step``, with your own work in between."""
+        self._check_running()
+        for i in self._check_ids(env_ids):
+            if self._envs[i].state == IDLE:
+                raise StateError(f"env {i} was sent nothing to wait for: send() to it first")
+        return await self._wait_for(env_ids)
 
     async def _wait_for(self, env_ids: Any) -> Batch:
         ids = self._check_ids(env_ids)

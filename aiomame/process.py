@@ -36,6 +36,7 @@ from .errors import (
     MameExitedError,
     MameTimeoutError,
     MissingRomsError,
+    NoDisplayError,
     ProtocolError,
     SaveStateError,
     StartError,
@@ -144,6 +145,11 @@ class MameProcess:
         """Start MAME and wait for the plugin's hello (at most ``start_timeout`` seconds)."""
         if self._proc is not None or self._closed:
             raise StateError("a MameProcess starts only once")
+        if self.render and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            raise NoDisplayError(
+                "render=True opens MAME's window, but this process has no display (DISPLAY "
+                "and WAYLAND_DISPLAY are unset): run it in a desktop session or under "
+                "xvfb-run, or use render=False (headless)")
         version = mame.mame_version(self.binary)
         loop = asyncio.get_running_loop()
         self._dir = tempfile.mkdtemp(prefix="aiomame-", dir=runtime_base())  # 0700: ours alone

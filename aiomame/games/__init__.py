@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..errors import invalid_choice
 from .base import Game
+from .system import SystemGame
 
 GAMES: dict[str, type[Game]] = {}
 
@@ -31,4 +32,4 @@ def get_game(name: str | Game) -> Game:
 
 _register_bundled()
 
-__all__ = ["GAMES", "Game", "get_game", "register"]
+__all__ = ["GAMES", "Game", "SystemGame", "get_game", "register"]

@@ -1,0 +1,258 @@
+"""Gymnasium environments over aiomame (``pip install "aiomame[gym]"``).
+
+Importing this module registers, for every registered game (:data:`aiomame.games.GAMES`),
+``aiomame/<Game>-v0`` (the game's class name: ``aiomame/Catch-v0``), and
+``aiomame/MAME-v0`` for any MAME system (see :func:`system_env`)::
+
+    import gymnasium as gym
+    import aiomame.gym  # noqa: F401  (registers the ids)
+
+    env = gym.make("aiomame/Catch-v0", obs_type="grayscale", resize=(84, 84), frame_stack=4)
+    envs = gym.make_vec("aiomame/Catch-v0", num_envs=8, vectorization_mode="vector_entry_point")
+
+:class:`MameEnv` is one game on one MAME (a :class:`aiomame.sync.GameEnv`);
+:class:`MameVectorEnv` is many, stepped together by one :class:`aiomame.EnvPool` (not one
+Gymnasium env per MAME). Both run on aiomame's loop thread (:mod:`aiomame.sync`), so they
+work in scripts and in Jupyter alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+import gymnasium
+import numpy as np
+from gymnasium import spaces
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from . import sync
+from .errors import InvalidArgumentError, invalid_choice
+from .games import GAMES, Game, SystemGame
+
+__all__ = ["MameEnv", "MameVectorEnv", "env_id", "register_games", "system_env",
+           "system_vector_env"]
+
+RENDER_MODES = ("rgb_array", "human")
+RESET_OPTIONS = ("state",)
+_AUTORESET = {AutoresetMode.NEXT_STEP: "next-step", AutoresetMode.SAME_STEP: "same-step"}
+
+
+def env_id(game: type[Game]) -> str:
+    """The Gymnasium id of a registered game: ``aiomame/<class name>-v0``."""
+    return f"aiomame/{game.__name__}-v0"
+
+
+def _spaces(game: Game, obs_shape: tuple[int, ...]) -> tuple[spaces.Box, spaces.Space[Any]]:
+    """(observation space, action space) of one env."""
+    observation = spaces.Box(0, 255, obs_shape, np.uint8)
+    if game.buttons:
+        return observation, spaces.MultiBinary(len(game.buttons))
+    return observation, spaces.Discrete(len(game.action_names()))
+
+
+def _emulator_options(render_mode: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The Emulator options that ``render_mode`` implies: "human" opens MAME's window and
+    runs at the game's speed (unless ``throttle`` is given)."""
+    if render_mode is not None and render_mode not in RENDER_MODES:
+        raise invalid_choice("render_mode", render_mode, (None, *RENDER_MODES))
+    if render_mode == "human":
+        kwargs["render"] = True
+        kwargs.setdefault("throttle", True)
+    return kwargs
+
+
+def _render_fps(emulator: Any) -> float:
+    """Steps per second at the game's speed."""
+    screens = emulator.info.get("screens") or [{}]
+    return float(screens[0].get("refresh") or 60.0) / emulator.frame_ratio
+
+
+def _reset_options(options: Mapping[str, Any] | None) -> Any:
+    """The saved state to start from, out of Gymnasium's reset ``options``."""
+    if not options:
+        return None
+    for key in options:
+        if key not in RESET_OPTIONS:
+            raise invalid_choice("reset option", key, RESET_OPTIONS)
+    return options.get("state")
+
+
+class MameEnv(gymnasium.Env[np.ndarray, Any]):
+    """One game on one MAME as a ``gymnasium.Env``.
+
+    ``game``: a registered game name or a :class:`~aiomame.games.Game` (e.g. a
+    :class:`~aiomame.games.SystemGame`). Observations: uint8 frames as ``obs_type``,
+    ``resize``, ``interpolation``, ``maxpool`` and ``frame_stack`` make them (see
+    :class:`aiomame.GameEnv`); actions: ``Discrete`` over the game's actions, or
+    ``MultiBinary`` over its buttons; ``info``: the step's memory values.
+    ``reset(seed=..., options={"state": State})`` starts a new game (seeded, if the game
+    takes seeds: a deterministic machine needs none) or an episode from a saved state.
+    ``render_mode="rgb_array"``: ``render()`` is the screen as the player sees it, RGB,
+    full size; ``"human"``: MAME's own window, at the game's speed. Other keyword arguments
+    go to :class:`aiomame.GameEnv` / :class:`aiomame.Emulator` (``roms_path``, ...).
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": list(RENDER_MODES),
+                                          "render_fps": 20.0}
+
+    def __init__(self, game: str | Game = "catch", *, render_mode: str | None = None,
+                 **kwargs: Any) -> None:
+        self.render_mode = render_mode
+        self.env = sync.GameEnv(game, **_emulator_options(render_mode, kwargs))
+        self.game = self.env.game
+        self.observation_space, self.action_space = _spaces(self.game, self.env.obs_shape)
+        self.metadata = {**self.metadata, "render_fps": _render_fps(self.env.emulator)}
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
+              ) -> tuple[np.ndarray, dict[str, Any]]:
+        super().reset(seed=seed)
+        return self.env.reset(seed, state=_reset_options(options))
+
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
+        return self.env.step(action)
+
+    def render(self) -> np.ndarray | None:
+        if self.render_mode == "rgb_array":
+            return self.env.screen()
+        return None
+
+    def close(self) -> None:
+        env = self.__dict__.get("env")
+        if env is not None:
+            env.close()
+
+
+class MameVectorEnv(VectorEnv[np.ndarray, Any, np.ndarray]):
+    """``num_envs`` MAMEs of one game as a ``gymnasium.vector.VectorEnv``, over one
+    :class:`aiomame.EnvPool` (its envs step concurrently).
+
+    ``autoreset_mode``: Gymnasium's ``NEXT_STEP`` (the default, as Gymnasium's own) or
+    ``SAME_STEP`` (then ``infos["final_obs"]`` / ``["final_info"]`` hold the ended
+    episodes' last observation and memory values). ``infos`` is Gymnasium's dict of
+    arrays: each memory value, ``(num_envs,)`` with its ``_name`` mask; ``"error"`` (a
+    failed MAME, being restarted; that row is truncated) and ``"restarted"`` where they
+    apply. ``reset(seed=s)`` seeds env ``i`` with ``s + i`` (or give one seed per env).
+    ``copy=False`` returns the pool's own observation buffer (valid until the next call).
+    ``render()``: each env's screen (``render_mode="rgb_array"``). Other keyword arguments
+    go to :class:`aiomame.EnvPool` (``obs_type``, ``resize``, ``frame_stack``,
+    ``max_episode_steps``, ``roms_path``, ...).
+    """
+
+    def __init__(self, game: str | Game = "catch", num_envs: int = 1, *,
+                 autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
+                 render_mode: str | None = None, copy: bool = True, **kwargs: Any) -> None:
+        mode = _autoreset_mode(autoreset_mode)
+        self.render_mode = render_mode
+        self.copy = copy
+        self.pool = sync.EnvPool(game, num_envs, autoreset_mode=_AUTORESET[mode],
+                                 **_emulator_options(render_mode, kwargs))
+        pool = self.pool
+        self.game: Game = pool.game
+        self.num_envs = num_envs
+        frame_shape = pool.frame_shape
+        if frame_shape is None:
+            pool.close()
+            raise InvalidArgumentError("a Gymnasium env observes frames: frames=False is "
+                                       "not possible here")
+        self.single_observation_space, self.single_action_space = _spaces(self.game,
+                                                                          frame_shape)
+        self.observation_space = batch_space(self.single_observation_space, num_envs)
+        self.action_space = batch_space(self.single_action_space, num_envs)
+        self.metadata = {"autoreset_mode": mode, "render_modes": list(RENDER_MODES),
+                         "render_fps": _render_fps(pool.emulators[0])}
+        self._everyone = np.ones(num_envs, bool)
+        self._everyone.flags.writeable = False
+
+    def reset(self, *, seed: int | Sequence[int | None] | None = None,
+              options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+        super().reset(seed=seed if seed is None or isinstance(seed, int) else None)
+        batch = self.pool.reset(seed, state=_reset_options(options))
+        return self._result(batch)[0], self._infos(batch)
+
+    def step(self, actions: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                          dict[str, Any]]:
+        batch = self.pool.step(actions)
+        obs, rewards, terminated, truncated = self._result(batch)
+        return obs, rewards, terminated, truncated, self._infos(batch)
+
+    def _result(self, batch: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        if self.copy:
+            return (batch.frames.copy(), batch.rewards.copy(), batch.terminated.copy(),
+                    batch.truncated.copy())
+        return batch.frames, batch.rewards, batch.terminated, batch.truncated
+
+    def _infos(self, batch: Any) -> dict[str, Any]:
+        """Gymnasium's dict of arrays: the memory values for all envs, the rare rest per env."""
+        infos: dict[str, Any] = {}
+        for name, values in batch.memory.items():
+            infos[name] = values.copy()
+            infos["_" + name] = self._everyone
+        if any(batch.infos):
+            for i, info in enumerate(batch.infos):
+                if not info:
+                    continue
+                extra = dict(info)
+                if "final_frame" in extra:
+                    extra["final_obs"] = extra.pop("final_frame")
+                infos = self._add_info(infos, extra, i)
+        return infos
+
+    def render(self) -> tuple[np.ndarray, ...] | None:
+        if self.render_mode == "rgb_array":
+            return tuple(self.pool.screens())
+        return None
+
+    def close_extras(self, **kwargs: Any) -> None:
+        pool = self.__dict__.get("pool")
+        if pool is not None:
+            pool.close()
+
+
+def _autoreset_mode(mode: Any) -> AutoresetMode:
+    names = {**{m.value: m for m in _AUTORESET}, **{v: m for m, v in _AUTORESET.items()}}
+    if isinstance(mode, AutoresetMode) and mode in _AUTORESET:
+        return mode
+    if isinstance(mode, str) and mode in names:
+        return names[mode]
+    raise invalid_choice("autoreset_mode", mode, [*_AUTORESET, *names])
+
+
+_SYSTEM_OPTIONS = ("memory_addresses", "buttons", "actions", "reward", "done",
+                   "max_episode_steps", "frame_ratio", "start_state")
+
+
+def _system_game(system: str, kwargs: dict[str, Any]) -> SystemGame:
+    """A SystemGame from the SystemGame options among ``kwargs`` (taken out of it)."""
+    options = {key: kwargs.pop(key) for key in _SYSTEM_OPTIONS if key in kwargs}
+    return SystemGame(system, **options)
+
+
+def system_env(system: str, **kwargs: Any) -> MameEnv:
+    """Any MAME system as a :class:`MameEnv` (``gymnasium.make("aiomame/MAME-v0",
+    system=..., roms_path=..., memory_addresses=..., buttons=[...], reward=...,
+    done=...)``): :class:`~aiomame.games.SystemGame`'s options, the rest as MameEnv's."""
+    return MameEnv(_system_game(system, kwargs), **kwargs)
+
+
+def system_vector_env(system: str, num_envs: int = 1, **kwargs: Any) -> MameVectorEnv:
+    """:func:`system_env` as a :class:`MameVectorEnv` (``gymnasium.make_vec``)."""
+    return MameVectorEnv(_system_game(system, kwargs), num_envs, **kwargs)
+
+
+def register_games() -> None:
+    """Register ``aiomame/<Game>-v0`` for each registered game not yet known to Gymnasium
+    (call again after registering games of your own), and ``aiomame/MAME-v0``."""
+    for name, cls in GAMES.items():
+        gym_id = env_id(cls)
+        if gym_id not in gymnasium.registry:
+            gymnasium.register(gym_id, entry_point="aiomame.gym:MameEnv",
+                               vector_entry_point="aiomame.gym:MameVectorEnv",
+                               kwargs={"game": name})
+    if "aiomame/MAME-v0" not in gymnasium.registry:
+        gymnasium.register("aiomame/MAME-v0", entry_point="aiomame.gym:system_env",
+                           vector_entry_point="aiomame.gym:system_vector_env")
+
+
+register_games()
