@@ -209,6 +209,12 @@ class MameVectorEnv(VectorEnv[np.ndarray, Any, np.ndarray]):
         if pool is not None:
             pool.close()
 
+    def __enter__(self) -> MameVectorEnv:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def _autoreset_mode(mode: Any) -> AutoresetMode:
     names = {**{m.value: m for m in _AUTORESET}, **{v: m for m, v in _AUTORESET.items()}}

@@ -112,6 +112,22 @@ async def test_bad_action_and_order(env):
         await fresh.step(NOOP)
 
 
+async def test_numpy_actions_and_no_step_past_the_end(no_leaks):
+    async with GameEnv("catch", max_episode_steps=2) as short:
+        await short.reset(seed=1)
+        with pytest.raises(InvalidArgumentError, match="action True is not in 0..2"):
+            await short.step(True)
+        assert not (await short.step(np.int64(LEFT)))[3]
+        _, _, terminated, truncated, _ = await short.step(np.array(RIGHT, np.uint8))
+        assert truncated and not terminated
+        with pytest.raises(StateError, match="the episode ended after 2 steps: call reset"):
+            await short.step(NOOP)
+        state = await short.save_state()
+        first, info = await short.reset(seed=3, state=state)  # from the state, seeded
+        again, _ = await short.reset(seed=3, state=state)
+        assert np.array_equal(first, again) and info["score"] == 0
+
+
 async def episode_digest(seed: int, actions: list[int]) -> tuple[str, list[int]]:
     async with GameEnv("catch") as env:
         frame, info = await env.reset(seed=seed)

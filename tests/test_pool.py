@@ -165,6 +165,64 @@ async def test_episode_cut_at_max_episode_steps(roms):
         assert cut.memory["counter"][0] == RATIO  # the next episode's start
 
 
+async def test_next_step_autoreset_starts_the_episode_on_the_following_step(roms, no_leaks):
+    async with EnvPool(CountingGame(), num_envs=2, roms_path=roms, max_episode_steps=3,
+                       autoreset_mode="next-step") as pool:
+        assert pool.metadata["autoreset_mode"] == "next-step"
+        start = (await pool.reset()).copy()
+        for _ in range(2):
+            await pool.step(np.zeros(2, np.int8))
+        end = await pool.step(np.zeros(2, np.uint64))
+        assert end.truncated.all() and end.infos == [{}, {}]  # the last frame is the row's
+        assert (end.memory["counter"] == 4 * RATIO).all() and (end.elapsed_steps == 3).all()
+        new = await pool.step([2, 2])  # RIGHT, not applied: this step starts the episode
+        assert not (new.terminated | new.truncated).any() and (new.rewards == 0).all()
+        assert (new.elapsed_steps == 0).all()
+        assert np.array_equal(new.memory["port1"], start.memory["port1"])
+        assert np.array_equal(new.frames, start.frames)
+        assert (await pool.step([2, 2])).elapsed_steps.tolist() == [1, 1]
+
+
+async def test_send_then_wait_gives_rows_in_env_order(pool):
+    await settled(pool)
+    pool.send([1] * 3, [5, 0, 2])
+    with pytest.raises(StateError, match="env 3 was sent nothing to wait for"):
+        await pool.wait([3])
+    batch = await pool.wait([5, 0, 2])
+    assert batch.env_ids.tolist() == [5, 0, 2]
+    pool.send(np.array([0] * 8, np.int16))
+    assert (await pool.wait()).env_ids.tolist() == list(range(8))
+
+
+class ButtonGame(CountingGame):
+    """The counting game with a 0/1 vector of buttons as its action."""
+
+    actions: ClassVar = {}
+    buttons: ClassVar = (LEFT, RIGHT)
+
+
+async def test_games_with_buttons_take_one_vector_per_env(roms, no_leaks):
+    async with EnvPool(ButtonGame(), num_envs=3, roms_path=roms) as pool:
+        idle = int((await pool.reset()).memory["port1"][0])
+        batch = await pool.step(np.array([[0, 0], [1, 0], [1, 1]], bool))
+        pressed = (batch.memory["port1"] - idle).tolist()
+        assert pressed[0] == 0 and pressed[1] and pressed[2] > pressed[1]
+        assert pool.action_names == [":CONTP1/P1 Left", ":CONTP1/P1 Right"]
+        with pytest.raises(InvalidArgumentError, match=r"actions must be \(3, 2\) zeros and "
+                                                       r"ones.*:CONTP1/P1 Left"):
+            pool.send([[0, 2]] * 3)
+        with pytest.raises(InvalidArgumentError, match=r"actions must be \(3, 2\)"):
+            pool.send([0, 1, 1])
+
+
+async def test_bad_pool_options_are_named(roms):
+    with pytest.raises(InvalidArgumentError, match="autoreset_mode 'disabled'; valid: "
+                                                   "'same-step', 'next-step'"):
+        EnvPool(CountingGame(), roms_path=roms, autoreset_mode="disabled")
+    with pytest.raises(InvalidArgumentError, match="max_episode_steps must be an int >= 1"):
+        EnvPool(CountingGame(), roms_path=roms, max_episode_steps=0)
+
+
 async def test_killed_mame_is_replaced_and_the_pool_keeps_stepping(pool, caplog):
     await settled(pool)
     events = []
