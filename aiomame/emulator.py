@@ -20,6 +20,7 @@ from .errors import (
     StateMismatchError,
     UnknownInputError,
     invalid_choice,
+    is_int,
 )
 from .frames import FrameConverter, ObsSpec
 from .process import MameProcess
@@ -242,9 +243,9 @@ class Emulator:
         if action.field not in fields:
             raise invalid_choice(f"input field of port {action.port!r}", action.field, fields,
                                  UnknownInputError)
-        if not isinstance(action.value, int) or isinstance(action.value, bool):
+        if not is_int(action.value):
             raise InvalidArgumentError(f"Action value must be an int, got {action.value!r}")
-        return [fields[action.field], action.value]
+        return [fields[action.field], int(action.value)]
 
     # -- stepping ----------------------------------------------------------------------
     async def step_into(self, actions: Iterable[Action] = (), *, frame: bool = True,

@@ -117,6 +117,7 @@ class _Blocking:
 
     def __init__(self, factory: Callable[[], Any]) -> None:
         self._closed = False
+        self._pid = os.getpid()  # a forked child must not touch its parent's MAMEs
 
         async def make() -> Any:  # constructed on the loop: it may make asyncio objects
             return factory()
@@ -160,7 +161,8 @@ class _Blocking:
         self.close()
 
     def __del__(self) -> None:
-        if getattr(self, "_closed", True) or getattr(self, "_async", None) is None:
+        if getattr(self, "_closed", True) or getattr(self, "_async", None) is None \
+                or self._pid != os.getpid():
             return
         # Without waiting (a finalizer may run anywhere): the loop closes it.
         runner = _runner
@@ -282,7 +284,7 @@ class EnvPool(_Blocking):
 @atexit.register
 def _close_all() -> None:
     """At the interpreter's exit: close what is still open, then stop the loop."""
-    for handle in list(_open):
+    for handle in [h for h in _open if h._pid == os.getpid()]:
         with contextlib.suppress(Exception):  # exiting: MAME also exits with this process
             handle.close()
     runner = _runner

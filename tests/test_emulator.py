@@ -64,6 +64,8 @@ async def test_input_is_held_for_one_step_then_released(emu):
     assert (await emu.step())["port1"] == idle
     both = (await emu.step([Action(":CONTP1", "P1 Left"), Action(":CONTP1", "P1 Right")]))
     assert both["port1"] not in (idle, pressed)
+    numpy_value = await emu.step([Action(":CONTP1", "P1 Left", np.int64(1))])
+    assert numpy_value["port1"] == pressed
 
 
 async def test_step_without_frame(emu):

@@ -115,6 +115,17 @@ def test_vector_env_autoreset(mode, no_leaks):
         assert not (terminated | truncated).any()
 
 
+def test_gymnasiums_own_sync_vectorization_works_too(no_leaks):
+    envs = gym.make_vec("aiomame/Catch-v0", num_envs=2, vectorization_mode="sync",
+                        obs_type="grayscale")
+    try:
+        obs, _ = envs.reset(seed=0)
+        assert obs.shape == (2, 260, 224)
+        assert envs.step(np.array([1, 2]))[0].shape == (2, 260, 224)
+    finally:
+        envs.close()
+
+
 def test_vector_env_infos_and_render(no_leaks):
     with MameVectorEnv("catch", 2, render_mode="rgb_array", copy=False) as envs:
         envs.reset(seed=[3, 4])
