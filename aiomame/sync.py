@@ -124,7 +124,11 @@ class _Blocking:
 
         self._async = run(make())
         _open.add(self)
-        self._call(self._async.start)
+        try:
+            self._call(self._async.start)
+        except BaseException:
+            self.close()  # a failed start cleaned up already: this only forgets it
+            raise
 
     def _call(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if self._closed:

@@ -19,7 +19,7 @@ import pytest
 from conftest import ADDRESSES, alive, socket_dirs
 
 from aiomame import sync
-from aiomame.errors import InvalidArgumentError, StateError
+from aiomame.errors import InvalidArgumentError, MissingRomsError, StateError
 
 NOOP, LEFT, RIGHT = 0, 1, 2
 
@@ -165,3 +165,8 @@ def test_in_jupyter(tmp_path):
     client.execute()  # the kernel inherits this run's runtime and cache directories
     outputs = [cell.outputs[0]["text"].strip() for cell in notebook.cells[1:]]
     assert outputs == ["(260, 224, 3) 0.0", "(260, 224, 3)"]
+
+
+def test_failed_start_raises_the_typed_error_and_leaves_nothing(tmp_path, no_leaks):
+    with pytest.raises(MissingRomsError, match="ROM files missing"):
+        sync.GameEnv("catch", roms_path=tmp_path)
