@@ -92,10 +92,12 @@ class MameVecEnv(VecEnv):
 
     def _infos(self, batch: Batch) -> list[dict[str, Any]]:
         """Per env: its memory values, and what SB3 reads at an episode's end."""
-        rows = np.column_stack(list(batch.memory.values())).tolist() if self._names \
-            else [[]] * len(batch)
         names = self._names
-        infos = [dict(zip(names, row, strict=True)) for row in rows]
+        if names:
+            columns = [values.tolist() for values in batch.memory.values()]
+            infos = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+        else:
+            infos = [{} for _ in range(len(batch))]
         ended = np.flatnonzero(batch.terminated | batch.truncated).tolist()
         for i in ended:
             infos[i]["TimeLimit.truncated"] = bool(batch.truncated[i]

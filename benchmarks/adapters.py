@@ -33,8 +33,12 @@ so each variant's best of ``--rounds`` is kept and the ratios are of bests from 
 Each round's rates and ratios go to stderr: when they swing from round to round, the VM
 drifted during the run, and more ``--rounds`` give steadier bests.
 
-Columns: env steps/s (steps x envs per second); gym/bare and sb3/bare (ratios under 0.90
-marked !); the per-step overhead of each adapter, 1/adapter - 1/bare per batch step, in µs.
+Columns: env steps/s (steps x envs per second); sync/bare, gym/bare and sb3/bare (ratios
+under 0.90 marked !); then the Python CPU time per batch step of each variant (this
+process's threads, not MAME's; the least of the rounds) and what each adds to bare's, in µs
+and as a share of bare's wall time per batch step. On this VM the throughput of one
+variant swings by up to 20% from round to round, more than the adapters cost: the CPU
+columns are the steadier measure of that cost.
 
 Observation presets (``--obs``): ``rgb``, full frames as the player sees them (the
 defaults); ``atari``, ``obs_type="grayscale"``, ``resize=(84, 84)``, ``frame_stack=4``.
@@ -71,38 +75,38 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 
 # -- the three timed loops -------------------------------------------------------------------
-async def bare_loop(pool: EnvPool, actions: np.ndarray) -> float:
-    """Reset, then the seconds ``len(actions)`` steps take: on the pool's own loop."""
+async def bare_loop(pool: EnvPool, actions: np.ndarray) -> tuple[float, float]:
+    """Reset, then (wall, CPU) seconds ``len(actions)`` steps take: on the pool's own loop."""
     await pool.reset(seed=SEED)
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     for batch_actions in actions:
         await pool.step(batch_actions)
-    return time.perf_counter() - began
+    return time.perf_counter() - began, time.process_time() - cpu
 
 
-def sync_loop(pool: sync.EnvPool, actions: np.ndarray) -> float:
+def sync_loop(pool: sync.EnvPool, actions: np.ndarray) -> tuple[float, float]:
     pool.reset(seed=SEED)
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     for batch_actions in actions:
         pool.step(batch_actions)
-    return time.perf_counter() - began
+    return time.perf_counter() - began, time.process_time() - cpu
 
 
-def gym_loop(venv: MameVectorEnv, actions: np.ndarray) -> float:
+def gym_loop(venv: MameVectorEnv, actions: np.ndarray) -> tuple[float, float]:
     venv.reset(seed=SEED)
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     for batch_actions in actions:
         venv.step(batch_actions)
-    return time.perf_counter() - began
+    return time.perf_counter() - began, time.process_time() - cpu
 
 
-def sb3_loop(venv: MameVecEnv, actions: np.ndarray) -> float:
+def sb3_loop(venv: MameVecEnv, actions: np.ndarray) -> tuple[float, float]:
     venv.seed(SEED)  # env i gets SEED + i at the next reset, as the others
     venv.reset()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     for batch_actions in actions:
         venv.step(batch_actions)
-    return time.perf_counter() - began
+    return time.perf_counter() - began, time.process_time() - cpu
 
 
 # -- MAME's CPU, to start timing once the fresh MAMEs are idle ---------------------------------
@@ -130,7 +134,9 @@ def settle(pids: list[int], timeout: float = 20.0) -> float:
 
 # -- one (preset, envs) point ----------------------------------------------------------------
 def measure(preset: str, num_envs: int, steps: int, rounds: int) -> dict[str, float]:
-    """Best env steps/s of each variant over ``rounds`` alternating rounds."""
+    """Best env steps/s of each variant over ``rounds`` alternating rounds, and (keys
+    "cpu <variant>") the least Python CPU µs (all of this process's threads, not MAME's)
+    per batch step."""
     options = PRESETS[preset]
     rng = np.random.default_rng(SEED)
     began = time.perf_counter()
@@ -148,19 +154,22 @@ def measure(preset: str, num_envs: int, steps: int, rounds: int) -> dict[str, fl
         idle = settle(pids)
         print(f"  {preset} x{num_envs}: {len(pids)} MAMEs started in {started:.1f} s, idle "
               f"{idle:.1f} s later; observations {bare.frame_shape}", file=sys.stderr)
-        runs: dict[str, Callable[[], float]] = {
+        runs: dict[str, Callable[[], tuple[float, float]]] = {
             "bare": lambda: sync.run(bare_loop(bare._async, actions)),
             "sync": lambda: sync_loop(bare, actions),
             "gym": lambda: gym_loop(gym, actions),
             "sb3": lambda: sb3_loop(sb3, actions),
         }
         best = dict.fromkeys(VARIANTS, 0.0)
+        for variant in VARIANTS:
+            best["cpu " + variant] = float("inf")
         for r in range(rounds):
             got = {}
             for variant in VARIANTS:
-                rate = steps * num_envs / runs[variant]()
-                got[variant] = rate
+                wall, cpu = runs[variant]()
+                got[variant] = rate = steps * num_envs / wall
                 best[variant] = max(best[variant], rate)
+                best["cpu " + variant] = min(best["cpu " + variant], cpu / steps * 1e6)
             print(f"    round {r + 1}: "
                   + "  ".join(f"{v} {got[v]:>8,.0f}" for v in VARIANTS)
                   + "  (this round: " + ", ".join(
@@ -178,16 +187,12 @@ def measure(preset: str, num_envs: int, steps: int, rounds: int) -> dict[str, fl
 
 
 # -- reporting -------------------------------------------------------------------------------
-def overhead_us(adapter: float, bare: float, num_envs: int) -> float:
-    """µs an adapter adds per batch step, from env steps/s."""
-    return (num_envs / adapter - num_envs / bare) * 1e6
-
-
 def table(results: list[tuple[str, int, dict[str, float]]]) -> str:
     head = (f"{'preset':>6} {'envs':>4} {'bare st/s':>10} "
             + " ".join(f"{v + ' st/s':>10}" for v in ADAPTERS) + " "
-            + " ".join(f"{v + '/bare':>9}" for v in ADAPTERS) + " "
-            + " ".join(f"{v + ' µs/st':>10}" for v in ADAPTERS))
+            + " ".join(f"{v + '/bare':>9}" for v in ADAPTERS) + " | "
+            + " ".join(f"{'cpu ' + v:>9}" for v in VARIANTS) + " "
+            + " ".join(f"{'+' + v:>10}" for v in ADAPTERS))
     lines = [head, "-" * len(head)]
     for preset, n, best in results:
         bare = best["bare"]
@@ -195,15 +200,19 @@ def table(results: list[tuple[str, int, dict[str, float]]]) -> str:
         for variant in ADAPTERS:
             ratio = best[variant] / bare
             ratios.append(f"{ratio:>8.3f}{'!' if ratio < TARGET else ' '}")
+        step_us = n / bare * 1e6  # the bare pool's wall time per batch step
+        added = [best["cpu " + v] - best["cpu bare"] for v in ADAPTERS]
         lines.append(f"{preset:>6} {n:>4} {bare:>10,.0f} "
                      + " ".join(f"{best[v]:>10,.0f}" for v in ADAPTERS) + " "
-                     + " ".join(ratios) + " "
-                     + " ".join(f"{overhead_us(best[v], bare, n):>10.1f}" for v in ADAPTERS))
+                     + " ".join(ratios) + " | "
+                     + " ".join(f"{best['cpu ' + v]:>9,.0f}" for v in VARIANTS) + " "
+                     + " ".join(f"{a:>5,.0f} {a / step_us:>3.0%}" for a in added))
     lines += [
         "st/s: env steps per second (steps x envs), best of the rounds. x/bare: ratios of "
         f"bests (! below {TARGET:.2f}).",
-        "µs/st: what each adds per batch step (1/variant - 1/bare, all envs stepped once); "
-        "negative: within the noise. sync is the blocking API's thread hop alone.",
+        "cpu: Python CPU µs per batch step (this process, all threads; least of the rounds). "
+        "+x: what x adds to bare's, in µs and as a share of bare's wall time per batch step.",
+        "sync is the blocking API's thread hop alone; gym and sb3 are built on it.",
     ]
     return "\n".join(lines)
 
