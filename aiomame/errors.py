@@ -99,13 +99,20 @@ class UnknownGameError(StartError):
 class MissingRomsError(StartError):
     """Required ROM files were not found (or were bad) in the ROM path."""
 
-    def __init__(self, game: str, roms_path: str, files: Sequence[str], **kw) -> None:
+    def __init__(self, game: str, roms_path: str, files: Sequence[str],
+                 sets: Sequence[str] = (), **kw) -> None:
+        where = ""
+        if len(sets) > 1:
+            where = (f" (MAME looks for them in the ROM sets {', '.join(sets)}: {sets[0]!r} "
+                     f"needs its parent's files too, each set a .zip or a folder)")
         super().__init__(
-            f"{game!r} cannot run: ROM files missing from {roms_path!r}: {', '.join(files)}", **kw
+            f"{game!r} cannot run: ROM files missing from {roms_path!r}{where}: "
+            f"{', '.join(files)}", **kw
         )
         self.game = game
         self.roms_path = roms_path
         self.files = list(files)
+        self.sets = list(sets)
 
 
 class MameExitedError(AiomameError):

@@ -49,6 +49,7 @@ from .protocol import PROTOCOL_VERSION, ConnectionLost, Encoder, PluginConnectio
 OUTPUT_LINES = 200
 EXIT_GRACE = 3.0
 _ROM_PROBLEM = re.compile(r"^(\S+) (NOT FOUND|WRONG LENGTH)")
+_TRIED_IN = re.compile(r"NOT FOUND \(tried in ([^)]*)\)")  # the ROM sets MAME looked in
 # Lines MAME always prints in aiomame's set-up, which say nothing about the game.
 _NOISE = ("Warning: -video none doesn't make much sense", "ALSA lib seq_hw.c")
 _PLUGIN_LINE = "aiomame: "  # how the plugin reports what stops it before it can connect
@@ -250,7 +251,10 @@ class MameProcess:
             return UnknownGameError(self.game, similar, returncode=code, output=out)
         missing = [m[1] for m in map(_ROM_PROBLEM.match, out) if m]
         if missing or "Required files are missing" in text:
-            return MissingRomsError(self.game, self.roms_path, missing, returncode=code, output=out)
+            tried = _TRIED_IN.search(text)
+            sets = tried[1].split() if tried else []
+            return MissingRomsError(self.game, self.roms_path, missing, sets,
+                                    returncode=code, output=out)
         return StartError(f"MAME exited before the plugin connected (status {code})",
                           returncode=code, output=out)
 
