@@ -9,11 +9,19 @@ above the emulator is the real code path.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import ClassVar
+
+import gymnasium as gym
 import numpy as np
 import pytest
 
+import aiomame.gym  # noqa: F401  (registers aiomame/SF3-v0)
+from aiomame import EnvPool
+from aiomame.episode import Episode
 from aiomame.errors import InvalidArgumentError, MissingRomsError, StateError
-from aiomame.mametoolkit import steps as Steps
+from aiomame.games import get_game
+from aiomame.games import sf3_steps as Steps
 from aiomame.mametoolkit.sf_environment import (
     ATTACKS,
     MOVES,
@@ -146,3 +154,67 @@ def test_without_the_rom_it_says_which_sets_are_missing(tmp_path, monkeypatch, n
             pytest.raises(MissingRomsError, match="sfiii3n, sfiii3") as caught:
         Environment("env1", str(tmp_path))
     assert "sfiii3-simm1.0" in caught.value.files
+
+
+# -- the aiomame way: the registered game definition "sf3" ----------------------------------
+class ScriptedMachine:
+    """Stands in for an async Emulator running sfiii3n: the fight starts ``after`` steps
+    past a hard reset; save states are the step count."""
+
+    frame_ratio, supports_save = 3, True
+    info: ClassVar = {"system": "sfiii3n", "mame": "0.251"}
+    process = SimpleNamespace(roms_path="roms/")
+
+    def __init__(self, after):
+        self.after, self.count, self.steps, self.loads = after, 0, 0, 0
+
+    async def reset(self, kind="soft"):
+        assert kind == "hard"
+        self.count = 0
+
+    async def step(self, actions=(), frame=True):
+        self.count += 1
+        self.steps += 1
+        data = {"fighting": int(self.count > self.after), "winsP1": 0, "winsP2": 0,
+                "healthP1": 160, "healthP2": 160 - self.count // 100}
+        return {**data, "frame": LIT} if frame else data
+
+    async def save_state(self):
+        return self.count
+
+    async def load_state(self, state):
+        self.count, self.loads = state, self.loads + 1
+
+
+async def test_sf3_starts_once_then_loads_the_fight_start():
+    game = get_game("sf3")
+    script = length(Steps.set_difficulty(3, 3)) + length(Steps.start_game(3))
+    machine = ScriptedMachine(after=script + 20)
+    first = await game.new_game(machine)
+    assert first["fighting"] == 1 and machine.steps == script + 21 + 1
+    machine.steps = 0
+    again = await game.new_game(machine)  # the saved fight start, then one step
+    assert machine.loads == 1 and machine.steps == 1
+    assert {k: again[k] for k in memory_addresses()} == {k: first[k] for k in memory_addresses()}
+
+
+def test_sf3_actions_rewards_and_round_end_through_the_episode():
+    game = get_game("sf3")
+    names = game.action_names()
+    assert len(names) == 90 and names[4 * 10 + 2] == "right/fierce"
+    assert game.inputs(42) == (Actions.P1_RIGHT.value, Actions.P1_FPUNCH.value)
+    assert game.inputs(np.int64(89)) == ()
+    episode = Episode(game, list(memory_addresses()))
+    episode.begin(state(1))
+    assert episode.advance(state(1, health1=150, health2=130)) == (30.0 - 10.0, False, False)
+    assert episode.advance(state(0, health1=150, health2=100)) == (30.0, True, False)
+
+
+async def test_sf3_without_the_rom(tmp_path, no_leaks):
+    with pytest.raises(InvalidArgumentError, match="'sf3' ships no ROMs: pass roms_path"):
+        gym.make("aiomame/SF3-v0")
+    with pytest.raises(MissingRomsError, match="sfiii3n, sfiii3"):
+        gym.make("aiomame/SF3-v0", roms_path=tmp_path)
+    with pytest.raises(MissingRomsError, match="sfiii3n, sfiii3"):
+        async with EnvPool("sf3", 2, roms_path=tmp_path):
+            pass

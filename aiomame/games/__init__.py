@@ -17,8 +17,10 @@ def register(cls: type[Game]) -> type[Game]:
 
 def _register_bundled() -> None:
     from .catch import Catch
+    from .sf3 import SF3
 
     register(Catch)
+    register(SF3)
 
 
 def get_game(name: str | Game) -> Game:

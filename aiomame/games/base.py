@@ -40,6 +40,10 @@ class Game:
     held for the step when 1 (Gymnasium's ``MultiBinary``)."""
     frame_ratio: ClassVar[int] = 3
     max_episode_steps: ClassVar[int | None] = None
+    deterministic_start: ClassVar[bool] = False
+    """Whether :meth:`start` always reaches the same state (scripted inputs from a hard
+    reset): then the default :meth:`new_game` saves it once and loads it later, as it does
+    for games with :meth:`seed`."""
     start_state: ClassVar[State | None] = None
     """The machine at the first playable moment of a new game, before any seed (see
     :meth:`new_game`); used on the system and MAME version it was saved on. None: each
@@ -104,7 +108,7 @@ class Game:
         seed = self.check_seed(seed)
         if seed is not None:
             self._seeds = random.Random(seed)
-        saves = self.can_seed() and emu.supports_save
+        saves = (self.can_seed() or self.deterministic_start) and emu.supports_save
         state = self._start_state(emu) if saves else None
         if state is None:
             await self.start(emu)
@@ -112,7 +116,7 @@ class Game:
                 self._starts()[self._start_key(emu)] = await emu.save_state()
         else:
             await emu.load_state(state)
-            if seed is None:
+            if seed is None and self.can_seed():
                 seed = self._seed_source().getrandbits(32)
         if seed is not None:
             await self.seed(emu, seed)

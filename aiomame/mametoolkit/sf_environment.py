@@ -23,64 +23,16 @@ Memory addresses: MAMEToolkit 1.1.0's code (``fighting`` 0x02011389 u8, ``winsP1
 from __future__ import annotations
 
 import os
-from enum import Enum
 from typing import Any
 
 from ..errors import InvalidArgumentError, StateError, is_int
-from . import steps as Steps  # MAMEToolkit's module name
-from .emulator import Action, Address, Emulator
+from ..games import sf3_steps as Steps  # MAMEToolkit's module name
+from ..games.sf3 import ATTACKS, MOVES, Actions, health_rewards, memory_addresses
+from .emulator import Emulator
 
-__all__ = ["Actions", "Environment", "Steps", "memory_addresses"]
+__all__ = ["ATTACKS", "MOVES", "Actions", "Environment", "Steps", "memory_addresses"]
 
 SYSTEM = "sfiii3n"
-
-
-class Actions(Enum):
-    """sfiii3n's inputs by name, as MAMEToolkit's enum (values: :class:`Action`)."""
-
-    SERVICE = Action(":INPUTS", "Service Mode")
-    COIN_P1 = Action(":INPUTS", "Coin 1")
-    COIN_P2 = Action(":INPUTS", "Coin 2")
-    P1_START = Action(":INPUTS", "1 Player Start")
-    P2_START = Action(":INPUTS", "2 Players Start")
-    P1_UP = Action(":INPUTS", "P1 Up")
-    P1_DOWN = Action(":INPUTS", "P1 Down")
-    P1_LEFT = Action(":INPUTS", "P1 Left")
-    P1_RIGHT = Action(":INPUTS", "P1 Right")
-    P2_UP = Action(":INPUTS", "P2 Up")
-    P2_DOWN = Action(":INPUTS", "P2 Down")
-    P2_LEFT = Action(":INPUTS", "P2 Left")
-    P2_RIGHT = Action(":INPUTS", "P2 Right")
-    P1_JPUNCH = Action(":INPUTS", "P1 Jab Punch")
-    P1_SPUNCH = Action(":INPUTS", "P1 Strong Punch")
-    P1_FPUNCH = Action(":INPUTS", "P1 Fierce Punch")
-    P1_SKICK = Action(":EXTRA", "P1 Short Kick")
-    P1_FKICK = Action(":EXTRA", "P1 Forward Kick")
-    P1_RKICK = Action(":EXTRA", "P1 Roundhouse Kick")
-    P2_JPUNCH = Action(":INPUTS", "P2 Jab Punch")
-    P2_SPUNCH = Action(":INPUTS", "P2 Strong Punch")
-    P2_FPUNCH = Action(":INPUTS", "P2 Fierce Punch")
-    P2_SKICK = Action(":EXTRA", "P2 Short Kick")
-    P2_FKICK = Action(":EXTRA", "P2 Forward Kick")
-    P2_RKICK = Action(":INPUTS", "P2 Roundhouse Kick")
-
-
-A = Actions
-MOVES: tuple[tuple[Actions, ...], ...] = (
-    (A.P1_LEFT,), (A.P1_LEFT, A.P1_UP), (A.P1_UP,), (A.P1_UP, A.P1_RIGHT), (A.P1_RIGHT,),
-    (A.P1_RIGHT, A.P1_DOWN), (A.P1_DOWN,), (A.P1_DOWN, A.P1_LEFT), ())
-"""Move actions 0..8: the eight directions from left, clockwise through up, then none."""
-ATTACKS: tuple[tuple[Actions, ...], ...] = (
-    (A.P1_JPUNCH,), (A.P1_SPUNCH,), (A.P1_FPUNCH,), (A.P1_JPUNCH, A.P1_SPUNCH), (A.P1_SKICK,),
-    (A.P1_FKICK,), (A.P1_RKICK,), (A.P1_SKICK, A.P1_FKICK), (A.P1_JPUNCH, A.P1_SKICK), ())
-"""Attack actions 0..9: punches, a punch pair, kicks, a kick pair, punch + kick, none."""
-
-
-def memory_addresses() -> dict[str, Address]:
-    """What the environment reads each step (MAMEToolkit 1.1.0's code)."""
-    return {"fighting": Address("0x02011389", "u8"), "winsP1": Address("0x02011383", "u8"),
-            "winsP2": Address("0x02011385", "u8"), "healthP1": Address("0x02068D0A", "s16"),
-            "healthP2": Address("0x020691A2", "s16")}
 
 
 class Environment:
@@ -212,10 +164,10 @@ class Environment:
     def _sub_step(self, actions: list[Actions]) -> dict[str, Any]:
         """One emulator step; its rewards from the health each side lost since the last."""
         data = self.emu.step([action.value for action in actions])
-        lost_p1 = self.expected_health["P1"] - data["healthP1"]
-        lost_p2 = self.expected_health["P2"] - data["healthP2"]
+        expected = self.expected_health
+        data["rewards"] = health_rewards(
+            {"healthP1": expected["P1"], "healthP2": expected["P2"]}, data)
         self.expected_health = {"P1": data["healthP1"], "P2": data["healthP2"]}
-        data["rewards"] = {"P1": lost_p2 - lost_p1, "P2": lost_p1 - lost_p2}
         return data
 
     def _gather(self, actions: list[Actions]) -> dict[str, Any]:

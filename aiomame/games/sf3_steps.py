@@ -11,13 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .sf_environment import Actions
+    from .sf3 import Actions
 
 Step = dict[str, Any]
 
 
 def _actions() -> type[Actions]:
-    from .sf_environment import Actions
+    from .sf3 import Actions
 
     return Actions
 
