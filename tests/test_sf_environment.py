@@ -102,8 +102,9 @@ def test_a_round_a_stage_and_the_game_end(env):
     start(env)
     # The fight stops; the win counter moves two steps later: round 1 to P1.
     env.emu.script = [state(1), state(1), state(0), state(0), state(0, p1=1)]
-    _, _, round_done, stage_done, game_done = env.step(8, 9)
+    frames, _, round_done, stage_done, game_done = env.step(8, 9)
     assert (round_done, stage_done, game_done) == (True, False, False)
+    assert len(frames) == 3 and env.emu.script == []  # the step's frames, not the wait's
     with pytest.raises(StateError, match="between fights"):
         env.step(0, 0)
     env.emu.script = [state(0, p1=1), state(1, p1=1)] + [state(1, p1=1)] * 3

@@ -181,12 +181,16 @@ class Environment:
         return data
 
     def _check_done(self, data: dict[str, Any]) -> dict[str, Any]:
-        """After a fight stops: step on until a win counter moves, then set the flags."""
+        """After a fight stops: step on until a win counter moves, then set the flags.
+        The step still returns its own ``frames_per_step`` frames (MAMEToolkit returned the
+        last waited frame alone when the counter lagged)."""
         if data["fighting"] != 0:
             return data
+        frames = data["frame"]  # the step's own frames, whatever the wait below takes
         while (self.expected_wins["P1"], self.expected_wins["P2"]) == (data["winsP1"],
                                                                        data["winsP2"]):
             data = _add_rewards(data, self._sub_step([]))
+        data["frame"] = frames
         self.expected_wins = {"P1": data["winsP1"], "P2": data["winsP2"]}
         self.round_done = True
         if data["winsP1"] == 2:
