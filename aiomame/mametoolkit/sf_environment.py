@@ -27,12 +27,12 @@ from typing import Any
 
 from ..errors import InvalidArgumentError, StateError, is_int
 from ..games import sf3_steps as Steps  # MAMEToolkit's module name
-from ..games.sf3 import ATTACKS, MOVES, Actions, health_rewards, memory_addresses
+from ..games.sf3 import ATTACKS, MOVES, SF3, Actions, health_rewards, memory_addresses
 from .emulator import Emulator
 
 __all__ = ["ATTACKS", "MOVES", "Actions", "Environment", "Steps", "memory_addresses"]
 
-SYSTEM = "sfiii3n"
+SYSTEM = SF3.system
 
 
 class Environment:
