@@ -9,7 +9,7 @@ import numpy as np
 
 from .emulator import Emulator
 from .episode import Episode
-from .errors import InvalidArgumentError, StateError, is_int
+from .errors import StateError, check_step_limit
 from .frames import ObsSpec
 from .games import Game, get_game
 from .stack import FrameStacks
@@ -33,10 +33,7 @@ class GameEnv:
                  frame_ratio: int | None = None, frame_stack: int = 1,
                  max_episode_steps: int | None = None, **emulator_kwargs: Any) -> None:
         self.frame_stack = ObsSpec(frame_stack=frame_stack).frame_stack
-        if max_episode_steps is not None and (not is_int(max_episode_steps)
-                                              or max_episode_steps < 1):
-            raise InvalidArgumentError(
-                f"max_episode_steps must be an int >= 1 or None, got {max_episode_steps!r}")
+        check_step_limit(max_episode_steps)
         self.game = get_game(game)
         roms, output_filter = self.game.rom_setup(roms_path, emulator_kwargs.get("mame_binary"))
         emulator_kwargs.setdefault("output_filter", output_filter)

@@ -40,6 +40,13 @@ def is_int(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
+def check_step_limit(value: object) -> None:
+    """Checks a ``max_episode_steps``: an int >= 1, or None (no limit)."""
+    if value is not None and (not is_int(value) or value < 1):  # type: ignore[operator]
+        raise InvalidArgumentError(f"max_episode_steps must be an int >= 1 or None, got "
+                                   f"{value!r}")
+
+
 def invalid_choice(what: str, value: object, valid: Iterable[object],
                    error: type[InvalidArgumentError] = InvalidArgumentError
                    ) -> InvalidArgumentError:

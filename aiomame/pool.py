@@ -46,6 +46,7 @@ from .errors import (
     ProtocolError,
     StateError,
     UnknownInputError,
+    check_step_limit,
     invalid_choice,
     is_int,
 )
@@ -165,10 +166,7 @@ class EnvPool:
                 f"start_concurrency must be an int >= 1, got {start_concurrency!r}")
         if autoreset_mode not in AUTORESET_MODES:
             raise invalid_choice("autoreset_mode", autoreset_mode, AUTORESET_MODES)
-        if max_episode_steps is not None and (not is_int(max_episode_steps)
-                                              or max_episode_steps < 1):
-            raise InvalidArgumentError(
-                f"max_episode_steps must be an int >= 1 or None, got {max_episode_steps!r}")
+        check_step_limit(max_episode_steps)
         self.num_envs, self.batch_size = num_envs, batch_size
         self.autoreset_mode = autoreset_mode
         self.metadata: Mapping[str, Any] = MappingProxyType({"autoreset_mode": autoreset_mode})

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..emulator import Action, Address, Emulator
-from ..errors import InvalidArgumentError, invalid_choice, is_int
+from ..errors import InvalidArgumentError, check_step_limit, invalid_choice, is_int
 from ..state import State
 from .base import Game
 
@@ -65,10 +65,7 @@ class SystemGame(Game):
                 raise InvalidArgumentError("actions is empty: give at least one")
         self._weights = _weights(reward, names)
         self._done = _done(done, names)
-        if max_episode_steps is not None and (not is_int(max_episode_steps)
-                                              or max_episode_steps < 1):
-            raise InvalidArgumentError(
-                f"max_episode_steps must be an int >= 1 or None, got {max_episode_steps!r}")
+        check_step_limit(max_episode_steps)
         self.max_episode_steps = max_episode_steps
         self.frame_ratio = frame_ratio
         if start_state is not None and not isinstance(start_state, State):
