@@ -31,7 +31,7 @@ from . import sync
 from .errors import InvalidArgumentError, invalid_choice
 from .games import GAMES, Game, SystemGame
 
-__all__ = ["MameEnv", "MameVectorEnv", "env_id", "register_games", "system_env",
+__all__ = ["MameEnv", "MameVectorEnv", "env_id", "env_spaces", "register_games", "system_env",
            "system_vector_env"]
 
 RENDER_MODES = ("rgb_array", "human")
@@ -44,8 +44,10 @@ def env_id(game: type[Game]) -> str:
     return f"aiomame/{game.__name__}-v0"
 
 
-def _spaces(game: Game, obs_shape: tuple[int, ...]) -> tuple[spaces.Box, spaces.Space[Any]]:
-    """(observation space, action space) of one env."""
+def env_spaces(game: Game, obs_shape: tuple[int, ...]
+               ) -> tuple[spaces.Box, spaces.Space[Any]]:
+    """(observation space, action space) of one env: uint8 frames of ``obs_shape``;
+    ``Discrete`` over the game's actions, or ``MultiBinary`` over its buttons."""
     observation = spaces.Box(0, 255, obs_shape, np.uint8)
     if game.buttons:
         return observation, spaces.MultiBinary(len(game.buttons))
@@ -102,7 +104,7 @@ class MameEnv(gymnasium.Env[np.ndarray, Any]):
         self.render_mode = render_mode
         self.env = sync.GameEnv(game, **_emulator_options(render_mode, kwargs))
         self.game = self.env.game
-        self.observation_space, self.action_space = _spaces(self.game, self.env.obs_shape)
+        self.observation_space, self.action_space = env_spaces(self.game, self.env.obs_shape)
         self.metadata = {**self.metadata, "render_fps": _render_fps(self.env.emulator)}
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -156,7 +158,7 @@ class MameVectorEnv(VectorEnv[np.ndarray, Any, np.ndarray]):
             pool.close()
             raise InvalidArgumentError("a Gymnasium env observes frames: frames=False is "
                                        "not possible here")
-        self.single_observation_space, self.single_action_space = _spaces(self.game,
+        self.single_observation_space, self.single_action_space = env_spaces(self.game,
                                                                           frame_shape)
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.action_space = batch_space(self.single_action_space, num_envs)

@@ -30,6 +30,7 @@ from . import sync
 from .batch import Batch
 from .errors import InvalidArgumentError, StateError, invalid_choice
 from .games import Game
+from .gym import env_spaces
 
 __all__ = ["MameVecEnv"]
 
@@ -81,11 +82,7 @@ class MameVecEnv(VecEnv):
                 f"frame_stack with colour frames gives {shape}, which SB3 takes for no "
                 "image: stack with SB3's VecFrameStack instead, or use obs_type='grayscale'")
         self._channel = len(shape) == 2  # grayscale: add SB3's channel axis
-        shape = (*shape, 1) if self._channel else shape
-        observation = spaces.Box(0, 255, shape, np.uint8)
-        if game.buttons:
-            return observation, spaces.MultiBinary(len(game.buttons))
-        return observation, spaces.Discrete(len(game.action_names()))
+        return env_spaces(game, (*shape, 1) if self._channel else shape)
 
     def _obs(self, frames: np.ndarray) -> np.ndarray:
         return frames[..., None] if self._channel else frames
