@@ -56,6 +56,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from pool_scaling import process_cpu  # this folder's: scripts run from here
 
 from aiomame import sync
 from aiomame.gym import MameVectorEnv
@@ -71,10 +72,9 @@ VARIANTS = ("bare", "sync", "gym", "sb3")
 ADAPTERS = VARIANTS[1:]
 TARGET = 0.90
 SEED = 0
-TICK = os.sysconf("SC_CLK_TCK")
 
 
-# -- the three timed loops -------------------------------------------------------------------
+# -- the timed loops -------------------------------------------------------------------
 async def bare_loop(pool: EnvPool, actions: np.ndarray) -> tuple[float, float]:
     """Reset, then (wall, CPU) seconds ``len(actions)`` steps take: on the pool's own loop."""
     await pool.reset(seed=SEED)
@@ -84,42 +84,23 @@ async def bare_loop(pool: EnvPool, actions: np.ndarray) -> tuple[float, float]:
     return time.perf_counter() - began, time.process_time() - cpu
 
 
-def sync_loop(pool: sync.EnvPool, actions: np.ndarray) -> tuple[float, float]:
-    pool.reset(seed=SEED)
+def blocking_loop(reset: Callable[[], Any], step: Callable[[Any], Any],
+                  actions: np.ndarray) -> tuple[float, float]:
+    """``reset()``, then (wall, CPU) seconds ``len(actions)`` ``step`` calls take: the
+    sync, gym and sb3 variants, from this thread."""
+    reset()
     began, cpu = time.perf_counter(), time.process_time()
     for batch_actions in actions:
-        pool.step(batch_actions)
+        step(batch_actions)
     return time.perf_counter() - began, time.process_time() - cpu
 
 
-def gym_loop(venv: MameVectorEnv, actions: np.ndarray) -> tuple[float, float]:
-    venv.reset(seed=SEED)
-    began, cpu = time.perf_counter(), time.process_time()
-    for batch_actions in actions:
-        venv.step(batch_actions)
-    return time.perf_counter() - began, time.process_time() - cpu
-
-
-def sb3_loop(venv: MameVecEnv, actions: np.ndarray) -> tuple[float, float]:
+def sb3_reset(venv: MameVecEnv) -> None:
     venv.seed(SEED)  # env i gets SEED + i at the next reset, as the others
     venv.reset()
-    began, cpu = time.perf_counter(), time.process_time()
-    for batch_actions in actions:
-        venv.step(batch_actions)
-    return time.perf_counter() - began, time.process_time() - cpu
 
 
-# -- MAME's CPU, to start timing once the fresh MAMEs are idle ---------------------------------
-def process_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of process ``pid`` so far."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / TICK
-
-
+# -- to start timing once the fresh MAMEs are idle -----------------------------------------
 def settle(pids: list[int], timeout: float = 20.0) -> float:
     """Wait until freshly started MAMEs are idle (each keeps a thread busy for a while
     after its hello); returns the seconds waited."""
@@ -156,9 +137,9 @@ def measure(preset: str, num_envs: int, steps: int, rounds: int) -> dict[str, fl
               f"{idle:.1f} s later; observations {bare.frame_shape}", file=sys.stderr)
         runs: dict[str, Callable[[], tuple[float, float]]] = {
             "bare": lambda: sync.run(bare_loop(bare._async, actions)),
-            "sync": lambda: sync_loop(bare, actions),
-            "gym": lambda: gym_loop(gym, actions),
-            "sb3": lambda: sb3_loop(sb3, actions),
+            "sync": lambda: blocking_loop(lambda: bare.reset(seed=SEED), bare.step, actions),
+            "gym": lambda: blocking_loop(lambda: gym.reset(seed=SEED), gym.step, actions),
+            "sb3": lambda: blocking_loop(lambda: sb3_reset(sb3), sb3.step, actions),
         }
         best = dict.fromkeys(VARIANTS, 0.0)
         for variant in VARIANTS:
