@@ -1,0 +1,31 @@
+"""``aiomame roms GAME DEST``: write a game's shipped ROM set, named as the installed MAME
+expects, into a ROM path."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .. import romset
+from ..games import GAMES, get_game
+from ..mame import find_mame
+from .common import UsageError
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("roms", help="write a game's shipped ROM set, named as the installed "
+                       "MAME expects, into a ROM path", description=__doc__)
+    p.add_argument("game", help=f"a registered game: {', '.join(sorted(GAMES))}")
+    p.add_argument("dest", help="the ROM path (the set goes into DEST/<system>/)")
+    p.add_argument("--mame", default=None, help="the MAME binary (default: the one found)")
+    p.set_defaults(func=main)
+
+
+def main(args: argparse.Namespace) -> None:
+    game = get_game(args.game)
+    if not game.rom_images:
+        raise UsageError(f"{game.name} ships no ROMs")
+    binary = find_mame(args.mame)
+    romset.lay_out(game.read_rom_images(), game.system, binary, args.dest)
+    print(f"{Path(args.dest, game.system).resolve()}: {game.name} as MAME's {game.system!r} "
+          f"set; run it with: {binary} {game.system} -rompath {args.dest}")
