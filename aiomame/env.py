@@ -30,11 +30,14 @@ class GameEnv:
     """
 
     def __init__(self, game: str | Game, *, roms_path: str | os.PathLike[str] | None = None,
-                 frame_ratio: int | None = None, frame_stack: int = 1,
+                 frame_ratio: int | None = None, frame_stack: int | None = None,
                  max_episode_steps: int | None = None, **emulator_kwargs: Any) -> None:
-        self.frame_stack = ObsSpec(frame_stack=frame_stack).frame_stack
         check_step_limit(max_episode_steps)
         self.game = get_game(game)
+        given = emulator_kwargs if frame_stack is None else {**emulator_kwargs,
+                                                               "frame_stack": frame_stack}
+        emulator_kwargs = self.game.obs_options(given)  # with the game's defaults
+        self.frame_stack = ObsSpec(frame_stack=emulator_kwargs.pop("frame_stack", 1)).frame_stack
         roms, output_filter = self.game.rom_setup(roms_path, emulator_kwargs.get("mame_binary"))
         emulator_kwargs.setdefault("output_filter", output_filter)
         self.emulator = Emulator(

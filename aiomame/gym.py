@@ -84,8 +84,9 @@ def _reset_options(options: Mapping[str, Any] | None) -> Any:
 class MameEnv(gymnasium.Env[np.ndarray, Any]):
     """One game on one MAME as a ``gymnasium.Env``.
 
-    ``game``: a registered game name or a :class:`~aiomame.games.Game` (e.g. a
-    :class:`~aiomame.games.SystemGame`). Observations: uint8 frames as ``obs_type``,
+    ``game``: a registered game name, a game definition file's path, or a
+    :class:`~aiomame.games.Game` (e.g. a :class:`~aiomame.games.SystemGame`).
+    Observations: uint8 frames as ``obs_type``,
     ``resize``, ``interpolation``, ``maxpool`` and ``frame_stack`` make them (see
     :class:`aiomame.GameEnv`); actions: ``Discrete`` over the game's actions, or
     ``MultiBinary`` over its buttons; ``info``: the step's memory values.
@@ -228,7 +229,8 @@ def _autoreset_mode(mode: Any) -> AutoresetMode:
 
 
 _SYSTEM_OPTIONS = ("memory_addresses", "buttons", "actions", "reward", "done",
-                   "max_episode_steps", "frame_ratio", "start_state")
+                   "max_episode_steps", "frame_ratio", "start_state", "start_script",
+                   "start_reset", "seed", "obs")
 
 
 def _system_game(system: str, kwargs: dict[str, Any]) -> SystemGame:
@@ -237,16 +239,27 @@ def _system_game(system: str, kwargs: dict[str, Any]) -> SystemGame:
     return SystemGame(system, **options)
 
 
-def system_env(system: str, **kwargs: Any) -> MameEnv:
+def _game(system: str | None, game: Any, kwargs: dict[str, Any]) -> Any:
+    """``game`` (a registered name or a definition file's path), or a SystemGame of
+    ``system``: exactly one of them."""
+    if (system is None) == (game is None):
+        raise InvalidArgumentError("give system (a MAME system name, with SystemGame's "
+                                   "options) or game (a game name or definition file)")
+    return game if system is None else _system_game(system, kwargs)
+
+
+def system_env(system: str | None = None, *, game: Any = None, **kwargs: Any) -> MameEnv:
     """Any MAME system as a :class:`MameEnv` (``gymnasium.make("aiomame/MAME-v0",
     system=..., roms_path=..., memory_addresses=..., buttons=[...], reward=...,
-    done=...)``): :class:`~aiomame.games.SystemGame`'s options, the rest as MameEnv's."""
-    return MameEnv(_system_game(system, kwargs), **kwargs)
+    done=...)``): :class:`~aiomame.games.SystemGame`'s options, the rest as MameEnv's.
+    Or a game: ``gymnasium.make("aiomame/MAME-v0", game="pong.toml")``."""
+    return MameEnv(_game(system, game, kwargs), **kwargs)
 
 
-def system_vector_env(system: str, num_envs: int = 1, **kwargs: Any) -> MameVectorEnv:
+def system_vector_env(system: str | None = None, num_envs: int = 1, *, game: Any = None,
+                      **kwargs: Any) -> MameVectorEnv:
     """:func:`system_env` as a :class:`MameVectorEnv` (``gymnasium.make_vec``)."""
-    return MameVectorEnv(_system_game(system, kwargs), num_envs, **kwargs)
+    return MameVectorEnv(_game(system, game, kwargs), num_envs, **kwargs)
 
 
 def register_games() -> None:

@@ -51,7 +51,7 @@ from .errors import (
     is_int,
 )
 from .frames import ObsSpec
-from .games import GAMES, Game, get_game
+from .games import GAMES, Game, get_game, is_game
 from .restarter import Restarter
 from .stack import FrameStacks
 from .state import State
@@ -147,7 +147,7 @@ class EnvPool:
         max_episode_steps: int | None = None,
         autoreset_mode: str = "same-step",
         frames: bool = True,
-        frame_stack: int = 1,
+        frame_stack: int | None = None,
         copy: bool = False,
         start_concurrency: int | None = None,
         restart_limit: int = 3,
@@ -171,13 +171,18 @@ class EnvPool:
         self.autoreset_mode = autoreset_mode
         self.metadata: Mapping[str, Any] = MappingProxyType({"autoreset_mode": autoreset_mode})
         self.frames, self.copy = frames, copy
-        self.frame_stack = ObsSpec(frame_stack=frame_stack).frame_stack
         self.restarter = restarter or Restarter(restart_limit)
         self._start_slots = asyncio.Semaphore(concurrency)
 
         self.game, self._games, self.system, self._emulator_args = _configure(
             game, num_envs, roms_path, memory_addresses, frame_ratio, emulator_kwargs)
         game = self.game
+        if game is not None:  # the game's observation defaults, where none are given
+            emulator_kwargs = game.obs_options(emulator_kwargs if frame_stack is None else
+                                               {**emulator_kwargs, "frame_stack": frame_stack})
+            frame_stack = emulator_kwargs.pop("frame_stack", None)
+        self.frame_stack = ObsSpec(frame_stack=1 if frame_stack is None else frame_stack
+                                   ).frame_stack
         self._buttons = 0 if game is None else len(game.buttons)
         self._action_inputs = [] if game is None or self._buttons else [
             game.inputs(i) for i in range(len(game.action_names()))]
@@ -775,7 +780,7 @@ def _configure(game: str | Game, num_envs: int, roms_path: Any, memory_addresses
                ) -> tuple[Game | None, list[Game | None], str, tuple[Any, ...]]:
     """(game definition or None, one per env, MAME system, Emulator's positional args);
     adds the game's output filter to ``emulator_kwargs``."""
-    if isinstance(game, Game) or (isinstance(game, str) and game in GAMES):
+    if isinstance(game, Game) or is_game(game):
         if memory_addresses is not None:
             raise InvalidArgumentError(
                 "memory_addresses come from the game definition; give them only with a "

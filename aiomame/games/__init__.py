@@ -1,12 +1,33 @@
-"""The registry of game definitions: ``get_game("catch")``."""
+"""The registry of games: ``get_game("catch")``, or a definition file ``get_game("x.toml")``.
+
+Games are Python classes (:func:`register`) or TOML definition files
+(:mod:`aiomame.games.definition`): :func:`register_folder` registers each ``NAME.toml`` of a
+folder as game NAME, and so does every folder in ``$AIOMAME_GAMES_PATH`` (separated by
+``os.pathsep``) when this package is imported.
+"""
 
 from __future__ import annotations
 
-from ..errors import invalid_choice
+import os
+import warnings
+from pathlib import Path
+
+from ..errors import AiomameError, InvalidArgumentError, invalid_choice
 from .base import Game
-from .system import SystemGame
+from .definition import (
+    DefinedGame,
+    GameDefinitionError,
+    check_name,
+    game_class,
+    is_definition_path,
+    load_game,
+)
+from .system import SeedTarget, StartStep, SystemGame
 
 GAMES: dict[str, type[Game]] = {}
+GAMES_PATH_VARIABLE = "AIOMAME_GAMES_PATH"
+CATCH_DEFINITION = Path(__file__).resolve().parent / "catch.toml"
+"""catch as a definition file (the same game as :class:`aiomame.games.catch.Catch`)."""
 
 
 def register(cls: type[Game]) -> type[Game]:
@@ -23,15 +44,72 @@ def _register_bundled() -> None:
     register(SF3)
 
 
-def get_game(name: str | Game) -> Game:
-    """A fresh instance of the registered game ``name`` (a Game instance passes through)."""
+def register_folder(path: str | os.PathLike[str], *, replace: bool = False) -> list[str]:
+    """Register each ``NAME.toml`` in folder ``path`` as game NAME; returns the names.
+
+    Every file is read and checked first (:class:`GameDefinitionError` for the first bad
+    one; then none is registered). A name already registered for another game is an
+    :class:`InvalidArgumentError` unless ``replace``. Call :func:`aiomame.gym.register_games`
+    afterwards for their Gymnasium ids (``aiomame/NAME-v0``).
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise InvalidArgumentError(f"{os.fspath(path)!r} is not a folder of game definitions")
+    classes = [_definition_class(file, replace) for file in sorted(folder.glob("*.toml"))]
+    for cls in classes:
+        register(cls)
+    return [cls.name for cls in classes]
+
+
+def _definition_class(file: Path, replace: bool) -> type[DefinedGame]:
+    name = check_name(file.name.removesuffix(".toml"), file)
+    cls = game_class(file, name)
+    existing = GAMES.get(name)
+    if existing is not None and not replace and not (
+            issubclass(existing, DefinedGame) and existing.path == cls.path):
+        where = existing.path if issubclass(existing, DefinedGame) else existing.__qualname__
+        raise InvalidArgumentError(f"{file}: game {name!r} is already registered ({where}); "
+                                   "rename the file or pass replace=True")
+    return cls
+
+
+def _register_games_path() -> None:
+    """The folders of ``$AIOMAME_GAMES_PATH``; a bad file or folder is warned about and
+    skipped (importing aiomame never fails for it)."""
+    for folder in filter(None, os.environ.get(GAMES_PATH_VARIABLE, "").split(os.pathsep)):
+        if not os.path.isdir(folder):
+            warnings.warn(f"{GAMES_PATH_VARIABLE}: {folder!r} is not a folder", stacklevel=2)
+            continue
+        for file in sorted(Path(folder).glob("*.toml")):
+            try:
+                register(_definition_class(file, replace=False))
+            except AiomameError as exc:
+                warnings.warn(f"{GAMES_PATH_VARIABLE}: skipped: {exc}", stacklevel=2)
+
+
+def is_game(game: object) -> bool:
+    """Whether :func:`get_game` takes ``game``: a Game, a registered name or a definition
+    file's path (a plain MAME system name is none of these)."""
+    return isinstance(game, Game) or (isinstance(game, str) and game in GAMES) \
+        or is_definition_path(game)
+
+
+def get_game(name: str | os.PathLike[str] | Game) -> Game:
+    """A fresh instance of the registered game ``name``, or of the game defined in the file
+    at path ``name`` (a ``.toml`` or any existing file; a Game instance passes through)."""
     if isinstance(name, Game):
         return name
-    if name not in GAMES:
-        raise invalid_choice("game", name, sorted(GAMES))
-    return GAMES[name]()
+    if isinstance(name, str) and name in GAMES:
+        return GAMES[name]()
+    if is_definition_path(name):
+        return load_game(name)
+    error = invalid_choice("game", name, sorted(GAMES))
+    raise InvalidArgumentError(f"{error} (or the path of a definition file, NAME.toml)")
 
 
 _register_bundled()
+_register_games_path()
 
-__all__ = ["GAMES", "Game", "SystemGame", "get_game", "register"]
+__all__ = ["CATCH_DEFINITION", "GAMES", "DefinedGame", "Game", "GameDefinitionError",
+           "SeedTarget", "StartStep", "SystemGame", "get_game", "is_game", "load_game",
+           "register", "register_folder"]

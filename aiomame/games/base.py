@@ -40,6 +40,10 @@ class Game:
     held for the step when 1 (Gymnasium's ``MultiBinary``)."""
     frame_ratio: ClassVar[int] = 3
     max_episode_steps: ClassVar[int | None] = None
+    obs: ClassVar[Mapping[str, Any]] = {}
+    """Observation defaults (``obs_type``, ``resize``, ``interpolation``, ``maxpool``,
+    ``frame_stack``): :class:`~aiomame.GameEnv` and :class:`~aiomame.EnvPool` use them where
+    the caller gives none (see :meth:`obs_options`)."""
     deterministic_start: ClassVar[bool] = False
     """Whether :meth:`start` always reaches the same state (scripted inputs from a hard
     reset): then the default :meth:`new_game` saves it once and loads it later, as it does
@@ -52,6 +56,10 @@ class Game:
     # saved by new_game, and where seeds come from when none is given.
     _start_states: dict[tuple[Any, ...], State]
     _seeds: random.Random
+
+    def obs_options(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Keyword arguments ``given`` over :attr:`obs`."""
+        return {**self.obs, **given}
 
     def action_names(self) -> list[str]:
         """The discrete actions' names, in index order; with :attr:`buttons`, the buttons'

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from ..emulator import Action, Address, Emulator
-from ..errors import InvalidArgumentError, check_step_limit, invalid_choice, is_int
+from ..errors import GameError, InvalidArgumentError, check_step_limit, invalid_choice, is_int
 from ..state import State
 from .base import Game
 
@@ -17,6 +18,82 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 
 Condition = tuple[str, str, int]
 """``(memory name, operator, value)``, e.g. ``("lives", "==", 0)``."""
+
+
+RESETS = ("hard", "soft")
+
+
+@dataclass(frozen=True)
+class StartStep:
+    """One entry of a scripted start: skipped unless ``when`` (a :data:`Condition` on the
+    memory values now) holds; a ``reset`` ("soft" or "hard") if given; then hold
+    ``inputs`` for ``steps`` steps, or with ``until`` step until that condition holds, at
+    most ``max_steps`` steps (:class:`~aiomame.errors.GameError` if it never does)."""
+
+    inputs: tuple[Action, ...] = ()
+    steps: int = 1
+    until: Condition | None = None
+    max_steps: int = 1000
+    when: Condition | None = None
+    reset: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "inputs", _held("StartStep.inputs", self.inputs))
+        for name in ("steps", "max_steps"):
+            value = getattr(self, name)
+            if not is_int(value) or value < 1:
+                raise InvalidArgumentError(f"StartStep {name} must be an int >= 1, got {value!r}")
+        if self.reset is not None and self.reset not in RESETS:
+            raise invalid_choice("StartStep reset", self.reset, RESETS)
+
+    async def run(self, emu: Emulator, addresses: Mapping[str, Address]) -> None:
+        if self.when is not None:
+            name, op, value = self.when
+            if not OPERATORS[op]((await emu.read({name: addresses[name]}))[name], value):
+                return
+        if self.reset is not None:
+            await emu.reset(self.reset)
+        if self.until is None:
+            for _ in range(self.steps):
+                await emu.step(self.inputs, frame=False)
+            return
+        name, op, value = self.until
+        for _ in range(self.max_steps):
+            data = await emu.step(self.inputs, frame=False)
+            if OPERATORS[op](data[name], value):
+                return
+        raise GameError(f"the start did not reach {name} {op} {value} within "
+                        f"{self.max_steps} steps ({name} is {data[name]})")
+
+
+@dataclass(frozen=True)
+class SeedTarget:
+    """Where a seed goes: ``seed % modulo + offset`` is written to ``address`` at the
+    first playable moment of a new game (``modulo`` None: the type's number of values)."""
+
+    address: Address
+    modulo: int | None = None
+    offset: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.address, Address):
+            raise InvalidArgumentError(f"SeedTarget address must be an Address, got "
+                                       f"{self.address!r}")
+        bits = int(self.address.type[1:])
+        low, high = ((0, (1 << bits) - 1) if self.address.type[0] == "u"
+                     else (-(1 << (bits - 1)), (1 << (bits - 1)) - 1))
+        modulo = high - low + 1 if self.modulo is None else self.modulo
+        if not is_int(modulo) or modulo < 1:
+            raise InvalidArgumentError(f"seed modulo must be an int >= 1, got {modulo!r}")
+        if not is_int(self.offset) or self.offset < low or self.offset + modulo - 1 > high:
+            raise InvalidArgumentError(
+                f"seed values offset..offset+modulo-1 ({self.offset!r}..{self.offset + modulo - 1}"
+                f") do not fit a {self.address.type} ({low}..{high})")
+        object.__setattr__(self, "modulo", modulo)
+
+    def value(self, seed: int) -> int:
+        assert self.modulo is not None
+        return seed % self.modulo + self.offset
 
 
 class SystemGame(Game):
@@ -31,10 +108,18 @@ class SystemGame(Game):
       weighted sum of the increases), or None (always 0).
     - ``done``: None (episodes end only at ``max_episode_steps``, if given), a condition
       ``(name, op, value)`` with op one of ``== != < <= > >=``, a list of conditions (any
-      of them ends the episode), or a function of the step's memory values.
-    - A new episode hard-resets the machine, or loads ``start_state`` (a saved
-      :class:`~aiomame.State`) when given. MAME is deterministic: a seed is taken and
-      changes nothing.
+      of them ends the episode), ``{"any": [...]}`` or ``{"all": [...]}`` (all of them at
+      once end it), or a function of the step's memory values.
+    - A new episode hard-resets the machine (``start_reset``: "hard", "soft" or None: no
+      reset) and runs ``start_script`` (:class:`StartStep` entries: scripted inputs to the
+      first playable moment), or loads ``start_state`` (a saved :class:`~aiomame.State`)
+      when given. A scripted start is run once, saved, and loaded for later episodes
+      (:attr:`Game.deterministic_start`).
+    - ``seed``: a :class:`SeedTarget`, where each new game's seed is written; without one,
+      MAME is deterministic: a seed is taken and changes nothing.
+    - ``obs``: observation defaults (``obs_type``, ``resize``, ``interpolation``,
+      ``maxpool``, ``frame_stack``) for :class:`~aiomame.GameEnv` and
+      :class:`~aiomame.EnvPool`.
     """
 
     def __init__(self, system: str, *, memory_addresses: Mapping[str, Address] | None = None,
@@ -44,7 +129,11 @@ class SystemGame(Game):
                  done: Condition | Sequence[Condition] | Callable[[Mapping[str, Any]], bool]
                  | None = None,
                  max_episode_steps: int | None = None, frame_ratio: int = 3,
-                 start_state: State | None = None) -> None:
+                 start_state: State | None = None,
+                 start_script: Sequence[StartStep] | None = None,
+                 start_reset: str | None = "hard",
+                 seed: SeedTarget | None = None,
+                 obs: Mapping[str, Any] | None = None) -> None:
         if not isinstance(system, str) or not system:
             raise InvalidArgumentError(f"system must be a MAME system name, got {system!r}")
         self.name = self.system = system
@@ -67,10 +156,29 @@ class SystemGame(Game):
         self._done = _done(done, names)
         check_step_limit(max_episode_steps)
         self.max_episode_steps = max_episode_steps
+        if not is_int(frame_ratio) or frame_ratio < 1:
+            raise InvalidArgumentError(f"frame_ratio must be an int >= 1, got {frame_ratio!r}")
         self.frame_ratio = frame_ratio
         if start_state is not None and not isinstance(start_state, State):
             raise InvalidArgumentError(f"start_state must be a State, got {start_state!r}")
         self.start_state = start_state
+        self.start_script = tuple(start_script or ())
+        for step in self.start_script:
+            if not isinstance(step, StartStep):
+                raise InvalidArgumentError(f"start_script holds {step!r}, not a StartStep")
+            for condition in (step.until, step.when):
+                if condition is not None:
+                    _check_condition(condition, names, "start_script")
+        if start_reset is not None and start_reset not in RESETS:
+            raise invalid_choice("start_reset", start_reset, (*RESETS, None))
+        self.start_reset = start_reset
+        if start_state is not None and self.start_script:
+            raise InvalidArgumentError("give start_state or start_script, not both")
+        self.deterministic_start = bool(self.start_script)
+        if seed is not None and not isinstance(seed, SeedTarget):
+            raise InvalidArgumentError(f"seed must be a SeedTarget or None, got {seed!r}")
+        self.seed_target = seed
+        self.obs = dict(obs or {})
 
     def reward(self, previous: Mapping[str, Any], current: Mapping[str, Any]) -> float:
         return float(sum(w * (current[n] - previous[n]) for n, w in self._weights.items()))
@@ -78,14 +186,32 @@ class SystemGame(Game):
     def terminated(self, current: Mapping[str, Any]) -> bool:
         return bool(self._done(current))
 
+    def can_seed(self) -> bool:  # type: ignore[override]  # per instance: its seed target
+        return self.seed_target is not None
+
     async def new_game(self, emu: Emulator, seed: int | None = None) -> dict[str, Any]:
-        """Hard reset, or load :attr:`start_state`; then one step."""
-        self.check_seed(seed)
+        """:meth:`start` (or its saved result: :meth:`Game.new_game`), the seed planted if
+        the game has a seed target, then one step."""
+        seed = self.check_seed(seed)
+        return await super().new_game(emu, seed if self.can_seed() else None)
+
+    async def start(self, emu: Emulator) -> None:
+        """Load :attr:`start_state`, or reset (:attr:`start_reset`) and run
+        :attr:`start_script`."""
         if self.start_state is not None:
             await emu.load_state(self.start_state)
-        else:
-            await emu.reset("hard")
-        return await emu.step()
+            return
+        if self.start_reset is not None:
+            await emu.reset(self.start_reset)
+        for step in self.start_script:
+            await step.run(emu, self.memory_addresses)
+        if not self.start_script and self.can_seed():
+            await emu.step(frame=False)  # the reset happens in a step; then the seed holds
+
+    async def seed(self, emu: Emulator, seed: int) -> None:
+        """Write the seed to :attr:`seed_target` (only called when there is one)."""
+        assert self.seed_target is not None
+        await emu.write(self.seed_target.address, self.seed_target.value(seed))
 
 
 def _check_action(action: Any, where: str) -> Action:
@@ -101,6 +227,20 @@ def _held(name: str, held: Action | Sequence[Action]) -> tuple[Action, ...]:
         raise InvalidArgumentError(
             f"actions[{name!r}] is {held!r}: give an Action or a sequence of them")
     return tuple(_check_action(a, f"actions[{name!r}]") for a in held)
+
+
+def _check_condition(condition: Any, names: list[str], what: str) -> Condition:
+    if not (isinstance(condition, (tuple, list)) and len(condition) == 3):
+        raise InvalidArgumentError(
+            f"a {what} condition is (name, op, value), e.g. ('lives', '==', 0); "
+            f"got {condition!r}")
+    name, op, value = condition
+    _known(name, names, what)
+    if op not in OPERATORS:
+        raise invalid_choice(f"{what} operator", op, OPERATORS)
+    if not is_int(value):
+        raise InvalidArgumentError(f"{what} value must be an int, got {value!r}")
+    return name, op, value
 
 
 def _known(name: Any, names: list[str], what: str) -> str:
@@ -130,21 +270,19 @@ def _done(done: Any, names: list[str]) -> Callable[[Mapping[str, Any]], bool]:
         return lambda values: False
     if callable(done):
         return done
+    combine = any
+    if isinstance(done, Mapping):
+        if len(done) != 1 or next(iter(done)) not in ("any", "all"):
+            raise InvalidArgumentError(
+                f"done as a mapping is {{'any': [...]}} or {{'all': [...]}}; got {done!r}")
+        mode, done = next(iter(done.items()))
+        combine = all if mode == "all" else any
     conditions = [done] if isinstance(done, tuple) else done
     if not isinstance(conditions, list) or not conditions:
         raise InvalidArgumentError(
             f"done must be None, (name, op, value), a list of those or a function; got {done!r}")
     checks = []
     for condition in conditions:
-        if not (isinstance(condition, (tuple, list)) and len(condition) == 3):
-            raise InvalidArgumentError(
-                f"a done condition is (name, op, value), e.g. ('lives', '==', 0); "
-                f"got {condition!r}")
-        name, op, value = condition
-        _known(name, names, "done")
-        if op not in OPERATORS:
-            raise invalid_choice("done operator", op, OPERATORS)
-        if not is_int(value):
-            raise InvalidArgumentError(f"done value must be an int, got {value!r}")
+        name, op, value = _check_condition(condition, names, "done")
         checks.append((name, OPERATORS[op], value))
-    return lambda values: any(test(values[name], value) for name, test, value in checks)
+    return lambda values: combine(test(values[name], value) for name, test, value in checks)
