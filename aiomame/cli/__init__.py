@@ -2,6 +2,9 @@
 
 Each command is a module of this package with ``add_parser(subparsers)``, which adds its
 sub-parser and sets ``func`` (``args -> int | None``, the exit status) as its default.
+Bad input (argparse's, a :class:`~aiomame.cli.common.UsageError`, or an aiomame
+``InvalidArgumentError``/``SetupError``/``StartError``) prints one line
+``PROG COMMAND: error: ...`` and exits 2; other aiomame errors exit 1; Ctrl-C exits 130.
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ from .common import (
     BAD_INPUT_EXIT,
     FAILURE_EXIT,
     INTERRUPTED_EXIT,
+    Parser,
     UsageError,
     one_line,
 )
 
 COMMANDS = ("games", "actions", "play", "record", "replay", "memsearch", "new_game", "debug",
             "bench", "doctor", "roms")
-"""The command modules, in the order ``--help`` lists them."""
+"""The command modules, in the order ``--help`` lists them (a missing one is skipped)."""
 
 
 def prog_name() -> str:
@@ -33,9 +37,14 @@ def prog_name() -> str:
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    """The parser with every command module found."""
+    from .. import __version__
+
+    parser = Parser(
         prog=prog or prog_name(),
-        description="Play, record, search and benchmark MAME games for reinforcement learning.")
+        description="Play, record, search and benchmark MAME games for reinforcement learning.",
+        epilog="Run `%(prog)s COMMAND --help` for a command's arguments.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         try:
@@ -49,6 +58,7 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``); exits with its status."""
     parser = build_parser()
     args = parser.parse_args(argv)
     where = f"{parser.prog} {args.command}"
@@ -66,4 +76,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         print(f"{where}: interrupted", file=sys.stderr)
         raise SystemExit(INTERRUPTED_EXIT) from None
+    except BrokenPipeError:  # stdout closed early (`| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(FAILURE_EXIT) from None
     raise SystemExit(status or 0)

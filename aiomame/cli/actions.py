@@ -1,26 +1,83 @@
-"""``aiomame actions SYSTEM``: a MAME system's input ports and fields."""
+"""``aiomame actions GAME``: what an agent can press.
+
+For a registered game (or a definition file): its actions by index with the inputs each
+holds (for a game with buttons, the action vector's entries), without starting MAME; with
+``--inputs`` also its system's input ports and fields. For a MAME system: starts it (ROMs
+from ``--roms``) and lists its ports and fields, analog ones marked; each is usable as
+``Action(port, field)``.
+"""
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from ..emulator import Emulator
+from ..games import Game
 from ..runner import run
+from .common import add_json, add_mame, add_roms, game_help, print_json, resolve_game, system_roms
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("actions", aliases=["list-actions"],
-                       help="list a MAME system's input ports and fields", description=__doc__)
-    p.add_argument("system")
-    p.add_argument("--roms", default="roms")
+                       help="list a game's actions, or a MAME system's inputs",
+                       description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("game", metavar="GAME", help=game_help())
+    p.add_argument("--inputs", action="store_true",
+                   help="for a registered game, also start its system and list its input "
+                        "ports and fields")
+    add_roms(p)
+    add_mame(p)
+    add_json(p)
     p.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> None:
-    run(_list(args))
+    game, system = resolve_game(args.game, args.mame)
+    result: dict[str, Any] = {"game": None if game is None else game.name, "system": system}
+    if game is not None:
+        result.update(_game_actions(game))
+    if game is None or args.inputs:
+        roms, output_filter = system_roms(game, args.roms, args.mame)
+        result["ports"] = run(_ports(system, roms, args.mame, output_filter))
+    if args.json:
+        print_json(result)
+        return
+    if game is not None:
+        kind = ("buttons: the action is a vector of 0/1, one entry per button"
+                if result["kind"] == "buttons" else "discrete actions, by index")
+        print(f"{game.name} (MAME system {system!r}): {len(result['actions'])} {kind}")
+        for action in result["actions"]:
+            held = ", ".join(action["inputs"]) or "(nothing)"
+            print(f"  {action['index']:>3}  {action['name']:<20} {held}")
+    if "ports" in result:
+        if game is not None:
+            print()
+        fields = sum(len(p["fields"]) for p in result["ports"])
+        print(f"{system}: {len(result['ports'])} input ports, {fields} fields "
+              "(Action(port, field); analog fields marked)")
+        for port in result["ports"]:
+            for field in port["fields"]:
+                mark = "  [analog]" if field["analog"] else ""
+                print(f"  {port['tag']:<16} {field['name']}{mark}")
 
 
-async def _list(args: argparse.Namespace) -> None:
-    async with Emulator(args.system, args.roms) as emu:
-        for action in emu.list_actions():
-            print(f"{action['port']:<16} {action['field']}")
+def _game_actions(game: Game) -> dict[str, Any]:
+    if game.buttons:
+        actions = [{"index": i, "name": name, "inputs": [name]}
+                   for i, name in enumerate(game.action_names())]
+        return {"kind": "buttons", "actions": actions}
+    actions = [{"index": i, "name": name,
+                "inputs": [f"{a.port}/{a.field}" for a in game.inputs(i)]}
+               for i, name in enumerate(game.action_names())]
+    return {"kind": "discrete", "actions": actions}
+
+
+async def _ports(system: str, roms: str, mame: str | None, output_filter: Any
+                 ) -> list[dict[str, Any]]:
+    async with Emulator(system, roms, mame_binary=mame, output_filter=output_filter) as emu:
+        return [{"tag": p["tag"],
+                 "fields": [{"name": f["name"], "analog": bool(f.get("analog"))}
+                            for f in p["fields"]]}
+                for p in emu.info["ports"]]

@@ -15,24 +15,18 @@ Errors are aiomame's (:mod:`aiomame.errors`), each with a note naming the ``env_
 from __future__ import annotations
 
 import os
-import subprocess
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from .. import sync
+from ..debugger import has_display, run_debugger
 from ..emulator import Action, Address
-from ..errors import AiomameError, InvalidArgumentError, NoDisplayError, is_int
-from ..mame import find_mame
+from ..errors import AiomameError, InvalidArgumentError, is_int
 from ..mame_systems import list_systems
 
 __all__ = ["Action", "Address", "Emulator", "list_actions", "run_cheat_debugger", "see_games"]
-
-
-def has_display() -> bool:
-    """Whether this process can open a window (an X or Wayland display is set)."""
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 @contextmanager
@@ -119,10 +113,4 @@ def run_cheat_debugger(roms_path: str | os.PathLike[str], game_id: str,
     """Run ``game_id`` in MAME with its debugger and the cheat finder plugin (``cheatfind``)
     to hunt for memory addresses; blocks until MAME is closed and returns its exit status.
     Needs a display (:class:`~aiomame.errors.NoDisplayError` otherwise)."""
-    if not has_display():
-        raise NoDisplayError("the cheat debugger opens MAME's debugger windows, but there is "
-                             "no display (DISPLAY and WAYLAND_DISPLAY are unset)")
-    command = [find_mame(binary_path), game_id, "-rompath", os.fspath(roms_path), "-window",
-               "-debug", "-cheat", "-plugin", "cheatfind"]
-    return subprocess.run(command, check=False).returncode
-
+    return run_debugger(game_id, roms_path, binary_path, what="the cheat debugger")
