@@ -9,15 +9,16 @@ from pathlib import Path
 from .. import romset
 from ..games import GAMES, get_game
 from ..mame import find_mame
-from .common import UsageError
+from .common import UsageError, add_mame
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("roms", help="write a game's shipped ROM set, named as the installed "
                        "MAME expects, into a ROM path", description=__doc__)
     p.add_argument("game", help=f"a registered game: {', '.join(sorted(GAMES))}")
-    p.add_argument("dest", help="the ROM path (the set goes into DEST/<system>/)")
-    p.add_argument("--mame", default=None, help="the MAME binary (default: the one found)")
+    p.add_argument("dest", help="the ROM path: a folder, made if missing (the set goes into "
+                   "DEST/<system>/)")
+    add_mame(p)
     p.set_defaults(func=main)
 
 
