@@ -32,8 +32,11 @@ COMMANDS = ("games", "actions", "play", "record", "replay", "memsearch", "new_ga
 
 def prog_name() -> str:
     """The command as the user typed it: ``aiomame`` or ``python -m aiomame``."""
-    return ("python -m aiomame"
-            if os.path.basename(sys.argv[0]) in ("__main__.py", "-m") else "aiomame")
+    argv0 = sys.argv[0] if sys.argv else ""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    by_module = argv0 == "-m" or (os.path.basename(argv0) == "__main__.py" and
+                                  os.path.dirname(os.path.abspath(argv0)) == here)
+    return "python -m aiomame" if by_module else "aiomame"
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
@@ -60,7 +63,10 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> None:
     """Run the command line ``argv`` (default: ``sys.argv[1:]``); exits with its status."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # reported by the command's parser, so that the message names the command
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        commands.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
     where = f"{parser.prog} {args.command}"
     try:
         status = args.func(args)

@@ -19,18 +19,19 @@ from .common import add_json, add_mame, add_roms, game_help, print_json, resolve
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("actions", aliases=["list-actions"],
-                       help="list a game's actions, or a MAME system's inputs",
-                       description=__doc__,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("game", metavar="GAME", help=game_help())
-    p.add_argument("--inputs", action="store_true",
-                   help="for a registered game, also start its system and list its input "
-                        "ports and fields")
-    add_roms(p)
-    add_mame(p)
-    add_json(p)
-    p.set_defaults(func=main)
+    # list-actions (the old name) is a parser of its own, so that its usage names it
+    for name, summary in (("actions", "list a game's actions, or a MAME system's inputs"),
+                          ("list-actions", "the same as actions")):
+        p = sub.add_parser(name, help=summary, description=__doc__,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        p.add_argument("game", metavar="GAME", help=game_help())
+        p.add_argument("--inputs", action="store_true",
+                       help="for a registered game, also start its system and list its input "
+                            "ports and fields")
+        add_roms(p)
+        add_mame(p)
+        add_json(p)
+        p.set_defaults(func=main)
 
 
 def main(args: argparse.Namespace) -> None:

@@ -36,6 +36,7 @@ from .common import (
     add_progress,
     add_roms,
     game_help,
+    int_at_least,
     positive_int,
     print_json,
     progress,
@@ -59,8 +60,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--repeat", type=positive_int, default=3, metavar="N",
                    help="rounds, aiomame and raw MAME alternating; the best of each counts "
                         "(default: 3)")
-    p.add_argument("--bench-seconds", type=positive_int, default=30, metavar="S",
-                   help="emulated seconds of each `mame -bench` (default: 30)")
+    p.add_argument("--bench-seconds", type=int_at_least(2), default=30, metavar="S",
+                   help="emulated seconds of each `mame -bench`, at least 2 (MAME leaves the "
+                        "first out of its average; default: 30)")
     p.add_argument("--frame-ratio", type=positive_int, default=None, metavar="N",
                    help="frames per step (default: the game's, else 3)")
     p.add_argument("--obs", dest="obs_type", choices=("rgb", "grayscale", "bgra"),

@@ -9,7 +9,7 @@ import difflib
 import json
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -49,6 +49,14 @@ class Parser(argparse.ArgumentParser):
 def positive_int(text: str) -> int:
     """An int >= 1."""
     return _number(text, int, 1, "an integer >= 1")
+
+
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argument type: an int >= ``minimum``."""
+    def check(text: str) -> int:
+        return _number(text, int, minimum, f"an integer >= {minimum}")
+    check.__name__ = f"int_at_least_{minimum}"
+    return check
 
 
 def non_negative_int(text: str) -> int:
