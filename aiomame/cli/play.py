@@ -1,86 +1,277 @@
-"""``aiomame play GAME``: play episodes of a registered game with a simple agent."""
+"""``aiomame play GAME``: play episodes of a game with a simple agent, with a progress bar,
+a summary, and optionally the recordings and a GIF or MP4 of them.
+
+Each episode is capped at --max-steps (some agents never lose). Ctrl-C stops: the summary
+of what was played is printed and its files are written, then the exit status is 130.
+Output files: --gif and --mp4 hold the last episode (the one interrupted, if any, when it
+has a step); --record writes every episode, as FILE itself for one episode, else with the
+episode number before the suffix (run.aiorec: run-1.aiorec, run-2.aiorec, ...).
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
+import os
 import random
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from ..env import GameEnv
-from ..games import GAMES, get_game
-from ..recording import EpisodeRecorder
+from ..games import GAMES, Game, get_game
+from ..recording import Recorder
 from ..runner import run
-from .common import UsageError, add_roms
+from ..video import VideoWriter, check_format, open_video, steps_per_second
+from .common import INTERRUPTED_EXIT, UsageError, add_roms
+
+Policy = Callable[[np.ndarray, dict[str, Any]], Any]
+"""An agent: (observation, memory values) -> action."""
+
+GAME_HELP = (f"a registered game ({', '.join(sorted(GAMES))}; see `games`) or the path of a "
+             "game definition file (NAME.toml)")
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("play", help="play episodes of a registered game with a simple agent",
-                       description=__doc__)
-    p.add_argument("game", help=f"a registered game: {', '.join(sorted(GAMES))}")
-    p.add_argument("--agent", default="random",
-                   help="random, noop, or one of the game's own agents (default: random)")
-    p.add_argument("--episodes", type=int, default=3)
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--max-steps", type=int, default=0, help="cap each episode (0: no cap)")
-    p.add_argument("--gif", default="episode.gif",
-                   help="where to write the last episode (default: episode.gif; '' for none)")
-    add_roms(p)
+    p = sub.add_parser("play", help="play episodes of a game with a simple agent",
+                       description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("game", help=GAME_HELP)
+    add_session_options(p, episodes=3, gif="episode.gif")
+    p.add_argument("--record", metavar="FILE", default=None,
+                   help="write each episode's recording (replay it with `replay FILE`); "
+                        "with several episodes FILE-1, FILE-2... (see above)")
     p.add_argument("--render", action="store_true", help="show MAME's window")
-    p.add_argument("--throttle", action="store_true", help="run at the game's real speed")
+    p.add_argument("--throttle", action="store_true",
+                   help="run at the game's real speed (default: as fast as possible)")
     p.set_defaults(func=main)
 
 
-def main(args: argparse.Namespace) -> None:
-    get_game(args.game)
-    run(play(args))
+def add_session_options(p: argparse.ArgumentParser, episodes: int, gif: str | None) -> None:
+    """The options ``play`` and ``record`` share."""
+    p.add_argument("--agent", default="random", metavar="AGENT",
+                   help="who plays: random (uniform actions), noop (no input), or one of the "
+                        "game's own agents, e.g. tracker for catch (default: random)")
+    p.add_argument("--episodes", type=int, default=episodes, metavar="N",
+                   help=f"how many episodes to play (default: {episodes})")
+    p.add_argument("--seed", type=int, default=None, metavar="S",
+                   help="episode i plants seed S+i-1 and the random agent is seeded with S: "
+                        "the same command plays the same games (default: random seeds, each "
+                        "recorded)")
+    p.add_argument("--max-steps", type=int, default=2000, metavar="N",
+                   help="end an episode after N steps if the game has not ended it (default: "
+                        "2000, about 100 s of catch; 0: no cap)")
+    p.add_argument("--gif", default=gif, metavar="FILE",
+                   help="write the last episode as an animated GIF at the game's real speed"
+                        + (f" (default: {gif}; '' for none)" if gif else ""))
+    p.add_argument("--mp4", default=None, metavar="FILE",
+                   help="write the last episode as an H.264 MP4 at the game's real speed "
+                        "(needs: pip install \"aiomame[video]\")")
+    p.add_argument("--scale", type=int, default=2, metavar="K",
+                   help="enlarge GIF and MP4 frames K times, pixels kept sharp (default: 2)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object (episodes, scores, steps, seeds, files) "
+                        "instead of text, and no progress bar")
+    add_roms(p)
 
 
-def _policy(name: str, env: GameEnv, seed: int | None):
-    """A function (info) -> action index for agent ``name``."""
+def main(args: argparse.Namespace) -> int:
+    return run_session(args, record=args.record, render=args.render, throttle=args.throttle)
+
+
+def run_session(args: argparse.Namespace, *, record: str | None, render: bool,
+                throttle: bool) -> int:
+    """Checks the arguments, plays, prints; the exit status (130 if interrupted)."""
+    if args.episodes < 1:
+        raise UsageError(f"--episodes must be at least 1, got {args.episodes}")
+    if args.max_steps < 0:
+        raise UsageError(f"--max-steps must be 0 (no cap) or more, got {args.max_steps}")
+    if args.scale < 1:
+        raise UsageError(f"--scale must be at least 1, got {args.scale}")
+    for path in (args.gif, args.mp4):
+        if path:
+            check_format(path)
+    if record and not Path(record).resolve().parent.is_dir():
+        raise UsageError(f"{record!r}: no such folder to write it in")
+    game = get_game(args.game)
+    agent_spec(args.agent, game)  # an unknown agent fails before MAME starts
+    session = Session(args, record, render, throttle)
+    try:
+        run(session.play())
+    except KeyboardInterrupt:  # Ctrl-C after the episodes' own handling (see Session.play)
+        session.interrupted = True
+    session.report()
+    return INTERRUPTED_EXIT if session.interrupted else 0
+
+
+def episode_path(path: str, episode: int, episodes: int) -> str:
+    """``path`` for one episode of several: the number before the suffix."""
+    if episodes == 1:
+        return path
+    file = Path(path)
+    return os.fspath(file.with_name(f"{file.stem}-{episode}{file.suffix}"))
+
+
+def agent_spec(name: str, game: Game) -> dict[str, Any]:
+    """Checks agent ``name`` for ``game``; the env options it needs (none yet).
+
+    Hook for trained policies: an agent given as a checkpoint's path will be resolved here
+    (its observation options go into the returned dict, its act() into :func:`make_policy`).
+    """
+    if name in ("random", "noop") or name in _game_agents(game):
+        return {}
+    if os.sep in name or os.path.isfile(name):
+        raise UsageError(f"--agent {name!r}: playing a trained checkpoint (aiomame.policy) is "
+                         "not supported by this command yet; use random, noop or one of the "
+                         "game's agents")
+    valid = ", ".join(["random", "noop", *_game_agents(game)])
+    raise UsageError(f"unknown agent {name!r} for {game.name}; valid: {valid}")
+
+
+def _game_agents(game: Game) -> dict[str, Callable[..., Any]]:
+    agents = getattr(game, "agents", None)
+    return agents() if agents is not None else {}
+
+
+def make_policy(name: str, env: GameEnv, seed: int | None) -> Policy:
+    """The agent ``name`` for ``env`` (checked by :func:`agent_spec`)."""
     rng = random.Random(seed)
-    count = len(env.action_names)
+    buttons = len(env.game.buttons)
     if name == "random":
-        return lambda info: rng.randrange(count)
+        if buttons:
+            return lambda obs, info: np.array([rng.getrandbits(1) for _ in range(buttons)],
+                                              np.uint8)
+        count = len(env.action_names)
+        return lambda obs, info: rng.randrange(count)
     if name == "noop":
-        return lambda info: 0
-    agents = env.game.agents()
-    if name in agents:
-        return agents[name]
-    valid = ", ".join(["random", "noop", *agents])
-    raise UsageError(f"unknown agent {name!r} for {env.game.name}; valid: {valid}")
+        none = np.zeros(buttons, np.uint8) if buttons else 0
+        return lambda obs, info: none
+    agent = _game_agents(env.game)[name]
+    return lambda obs, info: agent(info)
 
 
-async def play(args: argparse.Namespace) -> None:
-    recorder = EpisodeRecorder()
-    async with GameEnv(args.game, roms_path=args.roms, render=args.render,
-                       throttle=args.throttle) as env:
-        policy = _policy(args.agent, env, args.seed)
-        refresh = env.emulator.info["screens"][0]["refresh"]
-        seconds_per_step = env.emulator.frame_ratio / refresh
-        total_steps, started = 0, time.perf_counter()
-        for episode in range(1, args.episodes + 1):
-            seed = None if args.seed is None else args.seed + episode - 1
-            frame, info = await env.reset(seed=seed)
-            recorder.clear()
-            recorder.add(frame)
-            score, steps, done = 0.0, 0, False
-            episode_start = time.perf_counter()
-            while not done:
-                frame, reward, terminated, truncated, info = await env.step(policy(info))
-                recorder.add(frame)
-                score += reward
-                steps += 1
-                done = terminated or truncated
-                if args.max_steps and steps >= args.max_steps:
+class Session:
+    """Episodes of one game: plays them, keeps their results, writes their files."""
+
+    def __init__(self, args: argparse.Namespace, record: str | None, render: bool,
+                 throttle: bool) -> None:
+        self.args = args
+        self.record = record
+        self.render = render
+        self.throttle = throttle
+        self.episodes: list[dict[str, Any]] = []
+        self.files: list[str] = []
+        self.interrupted = False
+        self.seconds = 0.0
+
+    def say(self, line: str) -> None:
+        if not self.args.json:
+            from tqdm import tqdm
+
+            tqdm.write(line, file=sys.stdout)
+            sys.stdout.flush()
+
+    async def play(self) -> None:
+        args = self.args
+        options: dict[str, Any] = {"render": self.render, "throttle": self.throttle,
+                                   "max_episode_steps": args.max_steps or None}
+        options.update(agent_spec(args.agent, get_game(args.game)))
+        async with GameEnv(get_game(args.game), roms_path=args.roms, **options) as env:
+            policy = make_policy(args.agent, env, args.seed)
+            recorder = Recorder(env, game=args.game)
+            started = time.perf_counter()
+            try:
+                for episode in range(1, args.episodes + 1):
+                    await self._episode(env, recorder, policy, episode)
+            except asyncio.CancelledError:
+                self.interrupted = True  # Ctrl-C: what was played is kept (see _episode)
+            self.seconds = time.perf_counter() - started
+
+    async def _episode(self, env: GameEnv, recorder: Recorder, policy: Policy,
+                       episode: int) -> None:
+        from tqdm import tqdm
+
+        args = self.args
+        fps = steps_per_second(env)
+        videos: list[VideoWriter] = []
+        for path in (args.gif, args.mp4):
+            if path:
+                videos.append(open_video(path, fps, args.scale))
+        seed = None if args.seed is None else args.seed + episode - 1
+        bar = tqdm(total=args.max_steps or None, desc=f"episode {episode}", unit="step",
+                   leave=False, dynamic_ncols=True, disable=True if args.json else None)
+        result: dict[str, Any] = {"episode": episode, "score": 0.0, "steps": 0}
+        started = time.perf_counter()
+        try:
+            obs, info = await recorder.reset(seed)
+            result["seed"] = recorder.recording.seed
+            for video in videos:
+                video.add(obs)
+            while True:
+                obs, reward, terminated, truncated, info = await recorder.step(
+                    policy(obs, info))
+                for video in videos:
+                    video.add(obs)
+                result["score"] += reward
+                result["steps"] += 1
+                bar.update()
+                bar.set_postfix(score=f"{result['score']:g}", refresh=False)
+                if terminated or truncated:
+                    result["end"] = "game over" if terminated else "step cap"
                     break
-            elapsed = time.perf_counter() - episode_start
-            total_steps += steps
-            fps = steps * env.emulator.frame_ratio / elapsed
-            print(f"episode {episode}: score {score:g} in {steps} steps "
-                  f"({steps / elapsed:,.0f} steps/s, {fps:,.0f} emulated frames/s)", flush=True)
+        except BaseException as exc:
+            interrupted = isinstance(exc, (asyncio.CancelledError, KeyboardInterrupt))
+            if not interrupted or result["steps"] == 0:
+                for video in videos:
+                    video.abort()
+                raise
+            result["end"] = "interrupted"
+            self._finish(episode, recorder, videos, result, started, True)
+            raise
+        finally:
+            bar.close()
+        self._finish(episode, recorder, videos, result, started, False)
+
+    def _finish(self, episode: int, recorder: Recorder, videos: list[VideoWriter],
+                result: dict[str, Any], started: float, interrupted: bool) -> None:
+        """Writes the episode's files and prints its line."""
         elapsed = time.perf_counter() - started
-        print(f"{total_steps} steps in {elapsed:.1f}s: {total_steps / elapsed:,.0f} steps/s")
-    if args.gif:
-        recorder.save_gif(args.gif, seconds_per_step)
-        print(f"last episode: {Path(args.gif).resolve()} ({len(recorder.frames)} frames)")
+        result["seconds"] = round(elapsed, 3)
+        files = []
+        if self.record:
+            path = episode_path(self.record, episode, self.args.episodes)
+            recorder.recording.save(path)
+            files.append(path)
+        # Each episode's video replaces the previous one's: the file holds the last.
+        files += [os.fspath(video.close()) for video in videos]
+        result["files"] = files
+        self.files += files
+        self.episodes.append(result)
+        rate = result["steps"] / elapsed if elapsed > 0 else 0.0
+        self.say(f"episode {episode}: score {result['score']:g} in {result['steps']} steps, "
+                 f"{result['end']} ({rate:,.0f} steps/s)"
+                 + "".join(f"; wrote {f}" for f in files))
+        if interrupted:
+            self.interrupted = True
+
+    def report(self) -> None:
+        """The summary: text, or one JSON object with --json."""
+        args = self.args
+        steps = sum(e["steps"] for e in self.episodes)
+        if args.json:
+            print(json.dumps({"game": args.game, "agent": args.agent,
+                              "episodes": self.episodes, "steps": steps,
+                              "seconds": round(self.seconds, 3),
+                              "interrupted": self.interrupted, "files": self.files}))
+            return
+        scores = [e["score"] for e in self.episodes]
+        mean = f", mean score {sum(scores) / len(scores):g}" if scores else ""
+        stopped = " (interrupted)" if self.interrupted else ""
+        rate = steps / self.seconds if self.seconds > 0 else 0.0
+        print(f"{len(self.episodes)} episode(s){stopped}{mean}; {steps} steps in "
+              f"{self.seconds:.1f}s ({rate:,.0f} steps/s)", flush=True)
