@@ -19,6 +19,9 @@ if os.environ.get("AIOMAME_REQUIRE_TORCH") == "1":
 else:
     torch = pytest.importorskip("torch", reason="PyTorch is installed by .ci/run on the host")
 
+from PIL import Image
+
+from aiomame import cli
 from aiomame.errors import InvalidArgumentError
 from aiomame.policy import ActorCritic, load_agent, save_checkpoint
 
@@ -51,6 +54,14 @@ def test_smoke_run_writes_log_checkpoint_evaluation_and_plot(train_ppo, tmp_path
     frame = np.zeros((84, 84), np.uint8)
     assert agent.act(frame) in (0, 1, 2)
     assert agent.act(np.stack([frame, frame])).shape == (2,)
+    # Watch it: the policy sees 84x84 grayscale, the GIF shows the screen.
+    gif = tmp_path / "trained.gif"
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["play", "catch", "--agent", str(tmp_path / "checkpoint.pt"), "--episodes",
+                  "1", "--max-steps", "20", "--gif", str(gif), "--json"])
+    assert stop.value.code == 0
+    with Image.open(gif) as image:
+        assert image.size == (224 * 2, 260 * 2) and image.n_frames > 1
 
 
 def test_compare(train_ppo):
@@ -71,6 +82,14 @@ def test_evaluation_is_seeded(train_ppo):
     assert len(first) == 3 and sorted(first) == sorted(again)
     assert len(train_ppo.evaluate(lambda f, infos: rng.integers(3, size=len(infos)), 5, 0,
                                   options, num_envs=2)) == 5
+
+
+def test_play_refuses_a_checkpoint_of_another_game(tmp_path, capsys):
+    save_checkpoint(tmp_path / "other.pt", ActorCritic(1, 3), "sf3", {})
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["play", "catch", "--agent", str(tmp_path / "other.pt")])
+    assert stop.value.code == 2
+    assert "was trained on 'sf3', not on 'catch'" in capsys.readouterr().err
 
 
 def test_bad_checkpoints(tmp_path):

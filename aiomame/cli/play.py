@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import random
@@ -55,8 +56,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def add_session_options(p: argparse.ArgumentParser, episodes: int, gif: str | None) -> None:
     """The options ``play`` and ``record`` share."""
     p.add_argument("--agent", default="random", metavar="AGENT",
-                   help="who plays: random (uniform actions), noop (no input), or one of the "
-                        "game's own agents, e.g. tracker for catch (default: random)")
+                   help="who plays: random (uniform actions), noop (no input), one of the "
+                        "game's own agents, e.g. tracker for catch, or the path of a trained "
+                        "policy's checkpoint (examples/train_ppo.py; needs aiomame[train]) "
+                        "(default: random)")
     p.add_argument("--episodes", type=int, default=episodes, metavar="N",
                    help=f"how many episodes to play (default: {episodes})")
     p.add_argument("--seed", type=int, default=None, metavar="S",
@@ -118,19 +121,30 @@ def episode_path(path: str, episode: int, episodes: int) -> str:
 
 
 def agent_spec(name: str, game: Game) -> dict[str, Any]:
-    """Checks agent ``name`` for ``game``; the env options it needs (none yet).
-
-    Hook for trained policies: an agent given as a checkpoint's path will be resolved here
-    (its observation options go into the returned dict, its act() into :func:`make_policy`).
-    """
+    """Checks agent ``name`` for ``game``; the env options it needs: a trained policy's
+    checkpoint (``examples/train_ppo.py``) observes frames as it was trained to."""
     if name in ("random", "noop") or name in _game_agents(game):
         return {}
     if os.sep in name or os.path.isfile(name):
-        raise UsageError(f"--agent {name!r}: playing a trained checkpoint (aiomame.policy) is "
-                         "not supported by this command yet; use random, noop or one of the "
-                         "game's agents")
+        agent = checkpoint_agent(name)
+        if get_game(agent.game).system != game.system or agent.game not in (game.name,
+                                                                           game.system):
+            raise UsageError(f"--agent {name!r} was trained on {agent.game!r}, not on "
+                             f"{game.name!r}")
+        return {k: v for k, v in agent.env.items() if k != "max_episode_steps"}
     valid = ", ".join(["random", "noop", *_game_agents(game)])
-    raise UsageError(f"unknown agent {name!r} for {game.name}; valid: {valid}")
+    raise UsageError(f"unknown agent {name!r} for {game.name}; valid: {valid} or the path "
+                     "of a trained policy's checkpoint")
+
+
+@functools.cache
+def checkpoint_agent(path: str) -> Any:
+    """The trained policy at ``path`` (:func:`aiomame.policy.load_agent`), loaded once."""
+    try:
+        from ..policy import load_agent
+    except ImportError as exc:
+        raise UsageError(f"--agent {path!r}: {exc}") from None
+    return load_agent(path)
 
 
 def _game_agents(game: Game) -> dict[str, Callable[..., Any]]:
@@ -151,6 +165,9 @@ def make_policy(name: str, env: GameEnv, seed: int | None) -> Policy:
     if name == "noop":
         none = np.zeros(buttons, np.uint8) if buttons else 0
         return lambda obs, info: none
+    if name not in _game_agents(env.game):
+        trained = checkpoint_agent(name)
+        return lambda obs, info: trained.act(obs)
     agent = _game_agents(env.game)[name]
     return lambda obs, info: agent(info)
 
@@ -168,6 +185,7 @@ class Session:
         self.files: list[str] = []
         self.interrupted = False
         self.seconds = 0.0
+        self.screen_videos = False
 
     def say(self, line: str) -> None:
         if not self.args.json:
@@ -180,7 +198,10 @@ class Session:
         args = self.args
         options: dict[str, Any] = {"render": self.render, "throttle": self.throttle,
                                    "max_episode_steps": args.max_steps or None}
-        options.update(agent_spec(args.agent, get_game(args.game)))
+        observes = agent_spec(args.agent, get_game(args.game))
+        # A trained policy may see small grayscale frames: the videos show the screen.
+        self.screen_videos = bool(observes)
+        options.update(observes)
         async with GameEnv(get_game(args.game), roms_path=args.roms, **options) as env:
             policy = make_policy(args.agent, env, args.seed)
             recorder = Recorder(env, game=args.game)
@@ -211,12 +232,12 @@ class Session:
             obs, info = await recorder.reset(seed)
             result["seed"] = recorder.recording.seed
             for video in videos:
-                video.add(obs)
+                video.add(env.emulator.screen() if self.screen_videos else obs)
             while True:
                 obs, reward, terminated, truncated, info = await recorder.step(
                     policy(obs, info))
                 for video in videos:
-                    video.add(obs)
+                    video.add(env.emulator.screen() if self.screen_videos else obs)
                 result["score"] += reward
                 result["steps"] += 1
                 bar.update()
