@@ -156,7 +156,8 @@ def test_games_search_presence_and_json(capsys, roms):
     assert result["systems"] == [{"name": "invaders", "present": True, "verified": "bad",
                                   "description": "Space Invaders / Space Invaders M"}]
 
-    code, out, _ = run_cli(capsys, "games", "sf3", "--registered", "--json")
+    code, out, err = run_cli(capsys, "games", "sf3", "--registered", "--json")
+    assert code == 0, err
     result = json.loads(out)
     assert [g["name"] for g in result["games"]] == ["sf3"]
     assert result["systems"] == [] and len(result["games"][0]["actions"]) == 90
@@ -180,7 +181,8 @@ def test_actions_of_a_registered_game(capsys):
     assert lines[0] == "catch (MAME system 'invaders'): 3 discrete actions, by index"
     assert lines[2].split() == ["1", "left", ":CONTP1/P1", "Left"]
 
-    code, out, _ = run_cli(capsys, "actions", "catch", "--inputs", "--json")
+    code, out, err = run_cli(capsys, "actions", "catch", "--inputs", "--json")
+    assert code == 0, err
     result = json.loads(out)
     assert result["kind"] == "discrete"
     assert result["actions"][2] == {"index": 2, "name": "right", "inputs": [":CONTP1/P1 Right"]}
@@ -225,9 +227,9 @@ def test_bench_tiny(capsys):
 
 
 def test_doctor_passes_here(capsys):
-    code, out, _ = run_cli(capsys, "doctor", "--json")
+    code, out, err = run_cli(capsys, "doctor", "--json")
     result = json.loads(out)
-    assert code == 0 and result["ok"] is True
+    assert code == 0 and result["ok"] is True, err
     status = {c["name"]: c["status"] for c in result["checks"]}
     assert status["mame"] == status["plugin hello"] == status["runtime dir"] == "ok"
 

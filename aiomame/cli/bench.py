@@ -95,11 +95,12 @@ def main(args: argparse.Namespace) -> None:
     print(f"{result['game'] or system}: {envs}, frame ratio {result['frame_ratio']}, "
           f"observation {result['obs']} {tuple(result['obs_shape'])}, {args.steps} steps x "
           f"{args.repeat} rounds, raw `mame {system} -bench {args.bench_seconds}`")
+    steps = "pool steps/s" if args.envs > 1 else "steps/s"
     for i, r in enumerate(result["rounds"], 1):
-        print(f"  round {i}: aiomame {r['steps_per_s']:>9,.0f} steps/s "
+        print(f"  round {i}: aiomame {r['steps_per_s']:>9,.0f} {steps} "
               f"{r['frames_per_s']:>9,.0f} frames/s | raw MAME {r['raw_frames_per_s']:>9,.0f} "
               "frames/s")
-    print(f"best:       aiomame {best['steps_per_s']:>9,.0f} steps/s "
+    print(f"best:       aiomame {best['steps_per_s']:>9,.0f} {steps} "
           f"{best['frames_per_s']:>9,.0f} frames/s | raw MAME {best['raw_frames_per_s']:>9,.0f} "
           f"frames/s | ratio {result['ratio']:.2f}"
           + (f" ({result['ratio'] / args.envs:.2f} per env)" if args.envs > 1 else ""))

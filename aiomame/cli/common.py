@@ -130,9 +130,13 @@ def sets_present(path: str) -> set[str]:
 # -- common arguments ----------------------------------------------------------------------
 def add_roms(parser: argparse.ArgumentParser, default: str | None = None,
              help: str | None = None) -> None:
-    """``--roms PATH``."""
+    """``--roms PATH``: each of its folders must exist (argparse error, one line), except
+    for a ``default`` (argparse would check it even when ``--roms`` is not given)."""
+    def check(text: str) -> str:
+        return text if default is not None and text == default else rom_path(text)
+
     parser.add_argument(
-        "--roms", default=default, metavar="PATH", type=rom_path,
+        "--roms", default=default, metavar="PATH", type=check,
         help=help or ("MAME's ROM path, folders separated by ';' (default: "
                       + (default or "a registered game's bundled ROMs, else ./roms") + ")"))
 
