@@ -74,6 +74,8 @@ BAD = [
     (["actions", "invaders", "--roms", "/no/such/dir"], "'/no/such/dir'"),
     (["actions", "invaders"], "--roms"),  # no ./roms
     (["actions"], "GAME"),
+    (["actions", "sf3", "--inputs", "--roms", "."], "'sfiii3n' cannot run"),  # MAME's own
+    (["bench", "sf3"], "--roms"),
     (["bench", "catch", "--steps", "0"], "'0'"),
     (["bench", "catch", "--envs", "two"], "'two'"),
     (["bench", "catch", "--repeat", "-1"], "'-1'"),

@@ -14,7 +14,7 @@ import importlib
 import os
 import sys
 
-from ..errors import AiomameError
+from ..errors import AiomameError, MissingRomsError, UnknownGameError
 from .common import (
     BAD_INPUT_ERRORS,
     BAD_INPUT_EXIT,
@@ -74,7 +74,10 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{where}: error: {one_line(str(exc))}", file=sys.stderr)
         raise SystemExit(BAD_INPUT_EXIT) from None
     except BAD_INPUT_ERRORS as exc:
-        print(f"{where}: error: {one_line(str(exc))}", file=sys.stderr)
+        message = str(exc)
+        if isinstance(exc, (MissingRomsError, UnknownGameError)):  # it names what is wrong:
+            message = message.split("\nMAME said:")[0]             # MAME's lines repeat it
+        print(f"{where}: error: {one_line(message)}", file=sys.stderr)
         raise SystemExit(BAD_INPUT_EXIT) from None
     except AiomameError as exc:
         print(f"{where}: {type(exc).__name__}: {one_line(str(exc))}", file=sys.stderr)

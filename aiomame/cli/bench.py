@@ -122,13 +122,13 @@ async def _bench(args: argparse.Namespace, game: Game | None, system: str, roms:
         raise UsageError("--frame-stack needs a registered game (GameEnv or EnvPool)")
     rng = np.random.default_rng(args.seed)
     if game is not None and args.envs == 1:
-        target: Any = GameEnv(game, roms_path=args.roms, frame_stack=args.frame_stack,
-                              **common)
+        target: Any = GameEnv(game, roms_path=_game_roms(game, args.roms, roms),
+                              frame_stack=args.frame_stack, **common)
     elif game is None and args.envs == 1:
         target = Emulator(system, roms, output_filter=output_filter, **common)
     else:
         target = EnvPool(game if game is not None else system, args.envs,
-                         roms_path=args.roms if game is not None else roms,
+                         roms_path=roms if game is None else _game_roms(game, args.roms, roms),
                          frame_stack=args.frame_stack,
                          **({} if game is not None else {"output_filter": output_filter}),
                          **common)
@@ -158,6 +158,12 @@ async def _bench(args: argparse.Namespace, game: Game | None, system: str, roms:
             "obs": obs.get("obs_type", emulator.obs.obs_type), "obs_shape": list(shape),
             "steps": args.steps, "bench_seconds": args.bench_seconds, "rounds": rounds,
             "best": best, "ratio": best["frames_per_s"] / best["raw_frames_per_s"]}
+
+
+def _game_roms(game: Game, given: str | None, resolved: str) -> str | None:
+    """What GameEnv/EnvPool get as ``roms_path``: None (they lay out the bundled ROMs and
+    hide their checksum warnings themselves) unless given or the game ships none."""
+    return given if given is not None or game.rom_images else resolved
 
 
 def _shape(target: Any) -> tuple[int, ...]:
