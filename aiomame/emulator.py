@@ -27,6 +27,8 @@ from .process import MameProcess
 from .state import State
 
 TYPES = ("u8", "s8", "u16", "s16", "u32", "s32")
+MAX_READ_RANGE = 16 << 20
+"""The most bytes one :meth:`Emulator.read_range` reads (the plugin's limit too)."""
 
 
 @dataclass(frozen=True)
@@ -310,6 +312,33 @@ class Emulator:
         resolved = [self._resolve(a) for a in addresses.values()]
         reply = await self._command("read", resolved)
         return dict(zip(addresses, reply[1], strict=False))
+
+    async def read_range(self, start: int, length: int, device: str | None = None,
+                         space: str = "program") -> bytes:
+        """``length`` bytes of memory from ``start`` (byte addresses), read now, between steps.
+
+        One command for the whole block (MAME's ``read_range``): 32 KiB take well under a
+        millisecond. Reads go through the address map as the CPU's would, so a range over
+        memory-mapped I/O can have its side effects. ``device``/``space`` as in
+        :class:`Address`; at most :data:`MAX_READ_RANGE` bytes, inside the space's address mask.
+        """
+        if not is_int(start) or start < 0:
+            raise AddressError(f"start must be an int >= 0, got {start!r}")
+        if not is_int(length) or not 1 <= length <= MAX_READ_RANGE:
+            raise InvalidArgumentError(
+                f"length must be an int in 1..{MAX_READ_RANGE} (16 MiB), got {length!r}")
+        tag, name, start, _ = self._resolve(Address(int(start), "u8", device, space))
+        mask = next(s["address_mask"] for d in self.info["devices"] if d["tag"] == tag
+                    for s in d["spaces"] if s["name"] == name)
+        end = start + int(length) - 1
+        if end > mask:
+            raise AddressError(f"range 0x{start:X}..0x{end:X} ({length} bytes) is outside "
+                               f"{tag} {name} (0x0-0x{mask:X})")
+        reply = await self._command("read_range", tag, name, start, int(length))
+        if len(reply) != 2 or reply[0] != "bytes" or not isinstance(reply[1], bytes) \
+                or len(reply[1]) != length:
+            raise ProtocolError(f"expected {length} bytes, got {reply!r:.200}")
+        return reply[1]
 
     async def write(self, address: Address, value: int) -> None:
         """Write ``value`` to ``address`` now, between steps."""

@@ -8,15 +8,18 @@ Two Unix stream sockets per MAME, because the plugin can use no Lua C module:
 - Replies, Lua -> Python: the plugin connects to a socket Python listens on with MAME's own
   Unix-socket client and sends a stream of msgpack arrays ``[kind, ...]``:
 
-  - ``["hello", info]`` once, first: protocol version, MAME version, screens, devices, ports.
+  - ``["hello", info]`` once, first: protocol version, MAME version, screens, devices (their
+    address spaces, each with its address map), ports.
   - ``["frame", frame_number, values, width, height, nbytes]`` after each step: the pixels
     (``width * height`` 32-bit B,G,R,A) are in the frames file Python named, written there
     in one write and mapped here without a copy; width, height and nbytes are nil when no
     frame was asked for.
-  - ``["ok"]``, ``["values", [...]]``, ``["inputs", ports]``, ``["state", bytes]``,
+  - ``["ok"]``, ``["values", [...]]``, ``["bytes", bin]``, ``["inputs", ports]``,
+    ``["state", bytes]``,
     ``["bye"]``; ``["error", code, text]`` when a command fails.
 
-Commands: ``watch`` (the reads sent after every step), ``step``, ``read``, ``write``,
+Commands: ``watch`` (the reads sent after every step), ``step``, ``read``,
+``read_range`` (a block of bytes, at most 16 MiB), ``write``,
 ``reset``, ``inputs``, ``save_state``, ``load_state`` (MAME's whole machine state as bytes;
 refused with the codes ``no_save``, ``load_failed``, ``reset_pending``), ``exit`` (see the
 plugin for their arguments).

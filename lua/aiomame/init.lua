@@ -30,6 +30,8 @@ local OLDEST_MAME = "0.251"
 -- A reply that does not fit in the socket buffer is written in pieces while Python reads;
 -- with no progress for this long, Python is taken to be gone.
 local WRITE_STALL_SECONDS = 30
+-- The most bytes one read_range command returns (its reply must stay under Python's 64 MiB).
+local MAX_RANGE = 16 * 1024 * 1024
 
 -- The MAME facilities the plugin stands on; nil when all are there, else what is missing.
 local function missing_facility()
@@ -200,6 +202,20 @@ function exports.startplugin()
 		return keys
 	end
 
+	-- The entries of a space's address map: {start, end, mirror, read kind, write kind}, the
+	-- kinds as MAME names them ("ram", "rom", "nop", "delegate"...); {} where MAME has no map.
+	local function map_of(space)
+		local ok, entries = pcall(function()
+			local list = {}
+			for _, e in ipairs(space.map.entries) do
+				list[#list + 1] = { e.address_start, e.address_end, e.address_mirror,
+					e.read and e.read.handlertype or "", e.write and e.write.handlertype or "" }
+			end
+			return list
+		end)
+		return ok and entries or {}
+	end
+
 	-- Look the running machine over: fill fields/screens/spaces, return the hello's info.
 	-- Runs again after a hard reset, which builds a new machine (same layout, new objects).
 	local function describe()
@@ -232,7 +248,7 @@ function exports.startplugin()
 					spaces[tag .. "\0" .. name] = space
 					entry.spaces[#entry.spaces + 1] = {
 						name = name, data_width = space.data_width, endianness = space.endianness,
-						address_mask = space.address_mask,
+						address_mask = space.address_mask, map = map_of(space),
 					}
 				end
 				info.devices[#info.devices + 1] = entry
@@ -308,6 +324,40 @@ function exports.startplugin()
 			values[i] = space[assert(READERS[a[4]], "bad type")](space, a[3])
 		end
 		return reply("values", values)
+	end
+
+	-- Bytes `start` .. `start + length - 1` of a space: read_range where MAME has it (one C++
+	-- call), else read_u8 one address at a time, joined in chunks.
+	local function read_bytes(space, start, length)
+		if space.read_range then
+			return space:read_range(start, start + length - 1, 8)
+		end
+		local parts, chunk, read_u8, char = {}, {}, space.read_u8, string.char
+		for address = start, start + length - 1 do
+			chunk[#chunk + 1] = read_u8(space, address)
+			if #chunk == 4096 then
+				parts[#parts + 1] = char(table.unpack(chunk))
+				chunk = {}
+			end
+		end
+		parts[#parts + 1] = char(table.unpack(chunk))
+		return table.concat(parts)
+	end
+
+	-- {"read_range", tag, space, start, length} -> {"bytes", bin}: a block of memory as bytes
+	-- (reads go through the address map, as the CPU's would).
+	function handlers.read_range(msg)
+		local space = space_of(msg[2], msg[3])
+		local start, length = msg[4], msg[5]
+		if math.type(start) ~= "integer" or math.type(length) ~= "integer" then
+			error("read_range needs integer start and length", 0)
+		elseif length < 1 or length > MAX_RANGE then
+			error(string.format("read_range length must be 1..%d, got %d", MAX_RANGE, length), 0)
+		elseif start < 0 or start + length - 1 > space.address_mask then
+			error(string.format("read_range 0x%X..0x%X is outside %s %s (0x0-0x%X)", start,
+				start + length - 1, msg[2], msg[3], space.address_mask), 0)
+		end
+		return reply("bytes", msgpack.bin(read_bytes(space, start, length)))
 	end
 
 	-- {"write", {{tag, space, address, type, value}, ...}}
