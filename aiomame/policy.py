@@ -11,15 +11,16 @@ options the policy was trained on: ``obs_type``, ``resize``, ``frame_stack``,
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .errors import InvalidArgumentError
+from .files import write_atomically
 
 try:
     import torch
@@ -62,13 +63,12 @@ class ActorCritic(nn.Module):
 def save_checkpoint(path: str | os.PathLike[str], model: ActorCritic, game: str,
                     env: Mapping[str, Any], **extra: Any) -> None:
     """Write ``model`` and what it was trained on to ``path`` (atomically)."""
-    path = Path(path)
     data = {"format": FORMAT, "game": game, "env": dict(env),
             "network": {"channels": model.channels, "actions": model.actions},
             "weights": model.state_dict(), **extra}
-    partial = path.with_name(path.name + ".partial")
-    torch.save(data, partial)
-    os.replace(partial, path)
+    buffer = io.BytesIO()
+    torch.save(data, buffer)
+    write_atomically(path, buffer.getvalue())
 
 
 @dataclass

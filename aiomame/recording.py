@@ -52,6 +52,7 @@ import msgpack
 import numpy as np
 
 from .errors import AiomameError, InvalidArgumentError
+from .files import write_atomically
 
 if TYPE_CHECKING:
     from .env import GameEnv
@@ -178,16 +179,7 @@ class Recording:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the recording to ``path`` (replaced whole: never a half file)."""
-        target = os.fspath(path)
-        partial = f"{target}.{os.getpid()}.partial"
-        try:
-            with open(partial, "wb") as f:
-                f.write(self.to_bytes())
-            os.replace(partial, target)
-        except BaseException:
-            if os.path.exists(partial):
-                os.unlink(partial)
-            raise
+        write_atomically(path, self.to_bytes())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Recording:

@@ -19,6 +19,7 @@ import zlib
 from dataclasses import dataclass
 
 from .errors import InvalidArgumentError, StateFileError
+from .files import write_atomically
 
 MAGIC = b"aiomame state\n"
 FORMAT_VERSION = 1
@@ -56,16 +57,7 @@ class State:
                              "crc32": zlib.crc32(self.data)}).encode()
         blob = b"".join((MAGIC, _HEAD.pack(FORMAT_VERSION, len(header)), header,
                          zlib.compress(self.data, 6)))
-        target = os.fspath(path)
-        partial = f"{target}.{os.getpid()}.partial"
-        try:
-            with open(partial, "wb") as f:
-                f.write(blob)
-            os.replace(partial, target)
-        except BaseException:
-            if os.path.exists(partial):
-                os.unlink(partial)
-            raise
+        write_atomically(path, blob)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> State:

@@ -35,10 +35,12 @@ def test_hogwild():
 
 def test_async_trainer_learns():
     out = run_example("async_trainer.py", "--actors", "2", "--transitions", "1500",
-                      "--eval-episodes", "1", "--eval-steps", "200")
+                      "--eval-episodes", "2", "--eval-steps", "200")
     assert out.returncode == 0, out.stderr
     greedy = float(out.stdout.split("greedy policy: mean score ")[1].split()[0])
-    assert greedy >= 3  # random play scores about 0.5 per game; the tracker 9 in 200 steps
+    # Random play scores about 0.5 a game (game over after some 80 steps), the scripted
+    # tracker 9 in 200 steps; 8 runs of this learner scored 7 to 9.
+    assert greedy >= 5
 
 
 def test_sf3_random_agent_without_the_rom_says_what_is_missing(tmp_path):
