@@ -27,7 +27,7 @@ from .common import (
 
 COMMANDS = ("games", "actions", "play", "record", "replay", "memsearch", "new_game", "debug",
             "bench", "doctor", "roms")
-"""The command modules, in the order ``--help`` lists them (a missing one is skipped)."""
+"""The command modules, in the order ``--help`` lists them."""
 
 
 def prog_name() -> str:
@@ -50,13 +50,10 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f".{name}", __name__)
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-            continue  # not written yet
-        module.add_parser(sub)
+        importlib.import_module(f".{name}", __name__).add_parser(sub)
+    for command in sub.choices.values():  # the modules' docstrings, without reST markup
+        if command.description:
+            command.description = command.description.replace("``", "`")
     return parser
 
 
