@@ -198,3 +198,8 @@ class EnvDeadError(AiomameError):
 
 class StateError(AiomameError, RuntimeError):
     """A call in the wrong state: before start, after close, or while another call runs."""
+
+
+class RomChecksumWarning(UserWarning):
+    """ROM files that fail MAME's checksums: MAME runs them anyway, and the game may
+    misbehave or show black frames. Warned once per process, ROM set and ROM path."""

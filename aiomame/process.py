@@ -22,7 +22,6 @@ import shutil
 import signal
 import socket
 import sys
-import tempfile
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -38,6 +37,7 @@ from .errors import (
     MissingRomsError,
     NoDisplayError,
     ProtocolError,
+    RomChecksumWarning,
     SaveStateError,
     StartError,
     StateError,
@@ -45,6 +45,8 @@ from .errors import (
     UnsupportedMameError,
 )
 from .protocol import PROTOCOL_VERSION, ConnectionLost, Encoder, PluginConnection
+from .rundir import make_private_dir
+from .sigterm import exit_on_sigterm
 
 OUTPUT_LINES = 200
 EXIT_GRACE = 3.0
@@ -57,14 +59,10 @@ _PLUGIN_LINE = "aiomame: "  # how the plugin reports what stops it before it can
 SAVE_STATE_CODES = ("no_save", "load_failed", "save_failed")
 
 
-def runtime_base() -> str:
-    """Where private per-process directories go: $AIOMAME_RUNTIME_DIR, else /dev/shm (RAM)
-    if usable, else the temporary directory."""
-    if os.environ.get("AIOMAME_RUNTIME_DIR"):
-        return os.environ["AIOMAME_RUNTIME_DIR"]
-    if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK | os.X_OK):
-        return "/dev/shm"
-    return tempfile.gettempdir()
+# MAME's lines about ROM files that load but fail their checksums, and the line after them.
+_BAD_DUMP = re.compile(r"^(\S+) (?:WRONG CHECKSUMS|WRONG LENGTH):")
+_BAD_DUMPS_END = "WARNING: the machine might not run correctly."
+_warned_dumps: set[tuple[str, str]] = set()
 
 
 class MameProcess:
@@ -103,6 +101,7 @@ class MameProcess:
         self._closed = False
         self._frames_map: mmap.mmap | None = None
         self._frames: np.ndarray | None = None
+        self._bad_dumps: list[str] = []
 
     @property
     def pid(self) -> int | None:
@@ -153,7 +152,8 @@ class MameProcess:
                 "xvfb-run, or use render=False (headless)")
         version = mame.mame_version(self.binary)
         loop = asyncio.get_running_loop()
-        self._dir = tempfile.mkdtemp(prefix="aiomame-", dir=runtime_base())  # 0700: ours alone
+        exit_on_sigterm()
+        self._dir = make_private_dir()  # 0700: ours alone
         path = os.path.join(self._dir, "mame.sock")
         frames = os.path.join(self._dir, "frames")
         try:
@@ -265,8 +265,27 @@ class MameProcess:
             if line.startswith(_NOISE) or not self._keep_line(line):
                 continue
             self.output.append(line)
+            self._check_dumps(line)
             if self.debug:
                 print(f"[mame {self.game} {self.pid}] {line}", file=sys.stderr)
+
+    def _check_dumps(self, line: str) -> None:
+        """Collects the ROM files MAME says fail their checksums; warns once it has said
+        all of them (its "might not run correctly" line)."""
+        bad = _BAD_DUMP.match(line)
+        if bad:
+            self._bad_dumps.append(bad.group(1))
+        elif line == _BAD_DUMPS_END and self._bad_dumps:
+            key = (self.game, self.roms_path)
+            if key not in _warned_dumps:
+                _warned_dumps.add(key)
+                files = self._bad_dumps
+                warnings.warn(RomChecksumWarning(
+                    f"{len(files)} ROM file(s) of {self.game!r} in {self.roms_path!r} fail "
+                    f"MAME's checksums ({', '.join(files[:4])}{', ...' if len(files) > 4 else ''}"
+                    f"): MAME runs them anyway, and the game may misbehave or show black "
+                    f"frames; check the set with: {self.binary} -verifyroms {self.game} "
+                    f"-rompath {self.roms_path}"), stacklevel=2)
 
     async def _drain_output(self) -> None:
         if self._output_task is not None:

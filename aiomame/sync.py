@@ -37,6 +37,7 @@ from . import env as _env
 from . import pool as _pool
 from .batch import Batch
 from .errors import StateError
+from .sigterm import exit_on_sigterm
 
 T = TypeVar("T")
 
@@ -93,8 +94,8 @@ def run(coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
     future = asyncio.run_coroutine_threadsafe(coroutine, runner.loop)
     try:
         return future.result(timeout)
-    except (KeyboardInterrupt, concurrent.futures.TimeoutError):
-        future.cancel()
+    except (KeyboardInterrupt, SystemExit, concurrent.futures.TimeoutError):
+        future.cancel()  # Ctrl-C, SIGTERM (see aiomame.sigterm) or the timeout
         raise
 
 
@@ -118,6 +119,7 @@ class _Blocking:
     def __init__(self, factory: Callable[[], Any]) -> None:
         self._closed = False
         self._pid = os.getpid()  # a forked child must not touch its parent's MAMEs
+        exit_on_sigterm()  # its MAMEs start on the loop thread, where it cannot be set
 
         async def make() -> Any:  # constructed on the loop: it may make asyncio objects
             return factory()

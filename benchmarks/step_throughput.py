@@ -34,7 +34,7 @@ import numpy as np
 from aiomame import Address, Emulator, romset
 from aiomame.frames import INTERPOLATIONS, OBS_TYPES
 from aiomame.mame import aiomame_plugins_dir, find_mame
-from aiomame.process import runtime_base
+from aiomame.rundir import runtime_base
 from aiomame.runner import run
 
 HERE = Path(__file__).resolve().parent

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -263,7 +264,7 @@ def test_every_error_is_an_aiomame_error():
     for name in dir(errors):
         obj = getattr(errors, name)
         if isinstance(obj, type) and issubclass(obj, Exception) \
-                and obj.__module__ == errors.__name__:
+                and not issubclass(obj, Warning) and obj.__module__ == errors.__name__:
             assert issubclass(obj, AiomameError), name
 
 
@@ -271,3 +272,26 @@ async def test_unknown_command_is_refused_by_the_plugin(emu):
     with pytest.raises(CommandError, match="'lua_eval' failed in the plugin: lua_eval"):
         await emu.process.request("lua_eval", "os.exit()")
     assert "counter" in await emu.step(frame=False)  # still in step with the plugin
+
+
+async def test_bad_rom_checksums_warn_once_per_set_and_path(tmp_path, no_leaks):
+    # The test program laid out as `invaders`: every file fails MAME's checksums.
+    from testrom import write_rom_set
+
+    from aiomame import GameEnv
+    from aiomame.errors import RomChecksumWarning
+
+    roms = write_rom_set(tmp_path)
+    with pytest.warns(RomChecksumWarning) as caught:
+        async with Emulator("invaders", roms) as emu:
+            await emu.step()
+    (warning,) = caught
+    message = str(warning.message)
+    assert message.startswith(f"4 ROM file(s) of 'invaders' in '{roms}' fail MAME's checksums")
+    assert f"-verifyroms invaders -rompath {roms}" in message
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RomChecksumWarning)
+        async with Emulator("invaders", roms) as emu:  # the same set again: no warning
+            await emu.step()
+        async with GameEnv("catch") as env:  # the bundled game hides its known lines
+            await env.reset(seed=1)

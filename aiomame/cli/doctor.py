@@ -195,7 +195,7 @@ def _start(binary: str | None, mame: dict[str, Any]) -> Check:
 
 
 def _runtime_dir() -> Check:
-    from ..process import runtime_base
+    from ..rundir import runtime_base
 
     base = runtime_base()
     fix = ("set $AIOMAME_RUNTIME_DIR to a writable folder, ideally in RAM (a tmpfs such as "
