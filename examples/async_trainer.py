@@ -6,8 +6,8 @@ the actors read. No threads, no processes to coordinate: while one MAME emulates
 loop runs the other actors and the learner.
 
 The learner here is tabular Q-learning on two memory values of the bundled game (is the
-lowest ball left of the paddle, above it, or right of it), so it learns in seconds on a CPU
-and needs nothing but numpy; swap in a network and frames for real work. The reward it
+lowest ball left of the paddle, above it, or right of it), so it usually learns in seconds
+on a CPU and needs nothing but numpy; swap in a network and frames for real work. The reward it
 learns from is the game's (+1 per catch) minus 1 per life lost, plus how much closer the
 paddle came to the ball it follows (in paddle widths), since a catch comes some 35 steps
 after the moves that made it.
