@@ -335,9 +335,7 @@ async def export(recording: Recording | str | os.PathLike[str],
     game's real speed, in RGB at the screen's size unless ``options`` (for
     :func:`~aiomame.recording.replay_env`) say otherwise. Returns the replay's first
     divergence (None: identical); ``strict`` raises it instead (no file is then written)."""
-    import contextlib
-
-    from .recording import Recording, replay
+    from .recording import Recording
 
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -347,17 +345,31 @@ async def export(recording: Recording | str | os.PathLike[str],
         recording = Recording.load(recording)
     options = {"obs_type": "rgb", "resize": None, **options}
     writers = [open_video(path, recording.steps_per_second, scale) for path in paths]
-    first = None
+    return (await replay_into(recording, writers, strict=strict, **options))[2]
+
+
+async def replay_into(recording: Recording, writers: Sequence[VideoWriter], *,
+                      strict: bool = False, **options: Any
+                      ) -> tuple[int, float, Divergence | None]:
+    """Replay ``recording`` (``options`` for :func:`~aiomame.recording.replay_env`) into
+    ``writers``, closed at the end (dropped on an error); the steps replayed, the score
+    and the first divergence."""
+    import contextlib
+
+    from .recording import replay
+
+    steps, score, first = 0, 0.0, None
     try:
-        async with contextlib.aclosing(replay(recording, strict=strict, **options)) as steps:
-            async for step in steps:
-                first = first or step.divergence
+        async with contextlib.aclosing(replay(recording, strict=strict, **options)) as replayed:
+            async for step in replayed:
                 for writer in writers:
                     writer.add(step.obs)
+                steps, score = step.step, score + step.reward
+                first = first or step.divergence
     except BaseException:
         for writer in writers:
             writer.abort()
         raise
     for writer in writers:
         writer.close()
-    return first
+    return steps, score, first

@@ -10,14 +10,13 @@ readable recording.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import time
 from typing import Any
 
-from ..recording import Divergence, Recording, replay
+from ..recording import Divergence, Recording
 from ..runner import run
-from ..video import VideoWriter, check_format, open_video
+from ..video import VideoWriter, check_format, open_video, replay_into
 from .common import FAILURE_EXIT, UsageError, add_roms
 
 
@@ -77,18 +76,4 @@ async def _replay(recording: Recording, args: argparse.Namespace, outputs: list[
         options.update(obs_type="rgb", resize=None)  # the screen as the player sees it
     videos: list[VideoWriter] = [open_video(path, recording.steps_per_second, args.scale)
                                  for path in outputs]
-    steps, score, first = 0, 0.0, None
-    try:
-        async with contextlib.aclosing(replay(recording, strict=False, **options)) as replayed:
-            async for step in replayed:
-                for video in videos:
-                    video.add(step.obs)
-                steps, score = step.step, score + step.reward
-                first = first or step.divergence
-    except BaseException:
-        for video in videos:
-            video.abort()
-        raise
-    for video in videos:
-        video.close()
-    return steps, score, first
+    return await replay_into(recording, videos, strict=False, **options)
