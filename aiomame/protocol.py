@@ -30,6 +30,7 @@ plugin for their arguments).
 from __future__ import annotations
 
 import asyncio
+import collections
 import struct
 from typing import Any
 
@@ -64,23 +65,86 @@ def encode(*command: Any) -> bytes:
     return Encoder()(*command)
 
 
+# The size of what follows a msgpack token's first byte, for the first bytes 0xc0..0xdf that
+# are not str/bin/ext (fixed trails; an array or map's trail is its element count).
+_TRAILS = {0xca: 4, 0xcb: 8, 0xcc: 1, 0xcd: 2, 0xce: 4, 0xcf: 8, 0xd0: 1, 0xd1: 2, 0xd2: 4,
+           0xd3: 8, 0xd4: 2, 0xd5: 3, 0xd6: 5, 0xd7: 9, 0xd8: 17, 0xdc: 2, 0xdd: 4, 0xde: 2,
+           0xdf: 4}
+# str, bin and ext with a length field: first byte -> (length field bytes, type bytes).
+_SIZED = {0xc4: (1, 0), 0xc5: (2, 0), 0xc6: (4, 0), 0xc7: (1, 1), 0xc8: (2, 1), 0xc9: (4, 1),
+          0xd9: (1, 0), 0xda: (2, 0), 0xdb: (4, 0)}
+
+
+class _SizeCheck:
+    """Walks the tokens of a message that is still arriving and refuses a str, bin or ext
+    whose declared length is over the limit at its header (msgpack itself would wait for
+    the bytes: a bad header followed by silence would then hang until the timeout).
+
+    Only incomplete messages are walked: a reply that arrives whole costs nothing here.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._skip = 0  # bytes still to pass over (a payload or a fixed trail)
+        self._head = b""  # the start of a length header cut off by the end of a chunk
+
+    def feed(self, data: bytes | memoryview) -> None:
+        if self._head:
+            data, self._head = self._head + bytes(data), b""
+        i, n = self._skip, len(data)
+        while i < n:
+            b = data[i]
+            if b < 0xa0 or b >= 0xe0:  # fixint, fixmap, fixarray
+                i += 1
+            elif b < 0xc0:  # fixstr
+                i += 1 + (b & 0x1F)
+            elif b in _SIZED:
+                width, extra = _SIZED[b]
+                if i + 1 + width > n:
+                    self._head, i = bytes(data[i:]), n
+                    break
+                size = int.from_bytes(data[i + 1:i + 1 + width], "big")
+                if size > self._limit:
+                    raise ProtocolError(f"the plugin sent a message larger than {self._limit} "
+                                        f"bytes (a value of {size} bytes)")
+                i += 1 + width + extra + size
+            else:
+                i += 1 + _TRAILS.get(b, 0)  # nil, bools, 0xc1 (the unpacker refuses it)
+        self._skip = i - n
+
+
 class PluginConnection(asyncio.BufferedProtocol):
     """The connection to one plugin: sends commands, decodes the plugin's replies.
 
     An asyncio buffered protocol on the reply socket: the event loop receives straight into
     this object's buffer and the socket stays registered with the loop, so a step costs one
     write (on the command socket, see :meth:`attach_commands`) and one read.
+
+    Replies are decoded as they arrive. What has arrived and not yet been read is at most
+    ``max_message`` bytes (:attr:`buffered`); past that, or on bytes that are not msgpack,
+    or on a value declared longer than that, the connection is closed and reads raise
+    :class:`ProtocolError` (after the messages that came whole before the fault).
     """
 
     def __init__(self, chunk_size: int = 1 << 16, max_message: int = MAX_MESSAGE) -> None:
         self._chunk = memoryview(bytearray(chunk_size))
         self._max_message = max_message
         self._unpacker = msgpack.Unpacker(raw=False, max_buffer_size=max_message)
+        self._messages: collections.deque[tuple[Any, int]] = collections.deque()
+        self._received = 0  # bytes received so far (stream offset)
+        self._boundary = 0  # where the message being received begins
+        self._read_to = 0  # the end of the last message read()
+        self._check: _SizeCheck | None = None  # for the message being received, if partial
         self._waiter: asyncio.Future[None] | None = None
         self._lost = False
         self._fault: ProtocolError | None = None
         self.transport: asyncio.Transport | None = None
         self._commands: asyncio.WriteTransport | None = None
+
+    @property
+    def buffered(self) -> int:
+        """Bytes received and not yet returned by :meth:`read` (at most ``max_message``)."""
+        return self._received - self._read_to
 
     # -- asyncio.BufferedProtocol (the reply socket) ----------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -91,13 +155,46 @@ class PluginConnection(asyncio.BufferedProtocol):
         return self._chunk
 
     def buffer_updated(self, nbytes: int) -> None:
-        try:
-            self._unpacker.feed(self._chunk[:nbytes])
-        except msgpack.BufferFull:
-            self._fault = ProtocolError(
-                f"the plugin sent a message larger than {self._max_message} bytes")
-            self.close()
+        if self._fault is None:
+            try:
+                self._decode(self._chunk[:nbytes])
+            except ProtocolError as exc:
+                self._fault = exc
+                self.close()  # the stream can no longer be trusted
         self._wake()
+
+    def _decode(self, data: memoryview) -> None:
+        """Feed ``data`` to the unpacker and queue the messages it completes."""
+        start = self._received
+        if start + len(data) - self._read_to > self._max_message:
+            raise ProtocolError(f"the plugin sent more than {self._max_message} bytes that "
+                                "were not read (a message larger than that, or a flood)")
+        unpacker = self._unpacker
+        try:
+            unpacker.feed(data)
+            self._received = received = start + len(data)
+            while True:  # usually one whole message: no failed unpack() after it
+                message = unpacker.unpack()
+                self._boundary = boundary = unpacker.tell()
+                self._messages.append((message, boundary))
+                if boundary == received:
+                    break
+        except msgpack.OutOfData:
+            pass
+        except msgpack.BufferFull:
+            raise ProtocolError(f"the plugin sent a message larger than {self._max_message} "
+                                "bytes") from None
+        except (ValueError, msgpack.UnpackException) as exc:
+            raise ProtocolError(f"the plugin sent bytes that are not msgpack, or a value "
+                                f"over the limits ({self._max_message} bytes): {exc}"
+                                ) from None
+        if self._boundary == self._received:
+            self._check = None  # no message half received
+        elif self._check is not None and self._boundary < start:
+            self._check.feed(data)  # more of the same partial message
+        else:
+            self._check = _SizeCheck(self._max_message)
+            self._check.feed(data[self._boundary - start:])
 
     def eof_received(self) -> bool:
         return False  # close our end too
@@ -142,19 +239,14 @@ class PluginConnection(asyncio.BufferedProtocol):
 
     async def read(self) -> list[Any]:
         """The next message, whole."""
-        while True:
-            try:
-                message = self._unpacker.unpack()
-                break
-            except msgpack.OutOfData:
-                await self._fill()
-            except (ValueError, msgpack.UnpackException) as exc:
-                self.close()  # the stream can no longer be trusted
-                raise ProtocolError(f"the plugin sent bytes that are not msgpack, or a value "
-                                    f"over the limits ({self._max_message} bytes): {exc}"
-                                    ) from None
+        while not self._messages:
+            await self._fill()
+        message, self._read_to = self._messages.popleft()
         if not isinstance(message, list) or not message or not isinstance(message[0], str):
-            raise ProtocolError(f"expected a message [kind, ...], got {message!r:.200}")
+            self._fault = ProtocolError(f"expected a message [kind, ...], got {message!r:.200}")
+            self._messages.clear()  # out of step with the plugin: nothing after this counts
+            self.close()
+            raise self._fault
         return message
 
     async def read_frame(self) -> tuple[int, list[int], int, int, bool] | list[Any]:
