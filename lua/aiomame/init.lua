@@ -32,6 +32,9 @@ local OLDEST_MAME = "0.251"
 local WRITE_STALL_SECONDS = 30
 -- The most bytes one read_range command returns (its reply must stay under Python's 64 MiB).
 local MAX_RANGE = 16 * 1024 * 1024
+-- The longest command read from stdin (a load_state carries a whole state); a longer length
+-- means the stream is corrupt, and MAME exits rather than wait for that many bytes.
+local MAX_COMMAND = 1024 * 1024 * 1024
 
 -- The MAME facilities the plugin stands on; nil when all are there, else what is missing.
 local function missing_facility()
@@ -180,17 +183,30 @@ function exports.startplugin()
 		return table.concat(parts)
 	end
 
-	-- The next command, or nil when stdin has closed.
+	-- The next command (a table); false and why when its bytes are not a command (the
+	-- stream stays in step: the length said where it ends); nil when stdin has closed or
+	-- the length is past MAX_COMMAND (then the stream cannot be trusted: see serve).
 	local function receive()
 		local head = read_exact(4)
 		if not head then
 			return nil
 		end
-		local body = read_exact((sunpack(">I4", head)))
+		local n = sunpack(">I4", head)
+		if n > MAX_COMMAND then
+			return nil, string.format("a command of %d bytes (at most %d): the stream is corrupt",
+				n, MAX_COMMAND)
+		end
+		local body = n == 0 and "" or read_exact(n) -- read(0) would wait for a byte
 		if not body then
 			return nil
 		end
-		return unpack(body)
+		local ok, msg = pcall(unpack, body)
+		if not ok then
+			return false, tostring(msg)
+		elseif type(msg) ~= "table" then
+			return false, "a command must be an array, got a " .. type(msg)
+		end
+		return msg
 	end
 
 	local function sorted_keys(t)
@@ -490,12 +506,17 @@ function exports.startplugin()
 	-- Serve commands until one lets emulation run again (step, exit) or the socket closes.
 	local function serve()
 		while out do
-			local msg = receive()
-			if not msg then
+			local msg, why = receive()
+			if msg == nil then
+				if why then
+					io.stderr:write("aiomame: " .. why .. ": exiting\n")
+				end
 				return lost()
 			end
-			local handler = handlers[msg[1]]
-			if not handler then
+			local handler = msg and handlers[msg[1]]
+			if not msg then
+				reply("error", "bad_command", why)
+			elseif not handler then
 				reply("error", "unknown_command", tostring(msg[1]))
 			else
 				local ok, result = pcall(handler, msg)
