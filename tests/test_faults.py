@@ -1,0 +1,285 @@
+"""Rows of the fault table (README, "Faults") with real MAME, real processes and sockets.
+
+Each test names its row in a ``# fault:`` comment. Other rows: tests/test_errors.py,
+tests/test_pool.py, tests/test_rundir.py, tests/test_protocol_fuzz.py, tests/test_hygiene.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import struct
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import msgpack
+import numpy as np
+import pytest
+from conftest import ADDRESSES, alive, reaped
+
+from aiomame import Address, Emulator, EnvPool, GameEnv
+from aiomame.errors import (
+    CommandError,
+    MameExitedError,
+    MameTimeoutError,
+    ProtocolError,
+    StateError,
+)
+from aiomame.mame import aiomame_plugins_dir, find_mame, mame_plugins_dir
+
+DETECT = 1.0  # the table's bound: a killed MAME is reported within 1 s
+PLUGINS = str(Path(__file__).resolve().parent / "plugins")
+# The aiomame plugin started with tests/plugins/aiomame_faulty_wire, which replaces the reply
+# after a fault_arm_<kind> command by bad bytes (see that plugin).
+FAULTY_WIRE = ["-pluginspath", f"{mame_plugins_dir(find_mame())};{PLUGINS};"
+               f"{aiomame_plugins_dir()}", "-plugin", "aiomame_faulty_wire,aiomame"]
+COUNTER = Address("0x2000")  # the test ROM's frame counter
+
+
+@contextmanager
+def kill_when_sent(emulator: Emulator, command: str) -> Iterator[list[float]]:
+    """SIGKILL ``emulator``'s MAME the moment ``command`` has been written to it.
+
+    The kill is timed from Python, on a real MAME: it is stopped (SIGSTOP) just before the
+    command is written, so that it cannot answer, and killed right after, so the call is
+    surely waiting for its reply. Yields a list that gets the time of the kill.
+    """
+    conn = emulator.process._conn  # the only way to act between send and reply
+    assert conn is not None
+    send = conn.send
+    killed: list[float] = []
+
+    def send_then_kill(data: bytes) -> None:
+        if killed or msgpack.unpackb(data[4:])[0] != command:
+            send(data)
+            return
+        pid = emulator.process.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGSTOP)
+        send(data)
+        os.kill(pid, signal.SIGKILL)
+        killed.append(time.monotonic())
+
+    conn.send = send_then_kill  # type: ignore[method-assign]
+    try:
+        yield killed
+    finally:
+        del conn.send
+
+
+def check_exited(error: MameExitedError, emulator: Emulator, killed_at: float) -> None:
+    """The error of a SIGKILLed MAME: exit status -9, MAME's last output, in time."""
+    took = time.monotonic() - killed_at
+    assert took < DETECT, f"the kill was reported after {took:.2f} s"
+    assert error.returncode == -signal.SIGKILL
+    assert "exit status -9" in str(error)
+    assert error.output == list(emulator.process.output)
+
+
+# -- fault: MAME SIGKILLed mid-step / mid-reset / mid-save-state (one Emulator or GameEnv) --
+
+
+async def test_sigkill_mid_step(roms, no_leaks):
+    emu = Emulator("invaders", roms, ADDRESSES, frame_ratio=100_000)  # a step of ~30 s
+    await emu.start()
+    try:
+        step = asyncio.create_task(emu.step())
+        await asyncio.sleep(0.3)
+        assert not step.done()  # the step is running in MAME
+        os.kill(emu.process.pid, signal.SIGKILL)
+        killed_at = time.monotonic()
+        with pytest.raises(MameExitedError, match="while step") as err:
+            async with asyncio.timeout(10):
+                await step
+        check_exited(err.value, emu, killed_at)
+        assert "MAME said" in str(err.value) and "WRONG CHECKSUMS" in str(err.value)
+        with pytest.raises(StateError, match="no longer be used"):
+            await emu.step()
+    finally:
+        await emu.close()
+    assert reaped(emu.process.pid)
+
+
+@pytest.mark.parametrize("command", ["reset", "save_state", "load_state", "read", "write"])
+async def test_sigkill_mid_command(roms, no_leaks, command):
+    async with Emulator("invaders", roms, ADDRESSES) as emu:
+        await emu.step()
+        state = await emu.save_state()
+        calls = {"reset": lambda: emu.reset("hard"), "save_state": emu.save_state,
+                 "load_state": lambda: emu.load_state(state),
+                 "read": lambda: emu.read(ADDRESSES), "write": lambda: emu.write(COUNTER, 1)}
+        with kill_when_sent(emu, command) as killed, \
+                pytest.raises(MameExitedError, match=f"while {command}") as err:
+            async with asyncio.timeout(10):
+                await calls[command]()
+        assert killed, f"{command} was not sent"
+        check_exited(err.value, emu, killed[0])
+    assert reaped(emu.process.pid)
+
+
+@pytest.mark.parametrize("during", ["reset", "save_state"])
+async def test_sigkill_mid_game_env_reset_and_save_state(no_leaks, during):
+    # The bundled game: its reset loads the start state saved by the first one, then steps.
+    async with GameEnv("catch") as env:
+        await env.reset(seed=1)
+        await env.step(0)
+        command = "load_state" if during == "reset" else "save_state"
+        call = env.reset if during == "reset" else env.save_state
+        with kill_when_sent(env.emulator, command) as killed, \
+                pytest.raises(MameExitedError, match=f"while {command}") as err:
+            async with asyncio.timeout(10):
+                await call()
+        assert killed
+        check_exited(err.value, env.emulator, killed[0])
+    assert reaped(env.emulator.process.pid)
+
+
+# -- fault: MAME SIGKILLed mid-step / mid-reset / mid-load-state (in an EnvPool): that env's
+#    row is truncated with the error in its info, the others go on, the env is restarted ----
+
+
+@pytest.mark.parametrize("command", ["step", "reset", "load_state"])
+async def test_sigkill_in_a_pool_restarts_that_env(roms, no_leaks, command):
+    async with EnvPool("invaders", num_envs=3, roms_path=roms,
+                       memory_addresses={"counter": COUNTER}) as pool:
+        await pool.reset()
+        state = await pool.emulators[1].save_state()
+        calls = {"step": lambda: pool.step([[]] * 3), "reset": pool.reset,
+                 "load_state": lambda: pool.load_state(state)}
+        victim = pool.emulators[1]
+        old = victim.process.pid
+        with kill_when_sent(victim, command) as killed:
+            async with asyncio.timeout(10):
+                batch = await calls[command]()
+        assert killed, f"{command} was not sent"
+        assert time.monotonic() - killed[0] < DETECT
+        assert batch.truncated.tolist() == [False, True, False]
+        error = batch.infos[1]["error"]
+        assert isinstance(error, MameExitedError) and error.returncode == -signal.SIGKILL
+        assert not batch.terminated.any()
+        async with asyncio.timeout(30):
+            back = await pool.step([[]] * 3)  # env 1 waits for its new MAME
+        assert back.infos[1] == {"restarted": True}
+        assert not back.truncated.any()
+        new = pool.emulators[1].process.pid
+        assert new != old and alive(new) and reaped(old)
+        counters = back.memory["counter"].copy()  # the pool reuses its buffers
+        going = await pool.step([[]] * 3)
+        assert not going.truncated.any()
+        assert np.all(going.memory["counter"] != counters)  # all three step on
+
+
+# -- fault: garbage, truncated or oversized msgpack from the plugin side ----------------------
+# MAME's plugin cannot be made to send bad bytes: tests/plugins/aiomame_faulty_wire, loaded
+# by the real MAME beside it, replaces one reply on its reply socket.
+
+
+async def arm(emu: Emulator, kind: str) -> None:
+    """Make the plugin's next reply ``kind`` of bad bytes (the arming command itself is
+    refused as unknown, and that reply goes through)."""
+    with pytest.raises(CommandError, match=f"fault_arm_{kind}"):
+        await emu.process.request(f"fault_arm_{kind}")
+
+
+async def wait_gone(pid: int, seconds: float = 5.0) -> float:
+    """Wait until process ``pid`` has exited (or is a zombie); how long that took."""
+    began = time.monotonic()
+    while alive(pid):
+        assert time.monotonic() - began < seconds, f"process {pid} still runs"
+        await asyncio.sleep(0.02)
+    return time.monotonic() - began
+
+
+@pytest.mark.parametrize("kind", ["garbage", "oversized"])
+async def test_bad_bytes_from_the_plugin_are_a_protocol_error(roms, no_leaks, kind):
+    emu = Emulator("invaders", roms, ADDRESSES, extra_args=FAULTY_WIRE, step_timeout=30.0)
+    await emu.start()
+    try:
+        before = await emu.step()  # the wire works until the fault
+        await arm(emu, kind)
+        began = time.monotonic()
+        with pytest.raises(ProtocolError, match="not msgpack" if kind == "garbage"
+                           else "larger than 67108864 bytes .a value of 1073741824"):
+            await emu.step()
+        assert time.monotonic() - began < DETECT  # at once, not at the 30 s step timeout
+        conn = emu.process._conn
+        assert conn is not None and conn.transport.is_closing()
+        assert conn.buffered < 4096  # the 1 GiB declared was never waited for nor buffered
+        # The connection is closed: MAME's stdin ends, and the plugin exits MAME by itself.
+        await wait_gone(emu.process.pid)
+        with pytest.raises(StateError, match="no longer be used"):
+            await emu.step()  # nothing half read is ever used
+        assert "counter" in before
+    finally:
+        await emu.close()
+    assert reaped(emu.process.pid)
+
+
+async def test_truncated_reply_times_out_and_mame_is_killed(roms, no_leaks):
+    # Half a reply, then silence (the plugin waits for the next command): the step times out.
+    emu = Emulator("invaders", roms, ADDRESSES, extra_args=FAULTY_WIRE, step_timeout=1.0)
+    await emu.start()
+    try:
+        await emu.step()
+        await arm(emu, "truncated")
+        began = time.monotonic()
+        with pytest.raises(MameTimeoutError, match="no answer within 1.0s while step"):
+            await emu.step()
+        assert 1.0 <= time.monotonic() - began < 1.0 + DETECT
+        await wait_gone(emu.process.pid)  # killed by the timeout
+        with pytest.raises(StateError, match="no longer be used"):
+            await emu.step()
+    finally:
+        await emu.close()
+    assert reaped(emu.process.pid)
+
+
+async def test_bad_bytes_in_a_pool_restart_that_env(roms, no_leaks):
+    async with EnvPool("invaders", num_envs=3, roms_path=roms, extra_args=FAULTY_WIRE,
+                       memory_addresses={"counter": COUNTER}) as pool:
+        await pool.reset()
+        old = pool.emulators[2].process.pid
+        await arm(pool.emulators[2], "garbage")
+        batch = await pool.step([[]] * 3)
+        assert batch.truncated.tolist() == [False, False, True]
+        assert isinstance(batch.infos[2]["error"], ProtocolError)
+        async with asyncio.timeout(30):
+            back = await pool.step([[]] * 3)
+        assert back.infos[2] == {"restarted": True}
+        assert pool.emulators[2].process.pid != old and reaped(old)
+
+
+# -- fault: bad bytes on MAME's stdin (the plugin's side of the wire) --------------------------
+# aiomame's encoder cannot write them, so the test writes raw bytes on the command socket.
+
+
+@pytest.mark.parametrize(("body", "why"), [
+    (b"\xc1\xc1\xc1", "unsupported type byte 0xc1"),
+    (b"\x05", "must be an array, got a number"),
+    (b"\xc0", "must be an array, got a nil"),
+    (b"\x92\xa4step", "truncated"),
+    (b"", "truncated"),
+])
+async def test_a_command_the_plugin_cannot_decode_is_refused(emu, body, why):
+    first = await emu.step(frame=False)
+    conn = emu.process._conn
+    assert conn is not None
+    conn.send(struct.pack(">I", len(body)) + body)
+    async with asyncio.timeout(5):
+        reply = await conn.read()
+    assert reply[:2] == ["error", "bad_command"] and why in reply[2]
+    after = await emu.step(frame=False)  # still in step: no frame ran in between
+    assert (after["counter"] - first["counter"]) % 256 == emu.frame_ratio
+
+
+async def test_a_command_length_past_the_limit_makes_mame_exit(roms, no_leaks):
+    # A 4 GiB length: the stream cannot be trusted; MAME says so and exits, not waiting.
+    async with Emulator("invaders", roms) as emu:
+        emu.process._conn.send(struct.pack(">I", 0xFFFFFFFF) + b"\x91")
+        with pytest.raises(MameExitedError, match="the stream is corrupt: exiting"):
+            async with asyncio.timeout(5):
+                await emu.step()
+    assert reaped(emu.process.pid)
