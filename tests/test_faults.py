@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -31,6 +32,7 @@ from aiomame.errors import (
     StateError,
 )
 from aiomame.mame import aiomame_plugins_dir, find_mame, mame_plugins_dir
+from aiomame.protocol import PluginConnection
 
 DETECT = 1.0  # the table's bound: a killed MAME is reported within 1 s
 PLUGINS = str(Path(__file__).resolve().parent / "plugins")
@@ -285,6 +287,48 @@ async def test_a_command_length_past_the_limit_makes_mame_exit(roms, no_leaks):
             async with asyncio.timeout(5):
                 await emu.step()
     assert reaped(emu.process.pid)
+
+
+# -- fault: step/reset/recv cancelled (asyncio timeout): never a half-read message used later --
+
+
+async def test_step_cut_by_an_asyncio_timeout_is_never_resumed(roms, no_leaks):
+    emu = Emulator("invaders", roms, ADDRESSES, frame_ratio=100_000)  # a step of ~30 s
+    await emu.start()
+    try:
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.3):
+                await emu.step()
+        # Its reply would come later, on a stream now out of step: the emulator refuses.
+        with pytest.raises(StateError, match="'step' was cancelled before its reply"):
+            await emu.read(ADDRESSES)
+        began = time.monotonic()
+        await emu.close()
+        assert time.monotonic() - began < 5 and emu.process.closed_by == "kill"
+    finally:
+        await emu.close()
+    assert reaped(emu.process.pid)
+
+
+async def test_reply_half_received_when_cancelled_is_read_whole_after():
+    # Decoder level (a socket peer plays the plugin): a read cancelled with half a reply
+    # received leaves the reader at the message's start, never inside it.
+    loop = asyncio.get_running_loop()
+    ours, peer = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    _, conn = await loop.connect_accepted_socket(PluginConnection, ours)
+    try:
+        reply = msgpack.packb(["values", list(range(1000))])
+        peer.sendall(reply[:700])
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.1):
+                await conn.read()
+        peer.sendall(reply[700:] + msgpack.packb(["ok"]))
+        async with asyncio.timeout(5):
+            assert await conn.read() == ["values", list(range(1000))]
+            assert await conn.read() == ["ok"]
+    finally:
+        conn.close()
+        peer.close()
 
 
 # -- fault: event loop ends without close() ------------------------------------------------------
