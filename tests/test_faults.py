@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import struct
@@ -81,6 +82,26 @@ def check_exited(error: MameExitedError, emulator: Emulator, killed_at: float) -
     assert error.returncode == -signal.SIGKILL
     assert "exit status -9" in str(error)
     assert error.output == list(emulator.process.output)
+
+
+# -- fault: protocol version mismatch --------------------------------------------------------
+
+
+async def test_a_stale_plugin_is_named_with_both_versions(roms, tmp_path, no_leaks):
+    # A copy of the plugin that speaks protocol 1, as an old install would, on real MAME.
+    stale = tmp_path / "aiomame"
+    shutil.copytree(Path(aiomame_plugins_dir()) / "aiomame", stale)
+    source = (stale / "init.lua").read_text()
+    assert "local PROTOCOL_VERSION = 2\n" in source
+    (stale / "init.lua").write_text(source.replace("local PROTOCOL_VERSION = 2\n",
+                                                   "local PROTOCOL_VERSION = 1\n"))
+    emu = Emulator("invaders", roms, extra_args=[
+        "-pluginspath", f"{mame_plugins_dir(find_mame())};{tmp_path}", "-plugin", "aiomame"])
+    with pytest.raises(ProtocolError, match="the plugin speaks protocol 1, this aiomame 2: "
+                       "the plugin at .* is stale; reinstall aiomame"):
+        async with asyncio.timeout(30):
+            await emu.start()
+    assert reaped(emu.process.pid)
 
 
 # -- fault: MAME SIGKILLed mid-step / mid-reset / mid-save-state (one Emulator or GameEnv) --
