@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,9 @@ from .errors import (
     StateError,
     StateMismatchError,
     UnknownInputError,
+    check_bool,
+    check_keywords,
+    check_path,
     invalid_choice,
     is_int,
 )
@@ -48,6 +52,12 @@ class Address:
     def __post_init__(self) -> None:
         if self.type not in TYPES:
             raise invalid_choice("address type", self.type, TYPES)
+        if self.device is not None and (not isinstance(self.device, str) or not self.device):
+            raise AddressError(f"device must be a device tag such as ':maincpu' or None, "
+                               f"got {self.device!r}")
+        if not isinstance(self.space, str) or not self.space:
+            raise AddressError(f"space must be an address space name such as 'program', "
+                               f"got {self.space!r}")
         if isinstance(self.address, str):
             text = self.address.strip()
             try:
@@ -71,6 +81,54 @@ class Action:
     port: str
     field: str
     value: int = 1
+
+
+def check_emulator_kwargs(where: str, kwargs: Mapping[str, Any]) -> None:
+    """Checks that ``kwargs`` (given to ``where``, passed on to each :class:`Emulator`) are
+    Emulator's keyword arguments, naming the valid ones."""
+    check_keywords(where, kwargs, EMULATOR_KEYWORDS)
+
+
+def _check_addresses(what: str, addresses: object) -> None:
+    """Checks that ``addresses`` is a mapping of str names to :class:`Address`."""
+    if not isinstance(addresses, Mapping):
+        raise AddressError(f"{what} must be a mapping of names to Address, got {addresses!r}")
+    for name, address in addresses.items():
+        if not isinstance(name, str):
+            raise AddressError(f"{what} names must be str, got {name!r}")
+        if not isinstance(address, Address):
+            raise AddressError(f"{what}[{name!r}] is {address!r}, not an Address")
+
+
+def _check_options(game: object, roms_path: object, memory_addresses: object,
+                   mame_binary: object, screen: object, extra_args: object,
+                   output_filter: object, flags: Mapping[str, object],
+                   timeouts: Mapping[str, object]) -> None:
+    """Checks the Emulator's arguments that MAME or the process would stumble on later."""
+    if not isinstance(game, str) or not game:
+        raise InvalidArgumentError(f"game must be a MAME system name (a non-empty str), "
+                                   f"got {game!r}")
+    check_path("roms_path", roms_path)
+    check_path("mame_binary", mame_binary, none=True)
+    if memory_addresses is not None:
+        _check_addresses("memory_addresses", memory_addresses)
+    if screen is not None and not isinstance(screen, str):
+        raise InvalidArgumentError(f"screen must be a screen tag (a str) or None, got "
+                                   f"{screen!r}")
+    if isinstance(extra_args, (str, bytes)) or not isinstance(extra_args, Sequence) \
+            or not all(isinstance(a, str) for a in extra_args):
+        raise InvalidArgumentError(f"extra_args must be a sequence of str (MAME's "
+                                   f"arguments), got {extra_args!r}")
+    if output_filter is not None and not callable(output_filter):
+        raise InvalidArgumentError(f"output_filter must be a callable or None, got "
+                                   f"{output_filter!r}")
+    for name, flag in flags.items():
+        check_bool(name, flag)
+    for name, seconds in timeouts.items():
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) \
+                or not seconds > 0:
+            raise InvalidArgumentError(f"{name} must be a number of seconds > 0, got "
+                                       f"{seconds!r}")
 
 
 class Emulator:
@@ -108,6 +166,10 @@ class Emulator:
         interpolation: str = "area",
         maxpool: bool = False,
     ) -> None:
+        _check_options(game, roms_path, memory_addresses, mame_binary, screen, extra_args,
+                       output_filter, {"render": render, "throttle": throttle, "sound": sound,
+                                       "debug": debug},
+                       {"start_timeout": start_timeout, "step_timeout": step_timeout})
         self.obs = ObsSpec(obs_type, resize, interpolation)
         if not isinstance(frame_ratio, int) or isinstance(frame_ratio, bool) or frame_ratio < 1:
             raise InvalidArgumentError(f"frame_ratio must be an int >= 1, got {frame_ratio!r}")
@@ -118,9 +180,7 @@ class Emulator:
         self.maxpool = maxpool
         self._pooled = np.empty(0, np.uint8)
         self.memory_addresses = dict(memory_addresses or {})
-        for name, address in self.memory_addresses.items():
-            if not isinstance(address, Address):
-                raise AddressError(f"memory_addresses[{name!r}] is {address!r}, not an Address")
+        for name in self.memory_addresses:
             if name == "frame":
                 raise AddressError("'frame' is the name of the frame; call the address otherwise")
         self.game = game
@@ -309,6 +369,7 @@ class Emulator:
     # -- memory --------------------------------------------------------------------------
     async def read(self, addresses: Mapping[str, Address]) -> dict[str, int]:
         """Read ``addresses`` now, between steps."""
+        _check_addresses("addresses", addresses)
         resolved = [self._resolve(a) for a in addresses.values()]
         reply = await self._command("read", resolved)
         return dict(zip(addresses, reply[1], strict=False))
@@ -342,6 +403,10 @@ class Emulator:
 
     async def write(self, address: Address, value: int) -> None:
         """Write ``value`` to ``address`` now, between steps."""
+        if not isinstance(address, Address):
+            raise AddressError(f"address must be an Address, got {address!r}")
+        if not is_int(value):
+            raise InvalidArgumentError(f"value must be an int, got {value!r}")
         await self._command("write", [[*self._resolve(address), int(value)]])
 
     async def reset(self, kind: str = "soft") -> None:
@@ -416,3 +481,8 @@ class Emulator:
             return await self._process.request(*command, timeout=self.step_timeout)
         finally:
             self._busy = False
+
+
+EMULATOR_KEYWORDS = [name for name, p in inspect.signature(Emulator).parameters.items()
+                     if p.kind is p.KEYWORD_ONLY]
+"""The keyword-only arguments of :class:`Emulator`, which GameEnv and EnvPool pass on."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .emulator import Emulator
+from .emulator import Emulator, check_emulator_kwargs
 from .episode import Episode
 from .errors import StateError, check_step_limit
 from .frames import ObsSpec
@@ -33,6 +33,7 @@ class GameEnv:
                  frame_ratio: int | None = None, frame_stack: int | None = None,
                  max_episode_steps: int | None = None, **emulator_kwargs: Any) -> None:
         check_step_limit(max_episode_steps)
+        check_emulator_kwargs("GameEnv", emulator_kwargs)
         self.game = get_game(game)
         given = emulator_kwargs if frame_stack is None else {**emulator_kwargs,
                                                                "frame_stack": frame_stack}
@@ -40,10 +41,9 @@ class GameEnv:
         self.frame_stack = ObsSpec(frame_stack=emulator_kwargs.pop("frame_stack", 1)).frame_stack
         roms, output_filter = self.game.rom_setup(roms_path, emulator_kwargs.get("mame_binary"))
         emulator_kwargs.setdefault("output_filter", output_filter)
-        self.emulator = Emulator(
-            self.game.system, roms, self.game.memory_addresses,
-            frame_ratio=frame_ratio or self.game.frame_ratio, **emulator_kwargs,
-        )
+        ratio = self.game.frame_ratio if frame_ratio is None else frame_ratio
+        self.emulator = Emulator(self.game.system, roms, self.game.memory_addresses,
+                                 frame_ratio=ratio, **emulator_kwargs)
         self.episode = Episode(self.game, list(self.game.memory_addresses), max_episode_steps)
         self._started = False
         self._stack: FrameStacks | None = None

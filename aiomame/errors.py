@@ -8,6 +8,7 @@ protocol or lifecycle faults. Errors about a running MAME carry the tail of its 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -45,6 +46,30 @@ def check_step_limit(value: object) -> None:
     if value is not None and (not is_int(value) or value < 1):  # type: ignore[operator]
         raise InvalidArgumentError(f"max_episode_steps must be an int >= 1 or None, got "
                                    f"{value!r}")
+
+
+def check_path(what: str, value: object, none: bool = False) -> None:
+    """Checks that ``value`` (the argument ``what``) is a path: a non-empty str or an
+    ``os.PathLike`` (or None, when ``none``)."""
+    if (value is None and none) or isinstance(value, os.PathLike) \
+            or (isinstance(value, str) and value):
+        return
+    raise InvalidArgumentError(f"{what} must be a path (a non-empty str or os.PathLike"
+                               f"{' or None' if none else ''}), got {value!r}")
+
+
+def check_bool(what: str, value: object) -> None:
+    """Checks that ``value`` (the argument ``what``) is True or False."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise InvalidArgumentError(f"{what} must be True or False, got {value!r}")
+
+
+def check_keywords(where: str, given: Iterable[str], valid: Iterable[str]) -> None:
+    """Raises for the first of ``given`` keyword arguments not among ``valid``."""
+    valid = list(valid)
+    for name in given:
+        if name not in valid:
+            raise invalid_choice(f"keyword argument of {where}", name, valid)
 
 
 def invalid_choice(what: str, value: object, valid: Iterable[object],

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from .batch import Batch, Buffers
-from .emulator import Action, Address, Emulator
+from .emulator import Action, Address, Emulator, check_emulator_kwargs
 from .episode import Episode
 from .errors import (
     EnvDeadError,
@@ -46,6 +46,7 @@ from .errors import (
     ProtocolError,
     StateError,
     UnknownInputError,
+    check_bool,
     check_step_limit,
     invalid_choice,
     is_int,
@@ -160,13 +161,21 @@ class EnvPool:
         if not is_int(batch_size) or not 1 <= batch_size <= num_envs:
             raise InvalidArgumentError(
                 f"batch_size must be an int in 1..num_envs ({num_envs}), got {batch_size!r}")
-        concurrency = start_concurrency or min(num_envs, 2 * (os.cpu_count() or 1))
+        concurrency = min(num_envs, 2 * (os.cpu_count() or 1)) if start_concurrency is None \
+            else start_concurrency
         if not is_int(concurrency) or concurrency < 1:
             raise InvalidArgumentError(
                 f"start_concurrency must be an int >= 1, got {start_concurrency!r}")
         if autoreset_mode not in AUTORESET_MODES:
             raise invalid_choice("autoreset_mode", autoreset_mode, AUTORESET_MODES)
         check_step_limit(max_episode_steps)
+        check_bool("frames", frames)
+        check_bool("copy", copy)
+        if not is_int(restart_limit) or restart_limit < 0:
+            raise InvalidArgumentError(f"restart_limit must be an int >= 0, got {restart_limit!r}")
+        if restarter is not None and not isinstance(restarter, Restarter):
+            raise InvalidArgumentError(f"restarter must be a Restarter or None, got {restarter!r}")
+        check_emulator_kwargs("EnvPool", emulator_kwargs)
         self.num_envs, self.batch_size = num_envs, batch_size
         self.autoreset_mode = autoreset_mode
         self.metadata: Mapping[str, Any] = MappingProxyType({"autoreset_mode": autoreset_mode})
@@ -791,7 +800,7 @@ def _configure(game: str | Game, num_envs: int, roms_path: Any, memory_addresses
                            for _ in range(num_envs - 1)]
         roms, output_filter = first.rom_setup(roms_path, emulator_kwargs.get("mame_binary"))
         emulator_kwargs.setdefault("output_filter", output_filter)
-        ratio = frame_ratio or first.frame_ratio
+        ratio = first.frame_ratio if frame_ratio is None else frame_ratio
         return first, games, first.system, (first.system, roms, first.memory_addresses, ratio)
     if not isinstance(game, str):
         raise InvalidArgumentError(

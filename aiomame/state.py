@@ -18,7 +18,7 @@ import struct
 import zlib
 from dataclasses import dataclass
 
-from .errors import InvalidArgumentError, StateFileError
+from .errors import InvalidArgumentError, StateFileError, check_path
 from .files import write_atomically
 
 MAGIC = b"aiomame state\n"
@@ -53,6 +53,7 @@ class State:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the state to ``path``, compressed (replaced whole: never a half file)."""
+        check_path("path", path)
         header = json.dumps({"system": self.system, "mame": self.mame, "size": len(self.data),
                              "crc32": zlib.crc32(self.data)}).encode()
         blob = b"".join((MAGIC, _HEAD.pack(FORMAT_VERSION, len(header)), header,
@@ -63,6 +64,7 @@ class State:
     def load(cls, path: str | os.PathLike[str]) -> State:
         """The state in ``path`` (written by :meth:`save`); :class:`StateFileError` for a
         file that is not one, is damaged or is of a newer format."""
+        check_path("path", path)
         name = os.fspath(path)
         try:
             with open(name, "rb") as f:

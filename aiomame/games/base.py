@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import romset
 from ..emulator import Action, Address, Emulator
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, check_path
 from ..mame import find_mame
 from ..state import State
 
@@ -208,6 +208,7 @@ class Game:
         ``mame_binary``: ``roms_path`` when given, else the shipped ROMs laid out for that
         MAME, with its checksum warnings about them hidden (they differ from the original
         set on purpose)."""
+        check_path("roms_path", roms_path, none=True)
         if roms_path is not None:
             return os.fspath(roms_path), None
         if not self.rom_images:
