@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .emulator import MAX_READ_RANGE, Emulator
+from .emulator import MAX_READ_RANGE, Address, Emulator
 from .errors import InvalidArgumentError, invalid_choice, is_int
 
 SIZES = {"u8": 1, "s8": 1, "u16": 2, "s16": 2, "u32": 4, "s32": 4}
@@ -63,6 +63,9 @@ class Candidate:
 
 def parse_regions(text: str) -> list[tuple[int, int]]:
     """``"0x2000-0x23FF,0xC000+256"`` (inclusive end, or +length) → [(start, length)...]."""
+    if not isinstance(text, str):
+        raise MemsearchError(f"regions must be a str such as '0x2000-0x23FF,0xC000+256', got "
+                             f"{text!r}")
     regions = []
     for part in filter(None, (p.strip() for p in text.split(","))):
         try:
@@ -79,10 +82,12 @@ def parse_regions(text: str) -> list[tuple[int, int]]:
 
 
 def _check_regions(regions: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    if isinstance(regions, (str, bytes)) or not isinstance(regions, Sequence):
+        raise MemsearchError(f"regions must be a list of (start, length), got {regions!r}")
     checked = []
     for region in regions:
-        if (len(region) != 2 or not all(is_int(x) for x in region) or region[0] < 0
-                or region[1] < 1):
+        if (not isinstance(region, Sequence) or len(region) != 2
+                or not all(is_int(x) for x in region) or region[0] < 0 or region[1] < 1):
             raise MemsearchError(f"a region is (start >= 0, length >= 1), got {region!r}")
         checked.append((int(region[0]), int(region[1])))
     if not checked:
@@ -105,6 +110,7 @@ class MemorySearch:
                  endian: str = "little", bcd: bool = False, aligned: bool = False,
                  device: str | None = None, space: str = "program") -> None:
         self.regions = _check_regions(regions)
+        Address(0, "u8", device, space)  # checks device and space
         self.device, self.space = device, space
         self.size = sum(length for _, length in self.regions)
         starts = np.cumsum([0] + [length for _, length in self.regions])
@@ -160,6 +166,9 @@ class MemorySearch:
     def add_snapshot(self, data: bytes | np.ndarray, label: str = "") -> None:
         """Add the bytes of every region, concatenated in order (what :func:`take_snapshot`
         reads)."""
+        if not isinstance(data, (bytes, bytearray, memoryview, np.ndarray)):
+            raise MemsearchError(f"a snapshot is bytes or a uint8 array, got "
+                                 f"{type(data).__name__}")
         snap = np.frombuffer(bytes(data), np.uint8) if not isinstance(data, np.ndarray) \
             else np.asarray(data, np.uint8).ravel().copy()
         if snap.size != self.size:
@@ -293,6 +302,8 @@ class MemorySearch:
 
     def survivors(self, limit: int | None = None) -> list[Candidate]:
         """The surviving addresses (the first ``limit``) with their value history."""
+        if limit is not None and (not is_int(limit) or limit < 0):
+            raise MemsearchError(f"limit must be an int >= 0 or None, got {limit!r}")
         offsets = self._candidates()[:limit]
         history = [self._decode(snap, offsets) for snap in self.snapshots]
         return [Candidate(int(self._addresses[o]),

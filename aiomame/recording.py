@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 import msgpack
 import numpy as np
 
-from .errors import AiomameError, InvalidArgumentError
+from .errors import AiomameError, InvalidArgumentError, check_path
 from .files import write_atomically
 
 if TYPE_CHECKING:
@@ -185,6 +185,7 @@ class Recording:
     def load(cls, path: str | os.PathLike[str]) -> Recording:
         """The recording in ``path``; :class:`RecordingFileError` if it is missing, not a
         recording, damaged, truncated or of a newer format."""
+        check_path("path", path)
         name = os.fspath(path)
         try:
             with open(name, "rb") as f:
@@ -196,6 +197,9 @@ class Recording:
     @classmethod
     def from_bytes(cls, blob: bytes, name: str = "<bytes>") -> Recording:
         """The recording in ``blob`` (``name`` for messages)."""
+        if not isinstance(blob, (bytes, bytearray, memoryview)):
+            raise RecordingFileError(f"a recording is bytes, got {type(blob).__name__}")
+        blob = bytes(blob)
         if not blob.startswith(MAGIC):
             raise RecordingFileError(f"{name!r} is not an aiomame recording (it does not start "
                                      f"with {MAGIC!r})")
@@ -257,6 +261,13 @@ class Recorder:
     """
 
     def __init__(self, env: GameEnv, game: str | None = None) -> None:
+        from .env import GameEnv
+
+        if not isinstance(env, GameEnv):
+            raise InvalidArgumentError(f"env must be a GameEnv, got {env!r}")
+        if game is not None and not isinstance(game, str):
+            raise InvalidArgumentError(f"game must be a str (a game name or definition "
+                                       f"file) or None, got {game!r}")
         self.env = env
         self.game = game
         self._actions: list[Any] = []
@@ -341,7 +352,10 @@ class ReplayStep:
 
 
 def _load(recording: Recording | str | os.PathLike[str]) -> Recording:
-    return recording if isinstance(recording, Recording) else Recording.load(recording)
+    if isinstance(recording, Recording):
+        return recording
+    check_path("recording (a Recording or its file)", recording)
+    return Recording.load(recording)
 
 
 def replay_env(recording: Recording, **options: Any) -> GameEnv:
@@ -351,6 +365,8 @@ def replay_env(recording: Recording, **options: Any) -> GameEnv:
     from .env import GameEnv
     from .games import get_game
 
+    if not isinstance(recording, Recording):
+        raise InvalidArgumentError(f"recording must be a Recording, got {recording!r}")
     obs = {k: (tuple(v) if k == "resize" and v is not None else v)
            for k, v in recording.obs.items() if k in _OBS_KEYS}
     limit = recording.steps if recording.steps else None

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 
-from .errors import InvalidArgumentError, SetupError
+from .errors import InvalidArgumentError, SetupError, check_path, is_int
 
 if TYPE_CHECKING:
     from .env import GameEnv
@@ -55,6 +55,7 @@ def steps_per_second(env: GameEnv) -> float:
 def check_format(path: str | os.PathLike[str]) -> str:
     """The format of ``path`` by its suffix (``gif`` or ``mp4``), checking that its folder
     exists and, for MP4, that imageio-ffmpeg is installed (:class:`VideoDependencyError`)."""
+    check_path("path", path)
     kind = Path(path).suffix.lower().lstrip(".")
     if kind not in FORMATS:
         raise InvalidArgumentError(f"{os.fspath(path)!r}: a video file name ends in .gif or "
@@ -95,9 +96,10 @@ class VideoWriter:
     """Writes frames to ``path`` at ``fps`` frames per second (see :func:`open_video`)."""
 
     def __init__(self, path: str | os.PathLike[str], fps: float, scale: int = 2) -> None:
-        if not fps > 0:
+        check_path("path", path)
+        if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not fps > 0:
             raise InvalidArgumentError(f"fps must be > 0, got {fps!r}")
-        if not isinstance(scale, int) or scale < 1:
+        if not is_int(scale) or scale < 1:
             raise InvalidArgumentError(f"scale must be an int >= 1, got {scale!r}")
         self.path = Path(path)
         self.partial = self.path.with_name(f".{self.path.stem}.partial{self.path.suffix}")
@@ -116,7 +118,10 @@ class VideoWriter:
         """Append one frame (shown for 1/fps seconds)."""
         if self.closed:
             raise InvalidArgumentError(f"{self.path}: the video is closed")
-        self._add(to_rgb(np.asarray(frame)))
+        frame = np.asarray(frame)
+        if frame.dtype != np.uint8:
+            raise InvalidArgumentError(f"a frame is uint8, got {frame.dtype}")
+        self._add(to_rgb(frame))
         self.frames += 1
 
     def close(self) -> Path:
@@ -166,6 +171,8 @@ class Mp4Writer(VideoWriter):
     def __init__(self, path: str | os.PathLike[str], fps: float, scale: int = 2,
                  crf: int = 20) -> None:
         super().__init__(path, fps, scale)
+        if not is_int(crf) or not 0 <= crf <= 51:
+            raise InvalidArgumentError(f"crf must be an int in 0..51, got {crf!r}")
         self._ffmpeg = _imageio_ffmpeg()
         self.crf = crf
         self._pipe: Any = None
@@ -206,6 +213,9 @@ class GifWriter(VideoWriter):
     def __init__(self, path: str | os.PathLike[str], fps: float, scale: int = 2,
                  loop: int = 0) -> None:
         super().__init__(path, fps, scale)
+        if not is_int(loop) or not 0 <= loop <= 0xFFFF:
+            raise InvalidArgumentError(f"loop must be an int in 0..65535 (0: forever), got "
+                                       f"{loop!r}")
         self.loop = loop
         self.written = 0
         """Frames in the file (after merging and dropping)."""

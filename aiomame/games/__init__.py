@@ -12,7 +12,7 @@ import os
 import warnings
 from pathlib import Path
 
-from ..errors import AiomameError, InvalidArgumentError, invalid_choice
+from ..errors import AiomameError, InvalidArgumentError, check_bool, check_path, invalid_choice
 from .base import Game
 from .definition import (
     DefinedGame,
@@ -52,6 +52,8 @@ def register_folder(path: str | os.PathLike[str], *, replace: bool = False) -> l
     :class:`InvalidArgumentError` unless ``replace``. Call :func:`aiomame.gym.register_games`
     afterwards for their Gymnasium ids (``aiomame/NAME-v0``).
     """
+    check_path("path", path)
+    check_bool("replace", replace)
     folder = Path(path)
     if not folder.is_dir():
         raise InvalidArgumentError(f"{os.fspath(path)!r} is not a folder of game definitions")

@@ -36,7 +36,13 @@ from pathlib import Path
 from typing import Any, ClassVar, NoReturn
 
 from ..emulator import TYPES, Action, Address
-from ..errors import InvalidArgumentError, StateFileError, check_step_limit, is_int
+from ..errors import (
+    InvalidArgumentError,
+    StateFileError,
+    check_path,
+    check_step_limit,
+    is_int,
+)
 from ..frames import INTERPOLATIONS, OBS_TYPES
 from ..state import State
 from .system import OPERATORS, Condition, SeedTarget, StartStep, SystemGame
@@ -102,6 +108,7 @@ def load_game(path: str | os.PathLike[str]) -> DefinedGame:
 def game_class(path: str | os.PathLike[str], name: str | None = None) -> type[DefinedGame]:
     """The definition at ``path``, read and checked, as a :class:`DefinedGame` subclass
     named ``name`` (default: the file's name without ``.toml``)."""
+    check_path("path", path)
     reader = _Reader(path)
     options, attributes = reader.read()
     name = name or Path(path).name.removesuffix(SUFFIX)

@@ -23,7 +23,7 @@ from typing import Any
 from .. import sync
 from ..debugger import has_display, run_debugger
 from ..emulator import Action, Address
-from ..errors import AiomameError, InvalidArgumentError, is_int
+from ..errors import AiomameError, InvalidArgumentError, check_bool, is_int
 from ..mame_systems import list_systems
 
 __all__ = ["Action", "Address", "Emulator", "list_actions", "run_cheat_debugger", "see_games"]
@@ -57,6 +57,7 @@ class Emulator:
                  sound: bool = False, debug: bool = False,
                  binary_path: str | os.PathLike[str] | None = None) -> None:
         self.env_id = env_id
+        check_bool("render", render)
         if not is_int(frame_skip) or not 0 <= frame_skip <= 10:
             raise InvalidArgumentError(
                 f"frame_skip must be an int in 0..10 (MAME's -frameskip), got {frame_skip!r}")
@@ -102,6 +103,8 @@ def see_games(search: str | None = None,
     """Print, and return, ``(game id, title)`` of each system the installed MAME knows
     (with ``search``: those whose id or title contains it). MAMEToolkit opened MAME's UI
     for this; a list can be searched, in a terminal and in code."""
+    if search is not None and not isinstance(search, str):
+        raise InvalidArgumentError(f"search must be a str or None, got {search!r}")
     systems = list_systems(binary_path, search)
     for game_id, title in systems:
         print(f"{title} [{game_id}]")
