@@ -90,6 +90,10 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.game!r} is not a registered game ({', '.join(sorted(GAMES))}); "
                          "for another MAME system, give its ROM path with --roms")
     regions = parse_regions(args.regions) if args.regions else None
+    # the value type, device and space, and a session to continue: checked before MAME starts
+    MemorySearch([(0, 8)], value_type=args.value_type, endian=args.endian or "little",
+                 bcd=args.bcd, aligned=args.aligned, device=args.device, space=args.space)
+    args.loaded = MemorySearch.load(args.load) if args.load else None
     if args.script == "-" or (args.script is None and not sys.stdin.isatty()):
         lines: Iterable[str] = sys.stdin
     elif args.script is not None:
@@ -168,8 +172,8 @@ async def _session(args: argparse.Namespace, regions: list[tuple[int, int]] | No
     machine = _Machine(args)
     await machine.start()
     try:
-        if args.load:
-            search = MemorySearch.load(args.load)
+        if args.loaded is not None:
+            search = args.loaded
         else:
             search = await start_search(
                 machine.emu, regions, device=args.device, space=args.space,

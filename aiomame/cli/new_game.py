@@ -17,7 +17,7 @@ from typing import Any
 from ..emulator import Emulator
 from ..games.definition import game_class
 from ..runner import run
-from .common import UsageError
+from .common import UsageError, add_roms
 
 _CONTROL = re.compile(r"^P\d+ |^\d+ Players? Start$|^Start$|^Coin \d+$")
 """Field names of player controls (not DIP switches or settings): active buttons."""
@@ -29,8 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("system", help="MAME's system name, e.g. invaders")
     p.add_argument("out", nargs="?", help="the file to write (default: SYSTEM.toml)")
-    p.add_argument("--roms", default="roms", metavar="PATH",
-                   help="MAME's ROM path (default: roms)")
+    add_roms(p, "roms", help="MAME's ROM path, folders separated by ';' (default: roms)")
     p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     p.set_defaults(func=main)
 
@@ -41,6 +40,8 @@ def main(args: argparse.Namespace) -> None:
         raise UsageError(f"{out} exists: pass --force to overwrite it")
     if out.suffix != ".toml":
         raise UsageError(f"{out}: a game definition's file name ends in .toml")
+    if not out.resolve().parent.is_dir():
+        raise UsageError(f"{str(out)!r}: no such folder to write it in")
     info, actions = run(_ask(args.system, args.roms))
     text = definition_text(info, actions, args.roms, out.name)
     out.write_text(text)
