@@ -288,11 +288,15 @@ class Emulator:
 
     def _inputs(self, actions: Iterable[Action]) -> list[list[int]]:
         inputs = []
-        for action in actions:
-            ids = self._field_ids.get(action)
-            if ids is None:
-                ids = self._field_ids[action] = self._field_id(action)
-            inputs.append(ids)
+        try:
+            for action in actions:
+                ids = self._field_ids.get(action)
+                if ids is None:
+                    ids = self._field_ids[action] = self._field_id(action)
+                inputs.append(ids)
+        except TypeError:  # not iterable, or an unhashable item
+            raise InvalidArgumentError(f"actions must be an iterable of Action(port, field), "
+                                       f"got {actions!r}") from None
         return inputs
 
     def _field_id(self, action: Any) -> list[int]:
@@ -317,6 +321,8 @@ class Emulator:
         The frame is written into ``out`` when given (shape :attr:`frame_shape`).
         """
         inputs = self._inputs(actions)
+        if frame.__class__ is not bool:
+            check_bool("frame", frame)
         if frame and self._screen_index < 0 and self.info:
             raise StateError(f"{self.game!r} has no screen: step with frame=False")
         if self._busy:
@@ -405,8 +411,11 @@ class Emulator:
         """Write ``value`` to ``address`` now, between steps."""
         if not isinstance(address, Address):
             raise AddressError(f"address must be an Address, got {address!r}")
-        if not is_int(value):
-            raise InvalidArgumentError(f"value must be an int, got {value!r}")
+        bits = int(address.type[1:])
+        if not is_int(value) or not -(1 << (bits - 1)) <= value < (1 << bits):
+            raise InvalidArgumentError(
+                f"value must be an int that fits {address.type} (valid: 0..{(1 << bits) - 1}, "
+                f"or down to {-(1 << (bits - 1))} as two's complement), got {value!r}")
         await self._command("write", [[*self._resolve(address), int(value)]])
 
     async def reset(self, kind: str = "soft") -> None:

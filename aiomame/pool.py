@@ -606,6 +606,9 @@ class EnvPool:
         self._check_running()
         if not is_int(steps) or steps < 0:
             raise InvalidArgumentError(f"steps must be an int >= 0, got {steps!r}")
+        if not callable(policy):
+            raise InvalidArgumentError(f"policy must be a callable (batch -> actions), got "
+                                       f"{policy!r}")
         if not steps:
             return
         idle = [env for env in self._envs if env.state == IDLE and env.dead is None]

@@ -163,6 +163,8 @@ class Game:
         if seed is None:
             return None
         try:
+            if isinstance(seed, (bool, np.bool_)):
+                raise TypeError
             seed = operator.index(seed)
         except TypeError:
             raise InvalidArgumentError(f"seed must be an int or None, got {seed!r}") from None
