@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from .emulator import MAX_READ_RANGE, Address, Emulator
-from .errors import InvalidArgumentError, invalid_choice, is_int
+from .errors import InvalidArgumentError, check_bool, check_path, invalid_choice, is_int
 
 SIZES = {"u8": 1, "s8": 1, "u16": 2, "s16": 2, "u32": 4, "s32": 4}
 ENDIANS = ("little", "big")
@@ -319,6 +319,7 @@ class MemorySearch:
     # -- sessions --------------------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the session (regions, snapshots, candidates, type, log) to an .npz file."""
+        check_path("path", path)
         meta = {"format": "aiomame-memsearch", "version": 1, "regions": self.regions,
                 "device": self.device, "space": self.space, "value_type": self.value_type,
                 "endian": self.endian, "bcd": self.bcd, "aligned": self.aligned,
@@ -332,6 +333,7 @@ class MemorySearch:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> MemorySearch:
         """A session saved by :meth:`save`, ready to continue."""
+        check_path("path", path)
         try:
             with np.load(path, allow_pickle=False) as data:
                 meta = json.loads(str(data["meta"]))
@@ -391,6 +393,7 @@ async def start_search(emu: Emulator, regions: Sequence[tuple[int, int]] | None 
                        aligned: bool = False, snapshot: bool = True) -> MemorySearch:
     """A search over ``regions`` (default: :func:`ram_regions`) of a running emulator, in the
     space's endianness unless ``endian`` says otherwise, with a first snapshot taken."""
+    check_bool("snapshot", snapshot)
     _, info = _space_info(emu, device, space)
     search = MemorySearch(regions or ram_regions(emu, device, space), value_type=value_type,
                           endian=endian or info.get("endianness") or "little", bcd=bcd,

@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, Any
 import msgpack
 import numpy as np
 
-from .errors import AiomameError, InvalidArgumentError, check_path
+from .errors import AiomameError, InvalidArgumentError, check_bool, check_path
 from .files import write_atomically
 
 if TYPE_CHECKING:
@@ -179,6 +179,7 @@ class Recording:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the recording to ``path`` (replaced whole: never a half file)."""
+        check_path("path", path)
         write_atomically(path, self.to_bytes())
 
     @classmethod
@@ -388,6 +389,7 @@ async def replay(recording: Recording | str | os.PathLike[str], env: GameEnv | N
     yield it with its ``divergence`` set and go on (until the env's episode ends).
     Wrap in :func:`contextlib.aclosing` when not iterating to the end.
     """
+    check_bool("strict", strict)
     recording = _load(recording)
     if env is None:
         async with replay_env(recording, **options) as own:
@@ -440,6 +442,10 @@ async def replay(recording: Recording | str | os.PathLike[str], env: GameEnv | N
 
 
 def _check_env(recording: Recording, env: GameEnv) -> None:
+    from .env import GameEnv
+
+    if not isinstance(env, GameEnv):
+        raise InvalidArgumentError(f"env must be a started GameEnv or None, got {env!r}")
     hello = env.emulator.info
     if not hello:
         raise InvalidArgumentError("replay into a started env (call start() first)")
