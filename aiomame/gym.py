@@ -18,7 +18,7 @@ work in scripts and in Jupyter alike.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import gymnasium
@@ -69,6 +69,12 @@ def _render_fps(emulator: Any) -> float:
     """Steps per second at the game's speed."""
     screens = emulator.info.get("screens") or [{}]
     return float(screens[0].get("refresh") or 60.0) / emulator.frame_ratio
+
+
+def _pool_fps(pool: Any) -> float:
+    """:func:`_render_fps` of a pool: of its first emulator, or of what a pool of remote
+    emulators reports (``info``, ``frame_ratio``)."""
+    return _render_fps(pool.emulators[0] if hasattr(pool, "emulators") else pool)
 
 
 def _reset_options(options: Mapping[str, Any] | None) -> Any:
@@ -141,15 +147,20 @@ class MameVectorEnv(VectorEnv[np.ndarray, Any, np.ndarray]):
     ``render()``: each env's screen (``render_mode="rgb_array"``). Other keyword arguments
     go to :class:`aiomame.EnvPool` (``obs_type``, ``resize``, ``frame_stack``,
     ``max_episode_steps``, ``roms_path``, ...).
+
+    ``pool_factory`` makes the pool, ``pool_factory(game, num_envs, autoreset_mode=...,
+    **kwargs)``: e.g. ``functools.partial(aiomame.sync.RayEnvPool, envs_per_actor=8)``
+    runs the envs in Ray actors.
     """
 
     def __init__(self, game: str | Game = "catch", num_envs: int = 1, *,
                  autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
-                 render_mode: str | None = None, copy: bool = True, **kwargs: Any) -> None:
+                 render_mode: str | None = None, copy: bool = True,
+                 pool_factory: Callable[..., Any] = sync.EnvPool, **kwargs: Any) -> None:
         mode = _autoreset_mode(autoreset_mode)
         self.render_mode = render_mode
         self.copy = copy
-        self.pool = sync.EnvPool(game, num_envs, autoreset_mode=_AUTORESET[mode],
+        self.pool = pool_factory(game, num_envs, autoreset_mode=_AUTORESET[mode],
                                  **_emulator_options(render_mode, kwargs))
         pool = self.pool
         self.game: Game = pool.game
@@ -164,7 +175,7 @@ class MameVectorEnv(VectorEnv[np.ndarray, Any, np.ndarray]):
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.action_space = batch_space(self.single_action_space, num_envs)
         self.metadata = {"autoreset_mode": mode, "render_modes": list(RENDER_MODES),
-                         "render_fps": _render_fps(pool.emulators[0])}
+                         "render_fps": _pool_fps(pool)}
         self._everyone = np.ones(num_envs, bool)
         self._everyone.flags.writeable = False
 

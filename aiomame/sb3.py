@@ -19,7 +19,7 @@ says it was cut. Each info also holds the step's memory values.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -54,14 +54,18 @@ class MameVecEnv(VecEnv):
     state into the episodes, use ``venv.pool.load_state(state, env_ids)``).
     ``render_mode="rgb_array"``: ``get_images()`` gives each env's screen. Other keyword
     arguments go to :class:`aiomame.EnvPool` (``roms_path``, ``max_episode_steps``...).
+    ``pool_factory`` makes the pool (e.g. ``functools.partial(aiomame.sync.RayEnvPool,
+    envs_per_actor=8)``: the envs run in Ray actors; ``env_method`` and emulator
+    attributes are then not available).
     """
 
     def __init__(self, game: str | Game = "catch", num_envs: int = 1, *,
-                 render_mode: str | None = None, **kwargs: Any) -> None:
+                 render_mode: str | None = None,
+                 pool_factory: Callable[..., Any] = sync.EnvPool, **kwargs: Any) -> None:
         if render_mode not in RENDER_MODES:
             raise invalid_choice("render_mode", render_mode, RENDER_MODES)
         self.render_mode = render_mode
-        self.pool = sync.EnvPool(game, num_envs, autoreset_mode="same-step", **kwargs)
+        self.pool = pool_factory(game, num_envs, autoreset_mode="same-step", **kwargs)
         try:
             observation, action = self._spaces()
         except BaseException:
@@ -151,8 +155,8 @@ class MameVecEnv(VecEnv):
         return self.pool.screens()
 
     def _targets(self, name: str, indices: VecEnvIndices) -> list[Any]:
-        games, emulators = self.pool.games, self.pool.emulators
-        return [games[i] if hasattr(games[i], name) else emulators[i]
+        games = self.pool.games  # emulators only when needed: a Ray pool has none here
+        return [games[i] if hasattr(games[i], name) else self.pool.emulators[i]
                 for i in self._get_indices(indices)]
 
     def get_attr(self, attr_name: str, indices: VecEnvIndices = None) -> list[Any]:

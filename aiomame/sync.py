@@ -287,6 +287,20 @@ class EnvPool(_Blocking):
         return attribute
 
 
+class RayEnvPool(EnvPool):
+    """:class:`aiomame.ray.RayEnvPool`, blocking; started at construction (same arguments;
+    needs ``aiomame[ray]``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from .ray import RayEnvPool as _RayEnvPool  # Ray only when asked for
+
+        _Blocking.__init__(self, lambda: _RayEnvPool(*args, **kwargs))
+
+    def screens(self) -> list[Any]:
+        """Each env's last screen, RGB (from the actors)."""
+        return self._call(self._async.screens)
+
+
 @atexit.register
 def _close_all() -> None:
     """At the interpreter's exit: close what is still open, then stop the loop."""

@@ -102,7 +102,9 @@ class PoolActor:
         else:
             pool.send(actions, env_ids)
         self._fresh.difference_update(env_ids)
-        marked = fresh if self._restarted else []
+        # The front steps a game's env only once it has an episode: fresh here, it had one
+        # in an actor that died.
+        marked = fresh if pool.game is not None or self._restarted else []
         return await self._wait(pool, env_ids, marked)
 
     async def reset(self, seeds: Sequence[int | None], env_ids: list[int],

@@ -129,6 +129,7 @@ class RayEnvPool:
         self._dead: list[EnvDeadError | None] = [None] * n
         self._ready: dict[int, None] = {}  # envs holding a result, in finishing order
         self._deaths = [0] * len(self.actor_sizes)
+        self._restarting = [False] * len(self.actor_sizes)
         self._calls: set[asyncio.Task[None]] = set()
         self._changed: asyncio.Event | None = None
         self._waiting = False
@@ -305,17 +306,23 @@ class RayEnvPool:
     def _call(self, a: int, ids: list[int], method: str, *args: Any) -> None:
         for i in ids:
             self._state[i] = STEPPING
-        ref = getattr(self.actors[a], method).remote(*args)
-        task = asyncio.get_running_loop().create_task(self._track(a, ids, ref,
-                                                                  self._deaths[a]))
+        # Sent now, unless the actor is restarting: then once it is back.
+        ref = None if self._restarting[a] else getattr(self.actors[a], method).remote(*args)
+        task = asyncio.get_running_loop().create_task(
+            self._track(a, ids, ref, self._deaths[a], method, args))
         self._calls.add(task)
         task.add_done_callback(self._calls.discard)
 
     # -- results -----------------------------------------------------------------------------
-    async def _track(self, a: int, ids: list[int], ref: Any, deaths: int) -> None:
+    async def _track(self, a: int, ids: list[int], ref: Any, deaths: int, method: str,
+                     args: tuple[Any, ...]) -> None:
         """One call: await its batch (at most ``call_timeout``), file each env's row."""
         try:
             async with asyncio.timeout(self.call_timeout):
+                if ref is None:
+                    await self._until_back(a)
+                    deaths = self._deaths[a]
+                    ref = getattr(self.actors[a], method).remote(*args)
                 result = await ref
         except TimeoutError:
             ray.kill(self.actors[a], no_restart=False)  # Ray restarts it
@@ -341,6 +348,16 @@ class RayEnvPool:
         assert self._changed is not None
         self._changed.set()
 
+    async def _until_back(self, a: int) -> None:
+        """Wait for Ray to restart actor ``a`` (calls meanwhile fail: "restarting")."""
+        while self._restarting[a]:
+            try:
+                await self.actors[a].pids.remote()
+            except ray.exceptions.ActorUnavailableError:
+                await asyncio.sleep(0.05)
+            else:
+                self._restarting[a] = False
+
     def _done(self, i: int) -> None:
         self._state[i] = DONE
         self._ready[i] = None
@@ -350,6 +367,7 @@ class RayEnvPool:
         report it on their next step (once per death)."""
         if deaths == self._deaths[a]:  # not yet counted
             self._deaths[a] += 1
+            self._restarting[a] = True
             first = self._offsets[a]
             for i in range(first, first + self.actor_sizes[a]):
                 if i not in ids and self._state[i] != STEPPING:

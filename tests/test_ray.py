@@ -1,0 +1,287 @@
+"""RayEnvPool on a real local Ray instance (ray.init(num_cpus=2), started once for this
+module) with real MAMEs running catch: two actors of 2 envs, the same assertions as the
+local pool's tests (tests/test_pool.py), a killed actor, the adapters, bad input, and no
+process or private directory left behind. Skipped where Ray is not installed."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import signal
+import time
+
+import pytest
+
+ray = pytest.importorskip("ray")
+
+import numpy as np  # noqa: E402
+import pytest_asyncio  # noqa: E402
+from conftest import alive, socket_dirs  # noqa: E402
+
+from aiomame import sync  # noqa: E402
+from aiomame.errors import InvalidArgumentError, MameExitedError, StateError  # noqa: E402
+from aiomame.pool import EnvPool  # noqa: E402
+from aiomame.ray import RayEnvPool  # noqa: E402
+
+SHAPE = (260, 224, 3)
+ACTOR = {"num_cpus": 0.25}  # the module's pool and the adapters' fit in num_cpus=2
+
+
+def descendants() -> set[int]:
+    """Every process under this one (Ray's GCS, raylet and workers, their MAMEs)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = set(), [os.getpid()]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def wait_gone(pids: set[int], seconds: float) -> set[int]:
+    """The pids still alive after up to ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while (left := {p for p in pids if alive(p)}) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left
+
+
+@pytest.fixture(scope="module")
+def local_ray(runtime_dir, rom_cache):
+    """A local Ray for this module; afterwards, no process it started is left."""
+    before, dirs = descendants(), socket_dirs()
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             object_store_memory=200 * 2**20, configure_logging=False)
+    yield dirs
+    started = descendants() - before
+    ray.shutdown()
+    assert started, "Ray started no process?"
+    assert wait_gone(started, 20) == set(), "Ray or MAME processes left after shutdown"
+    assert socket_dirs() <= dirs, "private directories left behind"
+
+
+@pytest_asyncio.fixture(scope="module")
+async def pool(local_ray):
+    """4 envs of catch in two actors of 2; recv() batches of 2."""
+    async with RayEnvPool("catch", 4, envs_per_actor=2, batch_size=2,
+                          actor_options=ACTOR) as started:
+        yield started
+
+
+async def settled(pool):
+    async with asyncio.timeout(60):
+        if pool.num_pending:
+            await pool.recv(pool.num_pending)
+        return await pool.reset(seed=1)
+
+
+async def test_shapes_env_ids_and_the_same_frames_as_a_local_pool(pool, roms):
+    assert pool.actor_sizes == [2, 2] and len(pool.actors) == 2
+    assert pool.frame_shape == SHAPE and pool.action_names == ["noop", "left", "right"]
+    assert pool.game.name == "catch" and pool.metadata["autoreset_mode"] == "same-step"
+    first = await settled(pool)
+    assert first.frames.shape == (4, *SHAPE) and first.frames.dtype == np.uint8
+    assert first.env_ids.tolist() == [0, 1, 2, 3] and set(first.memory) == set(pool.memory_names)
+    assert first.memory["frame_counter"].dtype == np.int64
+    assert first.rewards.dtype == np.float64 and not first.elapsed_steps.any()
+    batch = await pool.step([0, 1, 2, 0])
+    assert batch.env_ids.tolist() == [0, 1, 2, 3] and (batch.elapsed_steps == 1).all()
+    assert not batch.terminated.any() and not batch.truncated.any()
+    x = batch.memory["paddle_x"].tolist()
+    assert x[1] < x[0] == x[3] < x[2]  # each action went to its own env, across actors
+    some = await pool.step([2, 1], env_ids=[3, 0])  # rows in env_ids order
+    assert some.env_ids.tolist() == [3, 0] and some.frames.shape == (2, *SHAPE)
+    assert some.memory["paddle_x"][0] > x[3] and some.memory["paddle_x"][1] < x[0]
+
+    async with EnvPool("catch", 4) as local:  # same seeds, same actions: same frames
+        here = await local.reset(seed=1)
+        assert np.array_equal(here.frames, first.frames)
+        here = await local.step([0, 1, 2, 0])
+        assert np.array_equal(here.frames, batch.frames)
+        assert all(np.array_equal(here.memory[k], batch.memory[k]) for k in here.memory)
+
+
+async def test_async_mode_returns_partial_batches_across_actors(pool):
+    await settled(pool)
+    pool.send([0] * 4)
+    stepped = np.zeros(4, int)
+    async with asyncio.timeout(60):
+        for _ in range(12):
+            batch = await pool.recv()
+            assert len(batch) == 2 and len(set(batch.env_ids.tolist())) == 2
+            assert batch.frames.shape == (2, *SHAPE) and batch.frames.flags.writeable
+            stepped[batch.env_ids] += 1
+            pool.send([0] * 2, batch.env_ids)
+        assert pool.num_pending == 4
+        rest = await pool.recv(4)
+    assert sorted(rest.env_ids.tolist()) == [0, 1, 2, 3]
+    assert stepped.min() > 0 and stepped.sum() == 24, stepped
+
+
+async def test_send_then_wait_and_collect(pool):
+    await settled(pool)
+    pool.send([1] * 3, [3, 0, 2])
+    with pytest.raises(StateError, match="env 1 was sent nothing to wait for"):
+        await pool.wait([1])
+    assert (await pool.wait([3, 0, 2])).env_ids.tolist() == [3, 0, 2]
+    calls = []
+
+    def policy(batch):
+        calls.append(batch.env_ids.tolist())
+        return [2] * len(batch)
+
+    seen = []
+    async with asyncio.timeout(60):
+        async for batch in pool.collect(policy, steps=4):
+            assert len(batch) == 2
+            seen += batch.env_ids.tolist()
+    assert calls[0] == [0, 1, 2, 3] and len(calls) == 4
+    assert pool.num_pending == 2
+
+
+@pytest.mark.parametrize(("actions", "env_ids", "match"), [
+    ([0] * 3, None, r"actions has shape \(3,\); expected \(4,...\)"),
+    ([0, 0], [0, 4], r"env id 4 is not in the pool: valid env ids are 0\.\.3"),
+    ([0, 0], [2, 2], r"env\(s\) \[2\] more than once"),
+    ([0], [[1]], r"1-D sequence of ints"),
+])
+async def test_wrong_actions_or_env_ids_give_clear_errors(pool, actions, env_ids, match):
+    await settled(pool)
+    with pytest.raises(InvalidArgumentError, match=match):
+        pool.send(actions, env_ids)
+    assert pool.num_pending == 0
+
+
+async def test_errors_of_an_actor_come_back_typed_and_the_pool_goes_on(pool):
+    await settled(pool)
+    with pytest.raises(InvalidArgumentError, match=r"actions\[1\] \(env 1\) is 7.*0\.\.2"):
+        await pool.step([0, 0, 0, 7])  # checked by the second actor (its env 1)
+    assert pool.num_pending == 0
+    pool.send([0, 0], [1, 2])
+    with pytest.raises(StateError, match="env 2 is still stepping"):
+        pool.send([0], [2])
+    with pytest.raises(StateError, match="waits for 3 envs but only 2"):
+        await pool.recv(3)
+    await pool.recv(2)
+    assert (await pool.step([0] * 4)).env_ids.tolist() == [0, 1, 2, 3]
+
+
+async def test_killed_actor_is_restarted_and_its_envs_report_truncation(pool):
+    await settled(pool)
+    before = await pool.pids()
+    victim = before[1]
+    await pool.step([0] * 4)
+    pool.send([0, 0], [0, 1])  # in flight on the other actor meanwhile: unaffected
+    os.kill(victim["actor"], signal.SIGKILL)
+    async with asyncio.timeout(60):
+        crashed = await pool.step([0, 0], [2, 3])
+        assert crashed.truncated.all() and not crashed.terminated.any()
+        assert all(isinstance(info["error"], ray.exceptions.RayActorError)
+                   for info in crashed.infos)
+        assert (crashed.elapsed_steps == 1).all() and crashed.frames.shape == (2, *SHAPE)
+        others = await pool.recv(2)
+        assert sorted(others.env_ids.tolist()) == [0, 1] and not others.truncated.any()
+        assert (others.elapsed_steps == 2).all()
+        back = await pool.step([0] * 4)  # envs 2, 3 wait for the restarted actor
+    assert [info.get("restarted") for info in back.infos] == [None, None, True, True]
+    assert back.elapsed_steps.tolist() == [3, 3, 0, 0] and not back.truncated.any()
+    assert wait_gone({victim["actor"], *victim["mames"]}, 10) == set()  # MAME: stdin closed
+    after = await pool.pids()
+    assert after[0] == before[0] and after[1]["actor"] != victim["actor"]
+    assert all(alive(pid) for pid in after[1]["mames"])
+    assert (await pool.step([0] * 4)).elapsed_steps.tolist() == [4, 4, 1, 1]
+
+
+async def test_a_crashed_mame_in_an_actor_reports_its_error_like_a_local_pool(pool):
+    await settled(pool)
+    mame = (await pool.pids())[0]["mames"][1]  # env 1
+    os.kill(mame, signal.SIGKILL)
+    async with asyncio.timeout(60):
+        crashed = await pool.step([0] * 4)
+        assert crashed.truncated.tolist() == [False, True, False, False]
+        assert isinstance(crashed.infos[1]["error"], MameExitedError)  # rebuilt, typed
+        assert crashed.infos[1]["error"].returncode == -signal.SIGKILL
+        back = await pool.step([0] * 4)
+    assert back.infos[1] == {"restarted": True}
+
+
+def test_bad_pool_arguments_are_named():
+    with pytest.raises(InvalidArgumentError, match=r"envs_per_actor must be an int in "
+                                                   r"1\.\.num_envs \(4\), got 0"):
+        RayEnvPool("catch", 4, envs_per_actor=0)
+    with pytest.raises(InvalidArgumentError, match="envs_per_actor.*got '2'"):
+        RayEnvPool("catch", 4, envs_per_actor="2")
+    with pytest.raises(InvalidArgumentError, match="num_envs must be an int >= 1, got 0"):
+        RayEnvPool("catch", 0)
+    with pytest.raises(InvalidArgumentError, match="call_timeout must be .* got -1"):
+        RayEnvPool("catch", 2, call_timeout=-1)
+    with pytest.raises(InvalidArgumentError, match="actor_options must be a mapping"):
+        RayEnvPool("catch", 2, actor_options=[("num_cpus", 1)])
+    with pytest.raises(InvalidArgumentError, match="'restarter' cannot be given"):
+        RayEnvPool("catch", 2, restarter=object())
+    assert RayEnvPool("catch", 5, envs_per_actor=2).actor_sizes == [2, 2, 1]  # the rest
+
+
+async def test_not_started_pool_says_so():
+    pool = RayEnvPool("catch", 2)
+    with pytest.raises(StateError, match="not started"):
+        pool.send([0, 0])
+
+
+def test_gymnasium_vector_env_on_a_ray_pool_of_uneven_actors(local_ray):
+    from aiomame.gym import MameVectorEnv
+
+    ray_pool = functools.partial(sync.RayEnvPool, envs_per_actor=2, actor_options=ACTOR)
+    with MameVectorEnv("catch", 3, pool_factory=ray_pool, obs_type="grayscale",
+                       resize=(84, 84)) as envs:
+        assert envs.pool.actor_sizes == [2, 1]
+        assert envs.single_observation_space.shape == (84, 84)
+        assert envs.metadata["render_fps"] == pytest.approx(20.0, rel=0.1)
+        obs, infos = envs.reset(seed=3)
+        assert obs.shape == (3, 84, 84) and infos["paddle_x"].shape == (3,)
+        for _ in range(3):
+            obs, rewards, _, truncated, infos = envs.step(envs.action_space.sample())
+        assert obs.shape == (3, 84, 84) and rewards.shape == (3,) and not truncated.any()
+
+
+def test_sb3_vec_env_on_a_ray_pool(local_ray):
+    pytest.importorskip("stable_baselines3")
+    from aiomame.sb3 import MameVecEnv
+
+    ray_pool = functools.partial(sync.RayEnvPool, envs_per_actor=1, actor_options=ACTOR)
+    venv = MameVecEnv("catch", 2, pool_factory=ray_pool, obs_type="grayscale",
+                      resize=(84, 84))
+    try:
+        assert len(venv.pool.actors) == 2
+        obs = venv.reset()
+        assert obs.shape == (2, 84, 84, 1)
+        venv.step_async(np.array([1, 2]))
+        obs, rewards, dones, infos = venv.step_wait()
+        assert obs.shape == (2, 84, 84, 1) and rewards.dtype == np.float32
+        assert "paddle_x" in infos[0] and not dones.any()
+        assert venv.get_attr("frame_ratio") == [3, 3]
+    finally:
+        venv.close()
+
+
+async def test_close_leaves_no_process_or_directory_behind(pool, local_ray):
+    """Last in the module: closes the shared pool."""
+    assert len(socket_dirs() - local_ray) == 4  # one per MAME (a killed actor's: swept)
+    pids = await pool.pids()
+    processes = {p for actor in pids for p in (actor["actor"], *actor["mames"])}
+    pool.send([0] * 4)  # close with steps in flight
+    await pool.close()
+    assert wait_gone(processes, 15) == set()
+    assert socket_dirs() <= local_ray
+    await pool.close()  # idempotent
+    with pytest.raises(StateError, match="closed"):
+        await pool.step([0] * 4)
