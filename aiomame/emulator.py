@@ -268,6 +268,8 @@ class Emulator:
 
     def _resolve(self, address: Address) -> list[Any]:
         """[device tag, space, address, type] for the plugin, checked against the hello."""
+        if not self.info:
+            raise StateError("the emulator is not started: call start() first")
         devices = {d["tag"]: d for d in self.info["devices"]}
         tag = address.device
         if tag is None:  # the main CPU: ":maincpu" where it exists, else the first device
