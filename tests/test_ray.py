@@ -6,6 +6,7 @@ process or private directory left behind. Skipped where Ray is not installed."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import os
 import signal
@@ -20,9 +21,15 @@ import pytest_asyncio  # noqa: E402
 from conftest import alive, socket_dirs  # noqa: E402
 
 from aiomame import sync  # noqa: E402
-from aiomame.errors import InvalidArgumentError, MameExitedError, StateError  # noqa: E402
+from aiomame.errors import (  # noqa: E402
+    EnvDeadError,
+    InvalidArgumentError,
+    MameExitedError,
+    StateError,
+)
 from aiomame.pool import EnvPool  # noqa: E402
 from aiomame.ray import RayEnvPool  # noqa: E402
+from aiomame.rundir import OWNER_FILE, runtime_base, sweep_stale  # noqa: E402
 
 SHAPE = (260, 224, 3)
 ACTOR = {"num_cpus": 0.25}  # the module's pool and the adapters' fit in num_cpus=2
@@ -45,6 +52,16 @@ def descendants() -> set[int]:
             found.add(child)
             todo.append(child)
     return found
+
+
+def owned_by(pid: int) -> list[str]:
+    """aiomame's private directories that process ``pid`` made."""
+    owned = []
+    for path in socket_dirs():
+        with contextlib.suppress(OSError), open(os.path.join(path, OWNER_FILE)) as f:
+            if int(f.read().split()[0]) == pid:
+                owned.append(path)
+    return owned
 
 
 def wait_gone(pids: set[int], seconds: float) -> set[int]:
@@ -212,6 +229,42 @@ async def test_a_crashed_mame_in_an_actor_reports_its_error_like_a_local_pool(po
         assert crashed.infos[1]["error"].returncode == -signal.SIGKILL
         back = await pool.step([0] * 4)
     assert back.infos[1] == {"restarted": True}
+
+
+async def test_a_silent_actor_is_killed_after_call_timeout_and_restarts_then_dies(local_ray):
+    """SIGSTOP: the actor neither answers nor dies. Past max_restarts its env is dead."""
+    async with RayEnvPool("catch", 1, call_timeout=8, actor_options={
+            **ACTOR, "max_restarts": 1}) as pool:
+        await pool.reset()
+        first = (await pool.pids())[0]
+        os.kill(first["actor"], signal.SIGSTOP)
+        began = time.monotonic()
+        try:
+            async with asyncio.timeout(30):
+                silent = await pool.step([0])
+        finally:
+            os.kill(first["actor"], signal.SIGCONT)  # if it still exists
+        assert 7.5 < time.monotonic() - began < 20
+        assert silent.truncated[0] and isinstance(silent.infos[0]["error"], TimeoutError)
+        assert "did not answer within 8 s; it was killed" in str(silent.infos[0]["error"])
+        async with asyncio.timeout(30):
+            back = await pool.step([0])
+        assert back.infos[0] == {"restarted": True} and back.elapsed_steps[0] == 0
+        assert wait_gone({first["actor"], *first["mames"]}, 10) == set()
+
+        second = (await pool.pids())[0]
+        os.kill(second["actor"], signal.SIGKILL)  # its last restart is used up
+        async with asyncio.timeout(30):
+            crashed = await pool.step([0])
+        assert crashed.truncated[0] and "error" in crashed.infos[0]
+        with pytest.raises(EnvDeadError, match="env 0 is dead"):
+            pool.send([0])
+        # No actor comes back to sweep its MAME's directory: the next aiomame start on the
+        # node does (aiomame.rundir); here, the sweep itself.
+        assert wait_gone({second["actor"], *second["mames"]}, 10) == set()
+        assert len(owned_by(second["actor"])) == 1
+        sweep_stale(runtime_base())
+        assert owned_by(second["actor"]) == []
 
 
 def test_bad_pool_arguments_are_named():

@@ -330,7 +330,11 @@ class RayEnvPool:
                 f"Ray actor {a} (envs {self._offsets[a]}.."
                 f"{self._offsets[a] + self.actor_sizes[a] - 1}) did not answer within "
                 f"{self.call_timeout:g} s; it was killed"))
-        except ray.exceptions.RayError as exc:
+        except ray.exceptions.RayTaskError as exc:  # the actor lives; e.g. a result that
+            for i in ids:                           # Ray could not serialize
+                self._error[i] = exc.cause if isinstance(exc.cause, Exception) else exc
+                self._done(i)
+        except ray.exceptions.RayError as exc:  # the actor died or cannot be reached
             self._actor_failed(a, ids, deaths, exc)
         else:
             if isinstance(result, PortableError):
