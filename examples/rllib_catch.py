@@ -2,8 +2,8 @@
 
 The Gymnasium env ``aiomame/Catch-v0`` is registered with RLlib's env registry
 (``ray.tune.registry.register_env``); each env runner makes its envs from it, each env one
-MAME on that runner's node, 42x42 grayscale frames with a channel axis (RLlib's
-convolutional default takes (H, W, C)).
+MAME on that runner's node, 42x42 grayscale frames with a channel axis, scaled to 0..1
+(RLlib's convolutional model takes float (H, W, C)).
 
     pip install "aiomame[rllib]"
     python examples/rllib_catch.py                          # 10 iterations, 2 env runners
@@ -22,6 +22,7 @@ import time
 from typing import Any
 
 import gymnasium as gym
+import numpy as np
 import ray
 from ray.rllib.algorithms.ppo import PPOConfig
 from ray.rllib.core.rl_module.default_model_config import DefaultModelConfig
@@ -32,11 +33,14 @@ SIZE = 42
 
 
 def make_env(config: dict[str, Any]) -> gym.Env:
-    """One catch env on one MAME (``config``: MameEnv's options), frames (42, 42, 1)."""
+    """One catch env on one MAME (``config``: MameEnv's options); observations (42, 42, 1)
+    float32 in 0..1."""
     import aiomame.gym  # noqa: F401  (registers the Gymnasium ids, in the env runner)
 
     env = gym.make(ENV_ID, obs_type="grayscale", resize=(SIZE, SIZE), **config)
-    return gym.wrappers.ReshapeObservation(env, (SIZE, SIZE, 1))
+    space = gym.spaces.Box(0.0, 1.0, (SIZE, SIZE, 1), np.float32)
+    return gym.wrappers.TransformObservation(
+        env, lambda frame: (frame[..., None] / np.float32(255)).astype(np.float32), space)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -64,6 +68,7 @@ def config(args: argparse.Namespace) -> PPOConfig:
         .env_runners(num_env_runners=args.env_runners,
                      num_envs_per_env_runner=args.envs_per_runner,
                      num_cpus_per_env_runner=0.5)
+        .fault_tolerance(restart_failed_env_runners=False)  # an env error stops the run
         .learners(num_learners=0)
         .training(train_batch_size_per_learner=args.batch, minibatch_size=128, num_epochs=2,
                   lr=5e-4)
@@ -87,8 +92,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             result = algo.train()
             runners = result.get("env_runners", {})
             last = {"iteration": i,
-                    "env_steps": runners.get("num_env_steps_sampled_lifetime", 0),
-                    "episodes": runners.get("num_episodes_lifetime", 0),
+                    "env_steps": int(runners.get("num_env_steps_sampled_lifetime", 0)),
+                    "episodes": int(runners.get("num_episodes_lifetime", 0)),
                     "return_mean": runners.get("episode_return_mean", float("nan"))}
             print(f"iteration {i}: {last['env_steps']} env steps, {last['episodes']} "
                   f"episodes, mean return {last['return_mean']:.2f}, "
@@ -96,6 +101,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     finally:
         algo.stop()
         ray.shutdown()
+    if not last.get("env_steps"):
+        raise SystemExit("no env steps were sampled: see the env runners' errors above")
     return last
 
 

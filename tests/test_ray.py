@@ -8,9 +8,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import importlib.util
 import os
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -326,8 +330,23 @@ def test_sb3_vec_env_on_a_ray_pool(local_ray):
         venv.close()
 
 
+def test_rllib_example_trains_on_aiomame_envs(local_ray):
+    """examples/rllib_catch.py as a user starts it (its own Ray); where RLlib's extra
+    dependencies are installed (``aiomame[rllib]``: not in CI, whose Gymnasium RLlib would
+    pin)."""
+    if not all(importlib.util.find_spec(name) for name in ("tree", "pyarrow", "lz4")):
+        pytest.skip("RLlib's dependencies are not installed (pip install 'aiomame[rllib]')")
+    example = Path(__file__).resolve().parents[1] / "examples" / "rllib_catch.py"
+    out = subprocess.run([sys.executable, str(example), "--iterations", "1",
+                          "--env-runners", "1", "--batch", "128", "--cpus", "1"],
+                         capture_output=True, text=True, timeout=240, check=False)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "iteration 1: " in out.stdout and " 0 env steps" not in out.stdout
+
+
 async def test_close_leaves_no_process_or_directory_behind(pool, local_ray):
     """Last in the module: closes the shared pool."""
+    await settled(pool)
     assert len(socket_dirs() - local_ray) == 4  # one per MAME (a killed actor's: swept)
     pids = await pool.pids()
     processes = {p for actor in pids for p in (actor["actor"], *actor["mames"])}
