@@ -228,3 +228,18 @@ class StateError(AiomameError, RuntimeError):
 class RomChecksumWarning(UserWarning):
     """ROM files that fail MAME's checksums: MAME runs them anyway, and the game may
     misbehave or show black frames. Warned once per process, ROM set and ROM path."""
+
+
+class RuntimeDirError(StartError):
+    """aiomame's runtime directory (``$AIOMAME_RUNTIME_DIR``, else /dev/shm) cannot hold a
+    MAME's private directory: missing and not creatable, not a directory, read-only or full.
+
+    ``path`` is the directory, ``needed`` and ``free`` the bytes (None when not about space).
+    """
+
+    def __init__(self, message: str, *, path: str, needed: int | None = None,
+                 free: int | None = None) -> None:
+        super().__init__(message)
+        self.path = path
+        self.needed = needed
+        self.free = free

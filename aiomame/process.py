@@ -45,7 +45,7 @@ from .errors import (
     UnsupportedMameError,
 )
 from .protocol import PROTOCOL_VERSION, ConnectionLost, Encoder, PluginConnection
-from .rundir import make_private_dir
+from .rundir import make_private_dir, reserve
 from .sigterm import exit_on_sigterm
 
 OUTPUT_LINES = 200
@@ -202,6 +202,12 @@ class MameProcess:
                     "reinstall aiomame"
                 )
             self.hello = hello[1]
+            # Room for two frames of the largest screen (a step's last, and the one before
+            # for max-pooling): a full runtime directory fails here, not at a later step.
+            screens = self.hello.get("screens") or []
+            largest = max((s.get("width", 0) * s.get("height", 0) * 4 for s in screens
+                           if isinstance(s, dict)), default=0)
+            reserve(frames, 2 * largest)
             return self.hello
         except BaseException:
             await self.close()
@@ -365,6 +371,10 @@ class MameProcess:
                                      conn.read_frame, timeout, "step")
         if isinstance(reply, list):
             if reply[0] == "error":
+                if len(reply) > 1 and reply[1] == "frames_file":
+                    raise CommandError(f"MAME could not write the step's frame into {self._dir!r}"
+                                       f": {reply[2]} (runtime directory full? see "
+                                       "AIOMAME_RUNTIME_DIR)", "frames_file")
                 raise CommandError(f"step failed in the plugin: {reply[2]}")
             raise ProtocolError(f"expected a frame, got {reply!r:.200}")
         return reply

@@ -10,9 +10,12 @@ touches another user's directory, a live process's, or one without an owner file
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
+
+from .errors import RuntimeDirError
 
 PREFIX = "aiomame-"
 OWNER_FILE = "owner"
@@ -45,10 +48,68 @@ def make_private_dir() -> str:
     if base not in _swept:
         _swept.add(base)
         sweep_stale(base)
-    path = tempfile.mkdtemp(prefix=PREFIX, dir=base)
-    with open(os.path.join(path, OWNER_FILE), "w") as f:
-        f.write(f"{os.getpid()} {start_time(os.getpid())}\n")
+    try:
+        if not os.path.lexists(base):
+            os.makedirs(base, mode=0o700, exist_ok=True)
+        path = tempfile.mkdtemp(prefix=PREFIX, dir=base)
+    except OSError as exc:
+        raise _unusable(base, exc) from exc
+    try:
+        with open(os.path.join(path, OWNER_FILE), "w") as f:
+            f.write(f"{os.getpid()} {start_time(os.getpid())}\n")
+    except OSError as exc:
+        shutil.rmtree(path, ignore_errors=True)
+        raise _unusable(base, exc, needed=4096) from exc
     return path
+
+
+def reserve(path: str, nbytes: int) -> None:
+    """Allocate ``nbytes`` for file ``path`` in a private directory now, so that a full
+    runtime directory is a :class:`RuntimeDirError` at start, not a failed write later."""
+    if nbytes <= 0:
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.posix_fallocate(fd, 0, nbytes)
+    except OSError as exc:
+        if exc.errno in (errno.EOPNOTSUPP, errno.EINVAL):
+            return  # the file system cannot reserve: the first write will tell
+        raise _unusable(os.path.dirname(os.path.dirname(path)), exc, needed=nbytes) from exc
+    finally:
+        os.close(fd)
+
+
+def free_bytes(path: str) -> int | None:
+    """Bytes an unprivileged user may still write in ``path``'s file system (None: unknown)."""
+    try:
+        st = os.statvfs(path)
+    except OSError:
+        return None
+    return st.f_bavail * st.f_frsize
+
+
+def _unusable(base: str, exc: OSError, needed: int | None = None) -> RuntimeDirError:
+    """The error for a runtime directory ``base`` that failed with ``exc``."""
+    where = (f"aiomame's runtime directory {base!r} "
+             f"({'$AIOMAME_RUNTIME_DIR' if os.environ.get('AIOMAME_RUNTIME_DIR') else 'default'})")
+    fix = "set AIOMAME_RUNTIME_DIR to a writable directory with room (e.g. under /tmp)"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        free = free_bytes(base)
+        shown = "unknown" if free is None else f"{free:,}"
+        return RuntimeDirError(
+            f"{where} is full: a MAME needs {needed or 0:,} bytes there, {shown} are free "
+            f"({exc.strerror}); free space there or {fix}",
+            path=base, needed=needed, free=free)
+    if exc.errno == errno.EROFS:
+        why = "is on a read-only file system"
+    elif exc.errno in (errno.ENOTDIR, errno.EEXIST) or (
+            os.path.lexists(base) and not os.path.isdir(base)):
+        why = "is not a directory (or lies under a file)"
+    elif not os.path.lexists(base):
+        why = f"does not exist and cannot be created ({exc.strerror})"
+    else:
+        why = f"cannot be written ({exc.strerror})"
+    return RuntimeDirError(f"{where} {why}: {fix}", path=base)
 
 
 def sweep_stale(base: str) -> list[str]:
