@@ -346,7 +346,10 @@ class MameProcess:
             error = await self._failure(exc, doing, timeout)
             if error is None:
                 raise
-            raise error from exc
+            try:
+                raise error from exc
+            finally:
+                del error  # its traceback holds this frame: no cycle left for the GC
 
     async def request(self, *command: Any, timeout: float = 10.0) -> list[Any]:
         """Send one command and return the plugin's reply; an ``error`` reply raises."""
@@ -428,6 +431,10 @@ class MameProcess:
             self._release()
 
     def _release(self) -> None:
+        if self._broken is not None:
+            # Keep only its message: its traceback holds this process's frames, a cycle that
+            # would keep the frames map (and its file descriptor) until the next GC.
+            self._broken = AiomameError(str(self._broken))
         self._unmap()
         if self._conn is not None:
             self._conn.close()
