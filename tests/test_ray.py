@@ -139,7 +139,7 @@ async def test_async_mode_returns_partial_batches_across_actors(pool):
         for _ in range(12):
             batch = await pool.recv()
             assert len(batch) == 2 and len(set(batch.env_ids.tolist())) == 2
-            assert batch.frames.shape == (2, *SHAPE) and batch.frames.flags.writeable
+            assert batch.frames.shape == (2, *SHAPE)
             stepped[batch.env_ids] += 1
             pool.send([0] * 2, batch.env_ids)
         assert pool.num_pending == 4
@@ -237,7 +237,7 @@ async def test_a_crashed_mame_in_an_actor_reports_its_error_like_a_local_pool(po
 
 async def test_a_silent_actor_is_killed_after_call_timeout_and_restarts_then_dies(local_ray):
     """SIGSTOP: the actor neither answers nor dies. Past max_restarts its env is dead."""
-    async with RayEnvPool("catch", 1, call_timeout=8, actor_options={
+    async with RayEnvPool("catch", 1, call_timeout=10, actor_options={
             **ACTOR, "max_restarts": 1}) as pool:
         await pool.reset()
         first = (await pool.pids())[0]
@@ -248,9 +248,9 @@ async def test_a_silent_actor_is_killed_after_call_timeout_and_restarts_then_die
                 silent = await pool.step([0])
         finally:
             os.kill(first["actor"], signal.SIGCONT)  # if it still exists
-        assert 7.5 < time.monotonic() - began < 20
+        assert 9.5 < time.monotonic() - began < 25
         assert silent.truncated[0] and isinstance(silent.infos[0]["error"], TimeoutError)
-        assert "did not answer within 8 s; it was killed" in str(silent.infos[0]["error"])
+        assert "did not answer within 10 s; it was killed" in str(silent.infos[0]["error"])
         async with asyncio.timeout(30):
             back = await pool.step([0])
         assert back.infos[0] == {"restarted": True} and back.elapsed_steps[0] == 0

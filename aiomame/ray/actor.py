@@ -57,7 +57,8 @@ class PoolActor:
         self._pool: EnvPool | None = None
         self._starting = asyncio.Lock()
         self._waiting = asyncio.Lock()  # EnvPool has one waiter at a time
-        self._fresh = set(range(num_envs))  # envs with no episode in this incarnation
+        self._all = list(range(num_envs))
+        self._fresh = set(self._all)  # envs with no episode in this incarnation
         with warnings.catch_warnings():  # Ray warns about its own use of a deprecated API
             warnings.simplefilter("ignore", DeprecationWarning)
             self._restarted = ray.get_runtime_context().was_current_actor_reconstructed
@@ -119,8 +120,9 @@ class PoolActor:
             return PortableError.wrap(exc)
 
     async def _wait(self, pool: EnvPool, env_ids: list[int], restarted: list[int]) -> Batch:
+        everyone = env_ids == self._all  # then the pool's rows as they are: no gather
         async with self._waiting:
-            batch = (await pool.wait(env_ids)).copy()  # the pool reuses its buffers
+            batch = (await pool.wait(None if everyone else env_ids)).copy()  # (reused)
         if restarted or any(batch.infos):
             marked = set(restarted)
             batch.infos = [_portable(info, i in marked)

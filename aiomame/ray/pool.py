@@ -67,7 +67,9 @@ class RayEnvPool:
     included. Other keyword arguments are EnvPool's (``roms_path``, ``obs_type``,
     ``autoreset_mode``, ``step_timeout``...): ROMs and MAME must exist on every node.
 
-    Differences from EnvPool: batches are the caller's own arrays (not reused views), and
+    Differences from EnvPool: batches are the caller's to keep (not views of reused
+    buffers; read-only where they are Ray's object-store buffers: ``batch.copy()`` for
+    writable arrays), and
     an error of an actor's pool (bad actions, a bug in a game definition) is raised by the
     ``recv``/``step`` that collects its envs, not by ``send``. Ray is initialized by
     ``start()`` if it is not yet (``ray.init()``: a running cluster or a local one).
@@ -288,7 +290,7 @@ class RayEnvPool:
                 raise InvalidArgumentError(
                     f"actions has shape {array.shape}; expected ({n},...): one action per "
                     f"env in env_ids (actions: {', '.join(self.action_names)})")
-            return list(array)
+            return array.tolist()  # plain ints: Ray sends them without pickle
         if isinstance(actions, (str, bytes)) or not hasattr(actions, "__len__") \
                 or len(actions) != n:
             raise InvalidArgumentError(
@@ -556,7 +558,10 @@ def _gather(parts: list[tuple[Batch, int]]) -> Batch:
         else:
             runs.append((batch, [row]))
     if len(runs) == 1:
-        return _rows(*runs[0])
+        batch, rows = runs[0]
+        if rows == list(range(len(batch))):
+            return batch  # all of one call's rows, in order: Ray's buffers, no copy
+        return _rows(batch, rows)
     n, first = len(parts), runs[0][0]
 
     def take(field: Callable[[Batch], np.ndarray]) -> np.ndarray:
