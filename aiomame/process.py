@@ -65,6 +65,19 @@ _BAD_DUMPS_END = "WARNING: the machine might not run correctly."
 _warned_dumps: set[tuple[str, str]] = set()
 
 
+def _largest_frame(screens: Any) -> int:
+    """Bytes of the largest screen's frame in a hello (sizes that make no sense count 0:
+    checking the hello is the emulator's job)."""
+    sizes = [0]
+    for screen in screens if isinstance(screens, list) else []:
+        if isinstance(screen, dict):
+            width, height = screen.get("width"), screen.get("height")
+            if isinstance(width, int) and isinstance(height, int) \
+                    and 0 < width <= 16384 and 0 < height <= 16384:
+                sizes.append(width * height * 4)
+    return max(sizes)
+
+
 class MameProcess:
     """Starts MAME with the plugin, accepts its connection and exchanges messages with it."""
 
@@ -204,10 +217,7 @@ class MameProcess:
             self.hello = hello[1]
             # Room for two frames of the largest screen (a step's last, and the one before
             # for max-pooling): a full runtime directory fails here, not at a later step.
-            screens = self.hello.get("screens") or []
-            largest = max((s.get("width", 0) * s.get("height", 0) * 4 for s in screens
-                           if isinstance(s, dict)), default=0)
-            reserve(frames, 2 * largest)
+            reserve(frames, 2 * _largest_frame(self.hello.get("screens")))
             return self.hello
         except BaseException:
             await self.close()
