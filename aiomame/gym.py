@@ -71,6 +71,14 @@ def _render_fps(emulator: Any) -> float:
     return float(screens[0].get("refresh") or 60.0) / emulator.frame_ratio
 
 
+def check_pool_factory(pool_factory: Any) -> None:
+    """An adapter's ``pool_factory`` must make pools: a class or function."""
+    if not callable(pool_factory):
+        raise InvalidArgumentError(
+            f"pool_factory must be a callable making a blocking pool (aiomame.sync.EnvPool, "
+            f"aiomame.sync.RayEnvPool or a functools.partial of one), got {pool_factory!r}")
+
+
 def _pool_fps(pool: Any) -> float:
     """:func:`_render_fps` of a pool: of its first emulator, or of what a pool of remote
     emulators reports (``info``, ``frame_ratio``)."""
@@ -158,6 +166,7 @@ class MameVectorEnv(VectorEnv[np.ndarray, Any, np.ndarray]):
                  render_mode: str | None = None, copy: bool = True,
                  pool_factory: Callable[..., Any] = sync.EnvPool, **kwargs: Any) -> None:
         mode = _autoreset_mode(autoreset_mode)
+        check_pool_factory(pool_factory)
         self.render_mode = render_mode
         self.copy = copy
         self.pool = pool_factory(game, num_envs, autoreset_mode=_AUTORESET[mode],

@@ -30,7 +30,7 @@ from . import sync
 from .batch import Batch
 from .errors import InvalidArgumentError, StateError, invalid_choice
 from .games import Game
-from .gym import env_spaces
+from .gym import check_pool_factory, env_spaces
 
 __all__ = ["MameVecEnv"]
 
@@ -64,6 +64,7 @@ class MameVecEnv(VecEnv):
                  pool_factory: Callable[..., Any] = sync.EnvPool, **kwargs: Any) -> None:
         if render_mode not in RENDER_MODES:
             raise invalid_choice("render_mode", render_mode, RENDER_MODES)
+        check_pool_factory(pool_factory)
         self.render_mode = render_mode
         self.pool = pool_factory(game, num_envs, autoreset_mode="same-step", **kwargs)
         try:

@@ -192,6 +192,9 @@ async def test_errors_of_an_actor_come_back_typed_and_the_pool_goes_on(pool):
         pool.send([0], [2])
     with pytest.raises(StateError, match="waits for 3 envs but only 2"):
         await pool.recv(3)
+    with pytest.raises(InvalidArgumentError, match=r"batch_size must be an int in 1\.\.num_envs "
+                                                   r"\(4\), got 5"):
+        await pool.recv(5)
     await pool.recv(2)
     assert (await pool.step([0] * 4)).env_ids.tolist() == [0, 1, 2, 3]
 
@@ -248,10 +251,11 @@ async def test_a_silent_actor_is_killed_after_call_timeout_and_restarts_then_die
                 silent = await pool.step([0])
         finally:
             os.kill(first["actor"], signal.SIGCONT)  # if it still exists
-        assert 9.5 < time.monotonic() - began < 25
+        assert 9.5 < time.monotonic() - began < 40
         assert silent.truncated[0] and isinstance(silent.infos[0]["error"], TimeoutError)
         assert "did not answer within 10 s; it was killed" in str(silent.infos[0]["error"])
-        async with asyncio.timeout(30):
+        pool.call_timeout = 60.0  # a new worker process and MAME: slow on a busy machine
+        async with asyncio.timeout(90):
             back = await pool.step([0])
         assert back.infos[0] == {"restarted": True} and back.elapsed_steps[0] == 0
         assert wait_gone({first["actor"], *first["mames"]}, 10) == set()
@@ -286,6 +290,15 @@ def test_bad_pool_arguments_are_named():
     with pytest.raises(InvalidArgumentError, match="'restarter' cannot be given"):
         RayEnvPool("catch", 2, restarter=object())
     assert RayEnvPool("catch", 5, envs_per_actor=2).actor_sizes == [2, 2, 1]  # the rest
+    from aiomame.gym import MameVectorEnv
+
+    pytest.importorskip("stable_baselines3")
+    from aiomame.sb3 import MameVecEnv
+
+    for adapter in (MameVectorEnv, MameVecEnv):
+        with pytest.raises(InvalidArgumentError, match="pool_factory must be a callable.*"
+                                                       "got 'ray'"):
+            adapter("catch", 2, pool_factory="ray")
 
 
 async def test_not_started_pool_says_so():

@@ -405,8 +405,9 @@ class RayEnvPool:
         that order."""
         self._check_running()
         k = self.batch_size if batch_size is None else batch_size
-        if not is_int(k) or k < 1:
-            raise InvalidArgumentError(f"batch_size must be an int >= 1, got {batch_size!r}")
+        if not is_int(k) or not 1 <= k <= self.num_envs:
+            raise InvalidArgumentError(f"batch_size must be an int in 1..num_envs "
+                                       f"({self.num_envs}), got {batch_size!r}")
         pending = self.num_pending
         if pending < k:
             raise StateError(f"recv() waits for {k} envs but only {pending} are stepping or "
