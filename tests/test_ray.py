@@ -1,7 +1,9 @@
 """RayEnvPool on a real local Ray instance (ray.init(num_cpus=2), started once for this
 module) with real MAMEs running catch: two actors of 2 envs, the same assertions as the
 local pool's tests (tests/test_pool.py), a killed actor, the adapters, bad input, and no
-process or private directory left behind. Skipped where Ray is not installed."""
+process or private directory left behind. Skipped where Ray is not installed, except in CI
+(AIOMAME_REQUIRE_RAY=1, which installs it). The RLlib test runs where RLlib is installed
+(CI: a virtualenv of its own, AIOMAME_REQUIRE_RLLIB=1)."""
 
 from __future__ import annotations
 
@@ -18,22 +20,25 @@ from pathlib import Path
 
 import pytest
 
-ray = pytest.importorskip("ray")
+if os.environ.get("AIOMAME_REQUIRE_RAY") == "1":
+    import ray
+else:
+    ray = pytest.importorskip("ray")
 
-import numpy as np  # noqa: E402
-import pytest_asyncio  # noqa: E402
-from conftest import alive, socket_dirs  # noqa: E402
+import numpy as np
+import pytest_asyncio
+from conftest import alive, socket_dirs
 
-from aiomame import sync  # noqa: E402
-from aiomame.errors import (  # noqa: E402
+from aiomame import sync
+from aiomame.errors import (
     EnvDeadError,
     InvalidArgumentError,
     MameExitedError,
     StateError,
 )
-from aiomame.pool import EnvPool  # noqa: E402
-from aiomame.ray import RayEnvPool  # noqa: E402
-from aiomame.rundir import OWNER_FILE, runtime_base, sweep_stale  # noqa: E402
+from aiomame.pool import EnvPool
+from aiomame.ray import RayEnvPool
+from aiomame.rundir import OWNER_FILE, runtime_base, sweep_stale
 
 SHAPE = (260, 224, 3)
 ACTOR = {"num_cpus": 0.25}  # the module's pool and the adapters' fit in num_cpus=2
@@ -345,9 +350,10 @@ def test_sb3_vec_env_on_a_ray_pool(local_ray):
 
 def test_rllib_example_trains_on_aiomame_envs(local_ray):
     """examples/rllib_catch.py as a user starts it (its own Ray); where RLlib's extra
-    dependencies are installed (``aiomame[rllib]``: not in CI, whose Gymnasium RLlib would
-    pin)."""
-    if not all(importlib.util.find_spec(name) for name in ("tree", "pyarrow", "lz4")):
+    dependencies are installed (``aiomame[rllib]``: RLlib pins its own Gymnasium, so CI runs
+    this test in a virtualenv of its own)."""
+    installed = all(importlib.util.find_spec(name) for name in ("tree", "pyarrow", "lz4"))
+    if os.environ.get("AIOMAME_REQUIRE_RLLIB") != "1" and not installed:
         pytest.skip("RLlib's dependencies are not installed (pip install 'aiomame[rllib]')")
     example = Path(__file__).resolve().parents[1] / "examples" / "rllib_catch.py"
     out = subprocess.run([sys.executable, str(example), "--iterations", "1",
