@@ -215,6 +215,7 @@ class Emulator:
 
     async def close(self) -> None:
         """Stop MAME and clean up; safe to call more than once, and after errors."""
+        self._shown = None  # a view of the frames file: it would keep the file mapped
         await self._process.close()
 
     async def __aenter__(self) -> Emulator:
@@ -354,7 +355,7 @@ class Emulator:
         array (whatever ``obs_type`` and ``resize`` are; with ``maxpool``, the pooled
         frame). Made from that step's pixels, without asking MAME."""
         if self._shown is None:
-            raise StateError("no frame yet: step() with frame=True first")
+            raise StateError("no frame: step() with frame=True first (and before close())")
         pixels, width, height = self._shown
         if self._screen_converter is None:
             c = self._converter

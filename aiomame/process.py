@@ -23,7 +23,8 @@ import signal
 import socket
 import sys
 import warnings
-from collections.abc import Awaitable, Callable, Sequence
+import weakref
+from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -78,6 +79,24 @@ def _largest_frame(screens: Any) -> int:
     return max(sizes)
 
 
+async def _close_at_loop_end(process: weakref.ref[MameProcess]) -> AsyncGenerator[None, None]:
+    """Closes a MameProcess that nobody closed when its event loop shuts down.
+
+    An async generator started on the loop is the loop's to finalize: ``asyncio.run()`` and
+    ``asyncio.Runner`` (and uvloop) close every unfinished one at their end
+    (``loop.shutdown_asyncgens()``), while the loop still runs, so MAME is stopped and reaped
+    and its directory removed then, not at some later garbage collection. It holds only a
+    weak reference: it keeps nothing alive.
+    """
+    try:
+        yield
+    finally:
+        owner = process()
+        if owner is not None:
+            owner._guard = None  # this generator: close() must not close it again
+            await owner.close()
+
+
 class MameProcess:
     """Starts MAME with the plugin, accepts its connection and exchanges messages with it."""
 
@@ -113,6 +132,7 @@ class MameProcess:
         self._broken: BaseException | None = None
         self._closed = False
         self._frames_map: mmap.mmap | None = None
+        self._guard: AsyncGenerator[None, None] | None = None
         self._frames: np.ndarray | None = None
         self._bad_dumps: list[str] = []
 
@@ -166,6 +186,8 @@ class MameProcess:
         version = mame.mame_version(self.binary)
         loop = asyncio.get_running_loop()
         exit_on_sigterm()
+        self._guard = _close_at_loop_end(weakref.ref(self))
+        await self._guard.asend(None)  # now the loop's: its shutdown closes the generator
         self._dir = make_private_dir()  # 0700: ours alone
         path = os.path.join(self._dir, "mame.sock")
         frames = os.path.join(self._dir, "frames")
@@ -331,8 +353,9 @@ class MameProcess:
             # The reply may be half read: the stream can no longer be trusted.
             self._broken = StateError(f"{doing!r} was cancelled before its reply was read")
             return None
-        else:  # ProtocolError: out of step with the plugin
+        else:  # ProtocolError: out of step with the plugin, which may run on for a long step
             self._broken = exc
+            self._kill()
             return None
         return self._broken
 
@@ -419,6 +442,9 @@ class MameProcess:
         if self._closed:
             return
         self._closed = True
+        guard, self._guard = self._guard, None
+        if guard is not None:
+            await guard.aclose()  # done: nothing left for the loop's shutdown to do
         proc = self._proc
         try:
             if proc is not None and proc.returncode is None:

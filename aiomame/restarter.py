@@ -81,14 +81,16 @@ class Restarter:
         """Run ``start()`` until it succeeds; :class:`EnvDeadError` once past the limit."""
         stable = self._clock() - self._started_at.get(env_id, float("-inf")) >= self.stable_after
         row = 0 if stable else self._row.get(env_id, 0)
-        log.warning("env %d: MAME failed: %s", env_id, error)
+        # Errors are logged as text: a handler that keeps records (pytest's does) would keep
+        # the error's traceback, and through it the dead MAME's emulator and frames file.
+        log.warning("env %d: MAME failed: %s", env_id, str(error))
         while True:
             if self.stopped:
                 raise StateError(f"env {env_id} not restarted: the pool is closing")
             if row >= self.restart_limit:
                 self._row[env_id] = row
                 dead = EnvDeadError(env_id, row, error)
-                log.error("%s", dead)
+                log.error("%s", str(dead))
                 self._fire("dead", env_id, error)
                 raise dead
             if row:
@@ -100,7 +102,7 @@ class Restarter:
             try:
                 result = await start()
             except (AiomameError, OSError) as exc:
-                log.warning("env %d: restart %d failed: %s", env_id, row, exc)
+                log.warning("env %d: restart %d failed: %s", env_id, row, str(exc))
                 error = exc
                 continue
             self.started(env_id)

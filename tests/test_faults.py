@@ -374,11 +374,6 @@ time.sleep(60)  # this Python lives on: what cleaned up was not its exit
 """
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "gap: the MameProcess sits in a reference cycle, so after asyncio.run() returns MAME "
-    "runs on (blocked on its stdin, whose socket stays open) and its directory stays, until "
-    "the next garbage collection or the Python's exit; MameProcess needs a loop-shutdown "
-    "hook (see the fault table in README)"))
 def test_event_loop_ending_without_close_stops_mame(roms, tmp_path):
     child = subprocess.Popen(
         [sys.executable, "-c", LOOP_ENDS, str(roms)], stdout=subprocess.PIPE,
