@@ -392,21 +392,7 @@ class EnvPool:
             env.inbox.set_result(job)  # type: ignore[union-attr]
 
     def _check_ids(self, env_ids: Any) -> list[int]:
-        if env_ids is None:
-            return self._all_ids
-        ids = np.asarray(env_ids)
-        if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
-            raise InvalidArgumentError(
-                f"env_ids must be a 1-D sequence of ints, got {_show(env_ids)}")
-        listed = ids.tolist()
-        for i in listed:
-            if not 0 <= i < self.num_envs:
-                raise InvalidArgumentError(f"env id {i} is not in the pool: valid env ids are "
-                                           f"0..{self.num_envs - 1}")
-        if len(set(listed)) != len(listed):
-            twice = sorted({i for i in listed if listed.count(i) > 1})
-            raise InvalidArgumentError(f"env_ids lists env(s) {twice} more than once")
-        return listed
+        return self._all_ids if env_ids is None else check_env_ids(env_ids, self.num_envs)
 
     def _check_actions(self, actions: Any, ids: list[int]) -> list[tuple[Action, ...]]:
         n = len(ids)
@@ -816,6 +802,23 @@ def _configure(game: str | Game, num_envs: int, roms_path: Any, memory_addresses
             "pass roms_path (and memory_addresses, frame_ratio)")
     ratio = 3 if frame_ratio is None else frame_ratio
     return None, [None] * num_envs, game, (game, roms_path, memory_addresses, ratio)
+
+
+def check_env_ids(env_ids: Any, num_envs: int) -> list[int]:
+    """``env_ids`` as a list of distinct ints in ``0..num_envs-1``, or a clear error."""
+    ids = np.asarray(env_ids)
+    if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
+        raise InvalidArgumentError(
+            f"env_ids must be a 1-D sequence of ints, got {_show(env_ids)}")
+    listed = ids.tolist()
+    for i in listed:
+        if not 0 <= i < num_envs:
+            raise InvalidArgumentError(f"env id {i} is not in the pool: valid env ids are "
+                                       f"0..{num_envs - 1}")
+    if len(set(listed)) != len(listed):
+        twice = sorted({i for i in listed if listed.count(i) > 1})
+        raise InvalidArgumentError(f"env_ids lists env(s) {twice} more than once")
+    return listed
 
 
 def _show(value: Any) -> str:

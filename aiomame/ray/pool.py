@@ -39,7 +39,7 @@ from ..errors import (
     is_int,
 )
 from ..games import Game, get_game, is_game
-from ..pool import _call, _show
+from ..pool import _call, _show, check_env_ids
 from .actor import PoolActor, PortableError
 
 __all__ = ["FORWARDED_ENV", "RayEnvPool"]
@@ -266,21 +266,7 @@ class RayEnvPool:
             raise StateError(f"env {i} is {doing}: {hint}")
 
     def _check_ids(self, env_ids: Any) -> list[int]:
-        if env_ids is None:
-            return self._all_ids
-        ids = np.asarray(env_ids)
-        if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
-            raise InvalidArgumentError(
-                f"env_ids must be a 1-D sequence of ints, got {_show(env_ids)}")
-        listed = ids.tolist()
-        for i in listed:
-            if not 0 <= i < self.num_envs:
-                raise InvalidArgumentError(f"env id {i} is not in the pool: valid env ids are "
-                                           f"0..{self.num_envs - 1}")
-        if len(set(listed)) != len(listed):
-            twice = sorted({i for i in listed if listed.count(i) > 1})
-            raise InvalidArgumentError(f"env_ids lists env(s) {twice} more than once")
-        return listed
+        return self._all_ids if env_ids is None else check_env_ids(env_ids, self.num_envs)
 
     def _split_actions(self, actions: Any, n: int) -> list[Any]:
         """One entry per env (the actors check the entries)."""
