@@ -28,9 +28,11 @@ from .errors import (
 )
 from .frames import FrameConverter, ObsSpec
 from .process import MameProcess
+from .protocol import step_command
 from .state import State
 
 TYPES = ("u8", "s8", "u16", "s16", "u32", "s32")
+_MAX_COMMANDS = 4096  # step commands kept per emulator
 MAX_READ_RANGE = 16 << 20
 """The most bytes one :meth:`Emulator.read_range` reads (the plugin's limit too)."""
 
@@ -194,6 +196,7 @@ class Emulator:
         )
         self._names = list(self.memory_addresses)
         self._field_ids: dict[Action, list[int]] = {}
+        self._commands: dict[tuple[tuple[Action, ...], bool], bytes] = {}
         self._screen_index = -1
         self._converter = FrameConverter(spec=self.obs)
         self._screen_converter: FrameConverter | None = None  # for screen(), made on use
@@ -317,28 +320,56 @@ class Emulator:
         return [fields[action.field], int(action.value)]
 
     # -- stepping ----------------------------------------------------------------------
+    def step_command(self, actions: Iterable[Action] = (), frame: bool = True) -> bytes:
+        """The step command holding ``actions`` for ``frame_ratio`` frames (with the frame
+        or not), made once per distinct actions and reused (see
+        :func:`~aiomame.protocol.step_command`). Raises InvalidArgumentError,
+        UnknownInputError, StateError as :meth:`step` does."""
+        if frame.__class__ is not bool:
+            check_bool("frame", frame)
+        try:
+            key = (actions if actions.__class__ is tuple else tuple(actions), frame)
+            command = self._commands.get(key)
+        except TypeError:  # not iterable, or an unhashable item
+            raise InvalidArgumentError(f"actions must be an iterable of Action(port, field), "
+                                       f"got {actions!r}") from None
+        if command is not None:
+            return command
+        inputs = self._inputs(key[0])
+        if not self.info:
+            self._process._check_usable()  # not started, or closed: its StateError
+        if frame and self._screen_index < 0:
+            raise StateError(f"{self.game!r} has no screen: step with frame=False")
+        if len(self._commands) >= _MAX_COMMANDS:  # e.g. analog values: keep it bounded
+            self._commands.clear()
+        command = self._commands[key] = step_command(
+            self.frame_ratio, inputs, self._screen_index if frame else -1, self.maxpool)
+        return command
+
     async def step_into(self, actions: Iterable[Action] = (), *, frame: bool = True,
-                        out: np.ndarray | None = None) -> tuple[list[int], np.ndarray | None]:
+                        out: np.ndarray | None = None
+                        ) -> tuple[Sequence[int], np.ndarray | None]:
         """Like :meth:`step`, returning (values in ``memory_addresses`` order, frame).
 
         The frame is written into ``out`` when given (shape :attr:`frame_shape`).
         """
-        inputs = self._inputs(actions)
-        if frame.__class__ is not bool:
-            check_bool("frame", frame)
-        if frame and self._screen_index < 0 and self.info:
-            raise StateError(f"{self.game!r} has no screen: step with frame=False")
+        command = self.step_command(actions, frame)
         if self._busy:
             raise StateError("another step or command is still running on this emulator")
         self._busy = True
         try:
             _, values, width, height, has_pixels = await self._process.step(
-                self.frame_ratio, inputs, self._screen_index if frame else -1,
-                self.step_timeout, self.maxpool)
+                command, self.step_timeout)
         finally:
             self._busy = False
         if not has_pixels:
             return values, None
+        return values, self.frame_into(width, height, out)
+
+    def frame_into(self, width: int, height: int, out: np.ndarray | None = None
+                   ) -> np.ndarray:
+        """The observation of the frame that the last step's reply announced (``width`` x
+        ``height``, in the frames file), written into ``out`` if given."""
         n = width * height * 4
         if not self.maxpool:
             pixels = self._process.shared_pixels(n)
@@ -348,7 +379,7 @@ class Emulator:
                 self._pooled = np.empty(n, np.uint8)
             pixels = cv2.max(pair[:n], pair[n:], dst=self._pooled)
         self._shown = (pixels, width, height)
-        return values, self._converter.convert(pixels, width, height, out)
+        return self._converter.convert(pixels, width, height, out)
 
     def screen(self) -> np.ndarray:
         """The last step's screen as the player sees it: RGB (H, W, 3), full size, a new

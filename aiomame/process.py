@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import functools
 import mmap
 import os
 import re
@@ -45,7 +46,7 @@ from .errors import (
     UnknownGameError,
     UnsupportedMameError,
 )
-from .protocol import PROTOCOL_VERSION, ConnectionLost, Encoder, PluginConnection
+from .protocol import PROTOCOL_VERSION, ConnectionLost, Encoder, FrameReply, PluginConnection
 from .rundir import make_private_dir, reserve
 from .sigterm import exit_on_sigterm
 
@@ -64,6 +65,12 @@ SAVE_STATE_CODES = ("no_save", "load_failed", "save_failed")
 _BAD_DUMP = re.compile(r"^(\S+) (?:WRONG CHECKSUMS|WRONG LENGTH):")
 _BAD_DUMPS_END = "WARNING: the machine might not run correctly."
 _warned_dumps: set[tuple[str, str]] = set()
+_TIMED_OUT = object()  # what a step's timer hands its future
+
+
+def _settle(future: asyncio.Future[Any], reply: Any) -> None:
+    if not future.done():
+        future.set_result(reply)
 
 
 def _largest_frame(screens: Any) -> int:
@@ -184,7 +191,7 @@ class MameProcess:
                 "and WAYLAND_DISPLAY are unset): run it in a desktop session or under "
                 "xvfb-run, or use render=False (headless)")
         version = mame.mame_version(self.binary)
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         exit_on_sigterm()
         self._guard = _close_at_loop_end(weakref.ref(self))
         await self._guard.asend(None)  # now the loop's: its shutdown closes the generator
@@ -395,25 +402,75 @@ class MameProcess:
             raise kind(f"{command[0]!r} failed in the plugin: {reply[2]}", code)
         return reply
 
-    async def step(self, frames: int, inputs: list[list[int]], screen: int, timeout: float,
-                   pair: bool = False) -> tuple[int, list[int], int, int, bool]:
-        """Run one step: ``(frame_number, values, width, height, has_pixels)``; the pixels
-        are then :meth:`shared_pixels`, followed with ``pair`` (and ``frames >= 2``) by the
-        step's next-to-last frame."""
+    def send_step(self, command: bytes, sink: Callable[[Any], None]) -> None:
+        """Send a step command (from :func:`~aiomame.protocol.step_command`); its reply goes
+        to ``sink``, called from the event loop's read callback (see
+        :attr:`PluginConnection.sink`; turn anything but a :data:`FrameReply` into an error
+        with :meth:`step_error` or :meth:`fail`). No timeout: the caller keeps one.
+
+        Raises StateError if this MAME is not usable, ConnectionLost if it went away.
+        """
         self._check_usable()
         conn = self._conn
         assert conn is not None
-        reply = await self._exchange(self._encode("step", frames, inputs, screen, pair),
-                                     conn.read_frame, timeout, "step")
-        if isinstance(reply, list):
-            if reply[0] == "error":
-                if len(reply) > 1 and reply[1] == "frames_file":
-                    raise CommandError(f"MAME could not write the step's frame into {self._dir!r}"
-                                       f": {reply[2]} (runtime directory full? see "
-                                       "AIOMAME_RUNTIME_DIR)", "frames_file")
-                raise CommandError(f"step failed in the plugin: {reply[2]}")
-            raise ProtocolError(f"expected a frame, got {reply!r:.200}")
-        return reply
+        conn.sink = sink
+        try:
+            conn.send(command)
+        except BaseException:
+            conn.sink = None
+            raise
+
+    async def step(self, command: bytes, timeout: float) -> FrameReply:
+        """Run one step (``command`` from :func:`~aiomame.protocol.step_command`) and return
+        its reply; the pixels are then :meth:`shared_pixels`, followed with ``pair`` (and
+        ``frames >= 2``) by the step's next-to-last frame.
+
+        Raises MameTimeoutError, MameExitedError, ProtocolError, CommandError, StateError.
+        """
+        future = self._loop.create_future()
+        self.send_step(command, functools.partial(_settle, future))
+        timer = self._loop.call_later(timeout, _settle, future, _TIMED_OUT)
+        try:
+            reply = await future
+        except asyncio.CancelledError as exc:
+            self._conn.sink = None  # type: ignore[union-attr]
+            await self._failure(exc, "step", timeout)
+            raise
+        finally:
+            timer.cancel()
+        if reply.__class__ is tuple:
+            return reply  # type: ignore[no-any-return]
+        self._conn.sink = None  # type: ignore[union-attr]
+        error = await self.fail(self.step_error(reply), timeout)
+        try:
+            raise error
+        finally:
+            del error, reply  # the traceback holds this frame: no cycle left for the GC
+
+    def step_error(self, reply: Any) -> BaseException:
+        """The error that a step's reply other than a frame means: a CommandError for the
+        plugin's error reply, else what :meth:`fail` takes (ProtocolError, ConnectionLost,
+        TimeoutError)."""
+        if reply is _TIMED_OUT:
+            return TimeoutError()
+        if isinstance(reply, BaseException):
+            return reply
+        if isinstance(reply, list) and reply[0] == "error" and len(reply) == 3:
+            if reply[1] == "frames_file":
+                return CommandError(f"MAME could not write the step's frame into {self._dir!r}"
+                                    f": {reply[2]} (runtime directory full? see "
+                                    "AIOMAME_RUNTIME_DIR)", "frames_file")
+            return CommandError(f"step failed in the plugin: {reply[2]}", reply[1])
+        return ProtocolError(f"expected a frame, got {reply!r:.200}")
+
+    async def fail(self, error: BaseException, timeout: float) -> BaseException:
+        """``error`` (from :meth:`step_error`) as the typed error to raise for a step; a
+        timeout or protocol fault kills MAME, a lost connection waits for it to exit: this
+        MAME is then unusable."""
+        if isinstance(error, AiomameError) and not isinstance(error, ProtocolError):
+            return error  # the plugin refused the step: MAME is fine
+        typed = await self._failure(error, "step", timeout)
+        return error if typed is None else typed
 
     def shared_pixels(self, nbytes: int) -> np.ndarray:
         """The frames file's first ``nbytes`` (the last step's pixels), mapped read-only."""

@@ -10,15 +10,19 @@ Two Unix stream sockets per MAME, because the plugin can use no Lua C module:
 
   - ``["hello", info]`` once, first: protocol version, MAME version, screens, devices (their
     address spaces, each with its address map), ports.
-  - ``["frame", frame_number, values, width, height, nbytes]`` after each step: the pixels
+  - after each step, its reply in a fixed binary layout, sent as one msgpack ``bin`` (the
+    hot path: no msgpack object is built on either side): ``b"F"``, then little-endian
+    frame number (i64), width, height and byte count of the pixels (u32 each, 0 when no
+    frame was asked for), and the watched memory values (i64 each). The pixels
     (``width * height`` 32-bit B,G,R,A) are in the frames file Python named, written there
-    in one write and mapped here without a copy; width, height and nbytes are nil when no
-    frame was asked for.
+    in one write and mapped here without a copy.
   - ``["ok"]``, ``["values", [...]]``, ``["bytes", bin]``, ``["inputs", ports]``,
     ``["state", bytes]``,
     ``["bye"]``; ``["error", code, text]`` when a command fails.
 
-Commands: ``watch`` (the reads sent after every step), ``step``, ``read``,
+Commands: ``watch`` (the reads sent after every step), ``step`` (binary too, see
+:func:`step_command`: ``b"S"``, then big-endian frames u32, screen index i16 (-1: no
+frame), pair u8, input count u16, and per input field id u32 and value i64), ``read``,
 ``read_range`` (a block of bytes, at most 16 MiB), ``write``,
 ``reset``, ``inputs``, ``save_state``, ``load_state`` (MAME's whole machine state as bytes;
 refused with the codes ``no_save``, ``load_failed``, ``reset_pending``), ``exit`` (see the
@@ -32,13 +36,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import struct
+from collections.abc import Callable
 from typing import Any
 
 import msgpack
 
 from .errors import ProtocolError
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 
 _LENGTH = struct.Struct(">I")
 MAX_MESSAGE = 64 << 20  # a reply value (str, bin, array length) past this is a fault
@@ -63,6 +68,43 @@ class Encoder:
 def encode(*command: Any) -> bytes:
     """One command, framed for the plugin (a one-off :class:`Encoder`)."""
     return Encoder()(*command)
+
+
+_STEP_HEAD = struct.Struct(">IcIhBH")  # length, b"S", frames, screen, pair, input count
+_STEP_INPUT = struct.Struct(">Iq")  # field id, value
+
+
+def step_command(frames: int, inputs: list[list[int]], screen: int, pair: bool) -> bytes:
+    """A step command, framed: hold ``inputs`` ([field id, value] each) for ``frames``
+    frames, then reply with screen ``screen``'s frame (-1: none) and, with ``pair``, the
+    next-to-last one too. Built once per action and reused: the hot path sends bytes."""
+    body = b"".join(_STEP_INPUT.pack(field, value) for field, value in inputs)
+    return _STEP_HEAD.pack(_STEP_HEAD.size - 4 + len(body), b"S", frames, screen, pair,
+                           len(inputs)) + body
+
+
+_BIN_HEADS = {0xc4: 1, 0xc5: 2, 0xc6: 4}  # msgpack bin8/16/32: bytes of the length field
+_FRAME_HEAD = struct.Struct("<qIII")  # after b"F": frame number, width, height, nbytes
+_FRAME_KIND = 0x46  # b"F"
+_VALUES: dict[int, struct.Struct] = {}  # byte count -> the memory values' layout
+FrameReply = tuple[int, tuple[int, ...], int, int, bool]
+"""A step's reply: (frame number, memory values, width, height, has pixels)."""
+
+
+def decode_frame(payload: bytes | memoryview) -> FrameReply:
+    """A step reply's fields from its binary payload; ProtocolError if it is not one."""
+    n = len(payload) - 1 - _FRAME_HEAD.size
+    if n < 0 or n % 8 or payload[0] != _FRAME_KIND:
+        raise ProtocolError(f"expected a message [kind, ...] or a step reply, got "
+                            f"{bytes(payload[:200])!r}")
+    frame_number, width, height, nbytes = _FRAME_HEAD.unpack_from(payload, 1)
+    values_of = _VALUES.get(n)
+    if values_of is None:
+        values_of = _VALUES[n] = struct.Struct(f"<{n >> 3}q")
+    values = values_of.unpack_from(payload, 1 + _FRAME_HEAD.size)
+    if nbytes != width * height * 4:
+        raise ProtocolError(f"frame of {width}x{height} carries {nbytes} bytes")
+    return frame_number, values, width, height, nbytes != 0
 
 
 # The size of what follows a msgpack token's first byte, for the first bytes 0xc0..0xdf that
@@ -135,6 +177,11 @@ class PluginConnection(asyncio.BufferedProtocol):
         self._boundary = 0  # where the message being received begins
         self._read_to = 0  # the end of the last message read()
         self._check: _SizeCheck | None = None  # for the message being received, if partial
+        self._skipped = 0  # stream bytes decoded without the unpacker (step replies)
+        self.sink: Callable[[Any], None] | None = None
+        """Takes the next message instead of :meth:`read` (then unset), called from the
+        event loop's read callback: a step reply as a :data:`FrameReply`, any other message
+        as a list, or the error that ended the connection (ProtocolError, ConnectionLost)."""
         self._waiter: asyncio.Future[None] | None = None
         self._lost = False
         self._fault: ProtocolError | None = None
@@ -164,19 +211,29 @@ class PluginConnection(asyncio.BufferedProtocol):
         self._wake()
 
     def _decode(self, data: memoryview) -> None:
-        """Feed ``data`` to the unpacker and queue the messages it completes."""
+        """Feed ``data`` to the unpacker and deliver the messages it completes."""
         start = self._received
         if start + len(data) - self._read_to > self._max_message:
             raise ProtocolError(f"the plugin sent more than {self._max_message} bytes that "
                                 "were not read (a message larger than that, or a flood)")
+        if self._boundary == start and data[0] in _BIN_HEADS:
+            # The hot path: a step reply arriving whole on its own, decoded without msgpack.
+            width = _BIN_HEADS[data[0]]
+            if len(data) == 1 + width + int.from_bytes(data[1:1 + width], "big"):
+                self._received = self._boundary = start + len(data)
+                self._skipped += len(data)
+                self._deliver(decode_frame(data[1 + width:]), self._received)
+                return
         unpacker = self._unpacker
         try:
             unpacker.feed(data)
             self._received = received = start + len(data)
             while True:  # usually one whole message: no failed unpack() after it
                 message = unpacker.unpack()
-                self._boundary = boundary = unpacker.tell()
-                self._messages.append((message, boundary))
+                self._boundary = boundary = self._skipped + unpacker.tell()
+                if message.__class__ is bytes:
+                    message = decode_frame(message)
+                self._deliver(message, boundary)
                 if boundary == received:
                     break
         except msgpack.OutOfData:
@@ -196,6 +253,16 @@ class PluginConnection(asyncio.BufferedProtocol):
             self._check = _SizeCheck(self._max_message)
             self._check.feed(data[self._boundary - start:])
 
+    def _deliver(self, message: Any, boundary: int) -> None:
+        """Hand ``message`` (ending at stream offset ``boundary``) to the sink, or queue it."""
+        sink = self.sink
+        if sink is not None:
+            self.sink = None
+            self._read_to = boundary
+            sink(message)
+        else:
+            self._messages.append((message, boundary))
+
     def eof_received(self) -> bool:
         return False  # close our end too
 
@@ -204,6 +271,10 @@ class PluginConnection(asyncio.BufferedProtocol):
         self._wake()
 
     def _wake(self) -> None:
+        sink = self.sink
+        if sink is not None and (self._fault is not None or self._lost):
+            self.sink = None
+            sink(self._fault or ConnectionLost())
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
@@ -237,33 +308,16 @@ class PluginConnection(asyncio.BufferedProtocol):
         finally:
             self._waiter = None
 
-    async def read(self) -> list[Any]:
-        """The next message, whole."""
+    async def read(self) -> list[Any] | FrameReply:
+        """The next message, whole: a list ``[kind, ...]``, or a step reply."""
         while not self._messages:
             await self._fill()
         message, self._read_to = self._messages.popleft()
+        if message.__class__ is tuple:
+            return message  # type: ignore[no-any-return]
         if not isinstance(message, list) or not message or not isinstance(message[0], str):
             self._fault = ProtocolError(f"expected a message [kind, ...], got {message!r:.200}")
             self._messages.clear()  # out of step with the plugin: nothing after this counts
             self.close()
             raise self._fault
         return message
-
-    async def read_frame(self) -> tuple[int, list[int], int, int, bool] | list[Any]:
-        """The reply to a step: ``(frame_number, values, width, height, has_pixels)``.
-
-        With pixels, they are in the frames file (``width * height * 4`` bytes). Any other
-        message (an error reply) is returned whole as a list.
-        """
-        message = await self.read()
-        if message[0] != "frame" or len(message) != 6:
-            return message
-        _, frame_number, values, width, height, nbytes = message
-        if nbytes is None:
-            return frame_number, values, 0, 0, False
-        if not (isinstance(width, int) and isinstance(height, int) and isinstance(nbytes, int)):
-            raise ProtocolError(f"frame size must be ints, got {width!r}x{height!r}, "
-                                f"{nbytes!r} bytes")
-        if nbytes != width * height * 4:
-            raise ProtocolError(f"frame of {width}x{height} carries {nbytes} bytes")
-        return frame_number, values, width, height, True

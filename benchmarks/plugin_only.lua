@@ -1,9 +1,8 @@
 -- Benchmark ceiling "plugin-only": the per-step readout of aiomame's plugin (pixels and their
--- write to the frames file, memory reads, msgpack encoding of the reply with the plugin's own
--- encoder) inside MAME, with no socket and no Python.
+-- write to the frames file, memory reads, the binary step reply packed as the plugin packs it)
+-- inside MAME, with no socket and no Python.
 -- Run with -autoboot_script; settings come from the environment (see step_throughput.py).
-local msgpack = dofile(os.getenv("BENCH_MSGPACK"))
-local pack, int, spack = msgpack.encode, msgpack.int, string.pack
+local spack = string.pack
 local ratio = tonumber(os.getenv("BENCH_FRAME_RATIO"))
 local steps = tonumber(os.getenv("BENCH_STEPS"))
 local frames_file = nil -- set: frames asked for (one write of the pixels per step)
@@ -18,6 +17,8 @@ local addresses = {}
 for a in string.gmatch(os.getenv("BENCH_ADDRESSES"), "%d+") do
 	addresses[#addresses + 1] = tonumber(a)
 end
+local reply_size = 21 + 8 * #addresses
+local reply_format = ">BI2<c1i8I4I4I4" .. string.rep("i8", #addresses)
 local frames, done, started = 0, 0, nil
 emu.register_frame_done(function()
 	frames = frames + 1
@@ -31,15 +32,16 @@ emu.register_frame_done(function()
 	for i = 1, #addresses do
 		values[i] = space:read_u8(addresses[i])
 	end
-	local head = "\150\165frame" .. int(screen:frame_number()) .. pack(values)
+	local w, h, n = 0, 0, 0
 	if frames_file then
-		local pixels, w, h = screen:pixels()
+		local pixels
+		pixels, w, h = screen:pixels()
 		frames_file:seek("set", 0)
 		frames_file:write(pixels)
-		head = head .. int(w) .. int(h) .. spack(">BI4", 0xce, #pixels)
-	else
-		head = head .. "\192\192\192"
+		n = #pixels
 	end
+	local reply = spack(reply_format, 0xc5, reply_size, "F", screen:frame_number(), w, h, n,
+		table.unpack(values))
 	done = done + 1
 	if done == steps then
 		local seconds = (emu.osd_ticks() - started) / emu.osd_ticks_per_second()

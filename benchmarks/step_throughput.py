@@ -9,7 +9,7 @@
 Ceilings, on the same binary and ROMs:
   raw          ``mame SYSTEM -bench N``: emulation alone (no Lua, no video, no sound).
   plugin-only  MAME doing aiomame's per-step readout (pixels and their write to the frames
-               file, memory, msgpack encoding of the reply with the plugin's own encoder)
+               file, memory, the binary step reply packed as the plugin packs it)
                in Lua, with no socket and no Python (benchmarks/plugin_only.lua).
 aiomame is measured with frames (ratio to plugin-only doing the same readout) and with memory
 only (ratio to raw).
@@ -33,7 +33,7 @@ import numpy as np
 
 from aiomame import Address, Emulator, romset
 from aiomame.frames import INTERPOLATIONS, OBS_TYPES
-from aiomame.mame import aiomame_plugins_dir, find_mame
+from aiomame.mame import find_mame
 from aiomame.rundir import runtime_base
 from aiomame.runner import run
 
@@ -77,8 +77,7 @@ def plugin_only_fps(binary: str, system: str, roms: str, *, ratio: int, steps: i
     with tempfile.TemporaryDirectory(prefix="aiomame-bench-", dir=runtime_base()) as tmp:
         env = {"BENCH_FRAME_RATIO": str(ratio), "BENCH_STEPS": str(steps),
                "BENCH_SCREEN": screen, "BENCH_DEVICE": device,
-               "BENCH_ADDRESSES": " ".join(map(str, addresses)),
-               "BENCH_MSGPACK": os.path.join(aiomame_plugins_dir(), "aiomame", "msgpack.lua")}
+               "BENCH_ADDRESSES": " ".join(map(str, addresses))}
         if frames:
             env["BENCH_FRAMES"] = os.path.join(tmp, "frames")
         out = _mame(binary, system, roms, "-video", "none", "-sound", "none", "-nothrottle",

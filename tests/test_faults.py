@@ -33,7 +33,7 @@ from aiomame.errors import (
     StateError,
 )
 from aiomame.mame import aiomame_plugins_dir, find_mame, mame_plugins_dir
-from aiomame.protocol import PluginConnection
+from aiomame.protocol import PROTOCOL_VERSION, PluginConnection
 
 DETECT = 1.0  # the table's bound: a killed MAME is reported within 1 s
 PLUGINS = str(Path(__file__).resolve().parent / "plugins")
@@ -57,8 +57,11 @@ def kill_when_sent(emulator: Emulator, command: str) -> Iterator[list[float]]:
     send = conn.send
     killed: list[float] = []
 
+    def name(data: bytes) -> str:  # a step is binary (b"S"...), the others msgpack
+        return "step" if data[4:5] == b"S" else msgpack.unpackb(data[4:])[0]
+
     def send_then_kill(data: bytes) -> None:
-        if killed or msgpack.unpackb(data[4:])[0] != command:
+        if killed or name(data) != command:
             send(data)
             return
         pid = emulator.process.pid
@@ -92,12 +95,13 @@ async def test_a_stale_plugin_is_named_with_both_versions(roms, tmp_path, no_lea
     stale = tmp_path / "aiomame"
     shutil.copytree(Path(aiomame_plugins_dir()) / "aiomame", stale)
     source = (stale / "init.lua").read_text()
-    assert "local PROTOCOL_VERSION = 2\n" in source
-    (stale / "init.lua").write_text(source.replace("local PROTOCOL_VERSION = 2\n",
-                                                   "local PROTOCOL_VERSION = 1\n"))
+    current = f"local PROTOCOL_VERSION = {PROTOCOL_VERSION}\n"
+    assert current in source
+    (stale / "init.lua").write_text(source.replace(current, "local PROTOCOL_VERSION = 1\n"))
     emu = Emulator("invaders", roms, extra_args=[
         "-pluginspath", f"{mame_plugins_dir(find_mame())};{tmp_path}", "-plugin", "aiomame"])
-    with pytest.raises(ProtocolError, match="the plugin speaks protocol 1, this aiomame 2: "
+    with pytest.raises(ProtocolError, match=f"the plugin speaks protocol 1, this aiomame "
+                       f"{PROTOCOL_VERSION}: "
                        "the plugin at .* is stale; reinstall aiomame"):
         async with asyncio.timeout(30):
             await emu.start()

@@ -14,13 +14,15 @@ import msgpack
 import pytest
 
 from aiomame.errors import ProtocolError
-from aiomame.protocol import ConnectionLost, PluginConnection, encode
+from aiomame.protocol import ConnectionLost, PluginConnection, encode, step_command
 
 
 def frame_message(values, width, height, nbytes: int | None) -> bytes:
+    """A step reply as the plugin sends it: a msgpack bin of the binary layout."""
     if nbytes is None:
-        return msgpack.packb(["frame", 7, values, None, None, None])
-    return msgpack.packb(["frame", 7, values, width, height, nbytes])
+        width = height = nbytes = 0
+    return msgpack.packb(b"F" + struct.pack(f"<qIII{len(values)}q", 7, width, height, nbytes,
+                                            *values))
 
 
 @pytest.fixture
@@ -59,30 +61,52 @@ async def test_messages_arrive_whole_however_split(pair, piece):
     data = (frame_message([1, -2], 40, 30, 40 * 30 * 4) + msgpack.packb(["ok"])
             + frame_message(long_values, 40, 30, None))
     sender = asyncio.create_task(feed(peer, data, piece))
-    assert await reader.read_frame() == (7, [1, -2], 40, 30, True)
+    assert await reader.read() == (7, (1, -2), 40, 30, True)
     assert await reader.read() == ["ok"]
-    assert await reader.read_frame() == (7, long_values, 0, 0, False)
+    assert await reader.read() == (7, tuple(long_values), 0, 0, False)
     await sender
 
 
-async def test_error_reply_to_a_step_is_returned_whole(pair):
+async def test_a_step_reply_goes_to_the_sink_from_the_read_callback(pair):
     reader, peer, _ = pair
-    peer.sendall(msgpack.packb(["error", "failed", "no input field with id 99"]))
-    assert await reader.read_frame() == ["error", "failed", "no input field with id 99"]
+    got: list[object] = []
+    reader.sink = got.append
+    peer.sendall(frame_message([5], 0, 0, None) + msgpack.packb(["ok"]))
+    assert await reader.read() == ["ok"]  # the sink took the first message, and only it
+    assert got == [(7, (5,), 0, 0, False)] and reader.sink is None
+
+
+async def test_the_sink_gets_the_error_that_ends_the_connection(pair):
+    reader, peer, _ = pair
+    got: list[object] = []
+    reader.sink = got.append
+    peer.close()
+    async with asyncio.timeout(5):
+        while not got:
+            await asyncio.sleep(0.01)
+    assert isinstance(got[0], ConnectionLost)
 
 
 async def test_pixel_count_must_match_size(pair):
     reader, peer, _ = pair
     peer.sendall(frame_message([], 2, 2, 12))
     with pytest.raises(ProtocolError, match="2x2 carries 12 bytes"):
-        await reader.read_frame()
+        await reader.read()
 
 
-async def test_frame_size_must_be_ints(pair):
+@pytest.mark.parametrize("payload", [b"", b"G" + bytes(20), b"F" + bytes(19), b"F" + bytes(27)])
+async def test_a_bin_that_is_no_step_reply_is_a_protocol_error(pair, payload):
     reader, peer, _ = pair
-    peer.sendall(frame_message([], "2", 2, 16))
-    with pytest.raises(ProtocolError, match="ints"):
-        await reader.read_frame()
+    peer.sendall(msgpack.packb(payload))
+    with pytest.raises(ProtocolError, match="step reply"):
+        await reader.read()
+    assert reader.transport.is_closing()
+
+
+def test_step_command_layout():
+    data = step_command(3, [[1, 1], [7, -2]], -1, True)
+    assert struct.unpack(">IcIhBH", data[:14]) == (len(data) - 4, b"S", 3, -1, 1, 2)
+    assert struct.unpack(">IqIq", data[14:]) == (1, 1, 7, -2)
 
 
 async def test_message_must_be_a_tagged_array(pair):
@@ -121,7 +145,7 @@ async def test_peer_closing_mid_message(pair, cut):
     peer.sendall(frame_message(list(range(100)), 16, 16, 1024)[:cut])
     peer.close()
     with pytest.raises(ConnectionLost):
-        await reader.read_frame()
+        await reader.read()
 
 
 async def test_commands_reach_the_peer(pair):

@@ -7,7 +7,10 @@
 --   Lua -> Python: MAME's own Unix-socket client (emu.file "domain.PATH") connects to the
 --     socket Python listens on (AIOMAME_SOCKET) and carries msgpack arrays {kind, ...}.
 --   Frames: written in one write to a file in Python's private directory (AIOMAME_FRAMES),
---     which Python maps; the step reply carries their byte count as a uint32.
+--     which Python maps; the step reply carries their byte count.
+--   The hot path is binary on both sides (string.pack with formats made once): the step
+--     command (b"S" ...) and the step reply (a msgpack bin holding b"F" ...), laid out in
+--     aiomame/protocol.py.
 -- msgpack is aiomame/msgpack.lua (string.pack). At machine start the plugin connects and
 -- says hello; from then on emulation runs only when told: each frame-done callback either
 -- counts down the frames of the current step or, when the step is over, sends its reply
@@ -22,7 +25,7 @@ local exports = {
 	author = { name = "aiomame" },
 }
 
-local PROTOCOL_VERSION = 2
+local PROTOCOL_VERSION = 3
 -- Notifier subscriptions end when collected: this file-level table keeps them (it lives as
 -- long as the module, which package.loaded holds).
 local subscriptions = {}
@@ -80,10 +83,11 @@ function exports.startplugin()
 			emu.app_version(), missing, OLDEST_MAME))
 	end
 	local msgpack = require("aiomame.msgpack")
-	local pack, unpack, int = msgpack.encode, msgpack.decode, msgpack.int
+	local pack, unpack = msgpack.encode, msgpack.decode
 	local spack, sunpack = string.pack, string.unpack
 	local stdin = io.stdin
 
+	local STEP_COMMAND = {} -- what receive() returns for a binary step command
 	local out = nil -- the reply socket (emu.file), once connected
 	local frames_file, err = io.open(os.getenv("AIOMAME_FRAMES") or "", "r+b")
 	if not frames_file then
@@ -95,6 +99,7 @@ function exports.startplugin()
 	local spaces = {} -- "device tag\0space name" -> address space
 	local watch_list = {} -- what "watch" asked for: {tag, space, address, type} each
 	local watched = {} -- the same, resolved: { read function name, space, address }
+	local BIN_HEAD = { [">BB"] = 0xc4, [">BI2"] = 0xc5, [">BI4"] = 0xc6 }
 	local frames_left = 0
 	local step_screen = 0 -- screen index of the current step (0: no frame)
 	local step_pair = false -- the step also returns its next-to-last frame (max pooling)
@@ -199,6 +204,9 @@ function exports.startplugin()
 		local body = n == 0 and "" or read_exact(n) -- read(0) would wait for a byte
 		if not body then
 			return nil
+		end
+		if body:byte(1) == 83 then -- "S": a binary step command
+			return STEP_COMMAND, body
 		end
 		local ok, msg = pcall(unpack, body)
 		if not ok then
@@ -312,12 +320,19 @@ function exports.startplugin()
 	local DEFER = {} -- a state command, to be run at the safe point
 	local handlers = {}
 
+	-- The step reply: a msgpack bin (header, then its length) holding "F", the frame number,
+	-- width, height, pixel byte count and the watched values, little-endian; made per watch.
+	local reply_format, reply_size, reply_head = ">BB<c1i8I4I4I4", 21, 0xc4
 	local function resolve_watched()
 		local list = {}
 		for i, a in ipairs(watch_list) do
 			list[i] = { assert(READERS[a[4]], "bad type"), space_of(a[1], a[2]), a[3] }
 		end
 		watched = list
+		reply_size = 21 + 8 * #list
+		local head = reply_size < 256 and ">BB" or reply_size < 65536 and ">BI2" or ">BI4"
+		reply_format = head .. "<c1i8I4I4I4" .. string.rep("i8", #list)
+		reply_head = BIN_HEAD[head]
 	end
 
 	-- {"watch", {{tag, space, address, type}, ...}}: the reads sent back after every step.
@@ -385,24 +400,30 @@ function exports.startplugin()
 		return reply("ok")
 	end
 
-	-- {"step", frames, {{field id, value}, ...}, screen index or -1, pair}: press, run,
-	-- reply. With `pair` (and 2 frames or more), the step's next-to-last frame goes into the
-	-- frames file right after the last one, for Python to take their maximum.
-	function handlers.step(msg)
-		if math.type(msg[2]) ~= "integer" or msg[2] < 1 then
-			error("frames must be an integer >= 1, got " .. tostring(msg[2]), 0)
+	-- The binary step command: "S", frames (u32), screen index or -1 (i16), pair (u8),
+	-- input count (u16), then per input its field id (u32) and value (i64), big-endian:
+	-- press, run, reply. With `pair` (and 2 frames or more), the step's next-to-last frame
+	-- goes into the frames file right after the last one, for Python to take their maximum.
+	local function step(body)
+		local _, frames, screen, pair, count, pos = sunpack(">c1I4i2BI2", body)
+		if frames < 1 then
+			error("frames must be >= 1, got " .. frames, 0)
+		elseif #body ~= pos - 1 + 12 * count then
+			error(string.format("a step command of %d bytes for %d inputs", #body, count), 0)
 		end
-		for i, input in ipairs(msg[3]) do
-			local field = fields[input[1] + 1]
+		for i = 1, count do
+			local id, value
+			id, value, pos = sunpack(">I4i8", body, pos)
+			local field = fields[id + 1]
 			if not field then
-				error("no input field with id " .. tostring(input[1]), 0)
+				error("no input field with id " .. id, 0)
 			end
-			field:set_value(input[2])
+			field:set_value(value)
 			held[i] = field
 		end
-		frames_left = msg[2]
-		step_screen = msg[4] + 1
-		step_pair, pair_size = msg[5] == true and msg[2] > 1 and step_screen > 0, 0
+		frames_left = frames
+		step_screen = screen + 1
+		step_pair, pair_size = pair ~= 0 and frames > 1 and step_screen > 0, 0
 		return STEP
 	end
 
@@ -481,15 +502,15 @@ function exports.startplugin()
 		return STEP
 	end
 
-	-- {"frame", frame number, values, width, height, byte count}: the pixels are in the
-	-- frames file; width, height and byte count are nil when no frame was asked for.
+	-- The step reply (see reply_format): the pixels are in the frames file; width, height
+	-- and byte count are 0 when no frame was asked for.
 	local function step_reply()
-		local values = read_all()
 		local screen = screens[step_screen]
 		local clock = screen or screens[1]
-		local head = "\150\165frame" .. int(clock and clock:frame_number() or -1) .. pack(values)
+		local number = clock and clock:frame_number() or -1
 		if not screen then
-			return send(head .. "\192\192\192")
+			return send(spack(reply_format, reply_head, reply_size, "F", number, 0, 0, 0,
+				table.unpack(read_all())))
 		end
 		local pixels, width, height = screen:pixels()
 		frames_file:seek("set", 0)
@@ -500,7 +521,8 @@ function exports.startplugin()
 		if not ok then
 			return reply("error", "frames_file", tostring(err))
 		end
-		return send(head .. int(width) .. int(height) .. spack(">BI4", 0xce, #pixels))
+		return send(spack(reply_format, reply_head, reply_size, "F", number, width, height, #pixels,
+			table.unpack(read_all())))
 	end
 
 	-- Serve commands until one lets emulation run again (step, exit) or the socket closes.
@@ -514,6 +536,9 @@ function exports.startplugin()
 				return lost()
 			end
 			local handler = msg and handlers[msg[1]]
+			if msg == STEP_COMMAND then
+				handler, msg = step, why
+			end
 			if not msg then
 				reply("error", "bad_command", why)
 			elseif not handler then
