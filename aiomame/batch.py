@@ -61,12 +61,14 @@ class Batch:
 
 
 class Buffers:
-    """One array per result field, ``n`` rows."""
+    """One array per result field, ``n`` rows (the memory values: columns of one matrix, so
+    that a row of them is written in one assignment)."""
 
     def __init__(self, n: int, frame_shape: tuple[int, ...] | None, names: Sequence[str]):
         self.env_ids = np.arange(n, dtype=np.int64)
         self.frames = None if frame_shape is None else np.zeros((n, *frame_shape), np.uint8)
-        self.memory = {name: np.zeros(n, np.int64) for name in names}
+        self.values = np.zeros((n, len(names)), np.int64)  # row i: env i's memory values
+        self.memory = {name: self.values[:, j] for j, name in enumerate(names)}
         self.rewards = np.zeros(n, np.float64)
         self.terminated = np.zeros(n, bool)
         self.truncated = np.zeros(n, bool)

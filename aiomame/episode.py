@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from .games import Game
 
 
@@ -54,3 +56,65 @@ class Episode:
         truncated = not terminated and self.limit is not None and self.steps >= self.limit
         self.ended = terminated or truncated
         return reward, terminated, truncated
+
+
+class Episodes:
+    """Where each of ``n`` envs is in its episode, as arrays: :class:`Episode` for a batch.
+
+    ``previous`` holds each env's last memory values (one row each, in ``names`` order),
+    ``steps`` its episode's step count, ``ended`` whether its episode has ended.
+    :meth:`advance` takes the values of a batch of envs in one call: with a game whose
+    ``vectorized`` is true, its ``reward`` and ``terminated`` run once per batch on columns
+    (one numpy array per memory name); otherwise once per env, on dicts, as Episode does.
+    """
+
+    def __init__(self, games: Sequence[Game | None], names: Sequence[str],
+                 max_episode_steps: int | None = None) -> None:
+        n, game = len(games), games[0]
+        self.games = list(games)
+        self.names = list(names)
+        default = None if game is None else game.max_episode_steps
+        self.limit = default if max_episode_steps is None else max_episode_steps
+        self.vectorized = game is not None and game.vectorized
+        self.previous = np.zeros((n, len(self.names)), np.int64)
+        self.steps = np.zeros(n, np.int64)
+        self.ended = np.zeros(n, bool)
+
+    def begin(self, env: int, values: Sequence[int]) -> None:
+        """Env ``env``'s new episode starts with memory ``values`` (in ``names`` order)."""
+        self.previous[env] = values
+        self.steps[env] = 0
+        self.ended[env] = False
+
+    def advance(self, envs: slice | np.ndarray, current: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """One step of each of ``envs`` (an index array or a slice), whose memory values
+        are the rows of ``current``; returns (rewards, terminated, truncated, steps)."""
+        k = len(current)
+        steps = self.steps[envs] + 1
+        self.steps[envs] = steps
+        game = self.games[0]
+        if game is None:
+            rewards, terminated = np.zeros(k), np.zeros(k, bool)
+        elif self.vectorized:
+            now = dict(zip(self.names, current.T, strict=True))
+            before = dict(zip(self.names, self.previous[envs].T, strict=True))
+            rewards = np.broadcast_to(np.asarray(game.reward(before, now), np.float64), (k,))
+            terminated = np.broadcast_to(np.asarray(game.terminated(now), bool), (k,))
+        else:
+            rewards, terminated = np.empty(k), np.empty(k, bool)
+            games = self.games
+            ids = range(len(games))[envs] if isinstance(envs, slice) else envs.tolist()
+            names = self.names
+            for j, (i, now_row, before_row) in enumerate(
+                    zip(ids, current.tolist(), self.previous[envs].tolist(), strict=True)):
+                now = dict(zip(names, now_row, strict=True))
+                game = games[i]
+                assert game is not None
+                rewards[j] = float(game.reward(dict(zip(names, before_row, strict=True)), now))
+                terminated[j] = bool(game.terminated(now))
+        self.previous[envs] = current
+        truncated = (~terminated & (steps >= self.limit) if self.limit is not None
+                     else np.zeros(k, bool))
+        self.ended[envs] = terminated | truncated
+        return rewards, terminated, truncated, steps

@@ -4,11 +4,16 @@ The pool has EnvPool's two primitives: ``send(actions, env_ids)`` hands actions 
 and returns at once; ``await recv()`` returns the first ``batch_size`` envs that finished.
 ``await step(actions)`` is ``send`` to all envs and waiting for all of them (sync mode).
 
-How it works: each env has one long-lived worker task that takes a job from its inbox (a
-future set by ``send``), steps its :class:`~aiomame.Emulator`, writes the results into the
-env's rows of the pool's buffers and marks the env done. No task is created per step, and
-nothing frame-sized is allocated per step: frames land in preallocated per-env frame stacks
-(:class:`~aiomame.stack.FrameStacks`) through ``Emulator.step_into(out=...)``.
+How it works: a step of an env is one write and one read callback, with no task, future or
+timeout object of its own. ``send`` writes each env's step command (built once per action);
+the env's reply (a fixed binary layout) is handed from the event loop's read callback
+straight to the pool, which only notes that it arrived. When the waiting ``recv``/``step``
+has enough replies it wakes, once, and settles them as one batch: the replies decoded with
+one numpy view, each frame converted into the env's slot of the preallocated frame stacks
+(:class:`~aiomame.stack.FrameStacks`), memory values, rewards and episode ends written for
+all of them at once (:class:`~aiomame.episode.Episodes`). One loop timer watches all the
+steps in flight for ``step_timeout``. Everything that needs to await (a new episode, an
+autoreset, a failed MAME and its restart) goes to the env's long-lived worker task.
 
 Lifecycle: ``EnvPool(...)`` → ``await start()`` (or ``async with``) → ``reset`` /
 ``step`` / ``send``+``recv`` / ``collect`` … → ``await close()``. Per env: idle → (send)
@@ -23,9 +28,12 @@ others go on (see :mod:`aiomame.restarter`).
 from __future__ import annotations
 
 import asyncio
+import enum
+import functools
 import inspect
 import itertools
 import logging
+import operator
 import os
 import warnings
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -36,7 +44,7 @@ import numpy as np
 
 from .batch import Batch, Buffers
 from .emulator import Action, Address, Emulator, check_emulator_kwargs
-from .episode import Episode
+from .episode import Episodes
 from .errors import (
     EnvDeadError,
     GameError,
@@ -53,11 +61,12 @@ from .errors import (
 )
 from .frames import ObsSpec
 from .games import GAMES, Game, get_game, is_game
+from .protocol import ConnectionLost, PluginConnection
 from .restarter import Restarter
 from .stack import FrameStacks
 from .state import State
 
-__all__ = ["AUTORESET_MODES", "Batch", "EnvDeadError", "EnvPool", "Restarter"]
+__all__ = ["AUTORESET_MODES", "Batch", "EnvDeadError", "EnvPool", "EnvState", "Restarter"]
 
 AUTORESET_MODES = ("same-step", "next-step")
 """What the pool can do when an episode ends, by Gymnasium's names: see :class:`EnvPool`."""
@@ -67,19 +76,29 @@ log = logging.getLogger("aiomame.pool")
 # A MAME that went away, went silent or garbled its replies: restart it.
 FAILURES = (MameExitedError, MameTimeoutError, ProtocolError, OSError)
 _NO_INFO: Mapping[str, Any] = MappingProxyType({})
-IDLE, STEPPING, DONE = "idle", "stepping", "done"
+_ENV_ID = operator.attrgetter("id")
+
+
+class EnvState(enum.Enum):
+    """Where an env is: idle → (send) stepping → (its result in) done → (recv, step) idle."""
+
+    IDLE = "idle"
+    STEPPING = "stepping"
+    DONE = "done"
+
+
+IDLE, STEPPING, DONE = EnvState.IDLE, EnvState.STEPPING, EnvState.DONE
 
 
 class _Env:
     """One env's state: its emulator, its worker, where it is in its episode."""
 
-    def __init__(self, env_id: int, game: Game | None, emulator: Emulator,
-                 episode: Episode) -> None:
+    def __init__(self, env_id: int, game: Game | None, emulator: Emulator) -> None:
         self.id = env_id
         self.game = game
         self.emulator = emulator
-        self.episode = episode
         self.state = IDLE
+        self.ended = False  # its episode ended (next-step autoreset: its next step begins)
         self.inbox: asyncio.Future[tuple[str, Any]] | None = None
         self.worker: asyncio.Task[None] | None = None
         self.has_obs = False
@@ -87,6 +106,14 @@ class _Env:
         self.staged: dict[str, Any] | None = None  # first step after a restart
         self.error: BaseException | None = None  # raised by the recv()/step() that collects it
         self.dead: EnvDeadError | None = None
+        self.commands: list[bytes] = []  # per action index: the step command (a game's)
+        self.sink: Callable[[Any], None] | None = None  # takes this env's step replies
+        self.in_flight = False  # a step sent on the fast path, its reply not yet in
+        self.deadline = 0.0  # when that step times out (loop time)
+        self.reply = b""  # that step's reply, until the pool settles it
+        self.conn: PluginConnection = None  # type: ignore[assignment]  # set by the pool's _arm
+        self.write: Callable[[bytes], None] = print  # writes a command to its MAME
+        self.working = False  # its worker is running a job (or a restart)
 
 
 class _Waiter:
@@ -197,8 +224,14 @@ class EnvPool:
             game.inputs(i) for i in range(len(game.action_names()))]
         self._emulator_kwargs = emulator_kwargs
         self._names = list(self._emulator_args[2] or {})
-        self._envs = [_Env(i, g, self._new_emulator(), Episode(g, self._names, max_episode_steps))
-                      for i, g in enumerate(self._games)]
+        self._envs = [_Env(i, g, self._new_emulator()) for i, g in enumerate(self._games)]
+        self._episodes = Episodes(self._games, self._names, max_episode_steps)
+        self._arrived: list[_Env] = []  # envs whose step reply is in, not yet settled
+        m = len(self._names)
+        self._reply_size = 21 + 8 * m  # protocol.decode_frame's layout
+        self._replies = np.dtype([("kind", "S1"), ("frame_number", "<i8"), ("width", "<u4"),
+                                  ("height", "<u4"), ("nbytes", "<u4"), ("values", "<i8", (m,))])
+        self._step_timeout = self._envs[0].emulator.step_timeout
         self._known_actions: set[Action] = set()
         self._ready: dict[int, None] = {}  # envs holding a result, in the order they finished
         self._waiter: _Waiter | None = None
@@ -207,6 +240,7 @@ class EnvPool:
         self._out: Buffers | None = None  # batches gathered from the rows
         self._infos: list[Mapping[str, Any]] = [_NO_INFO] * num_envs
         self._all_ids = list(range(num_envs))
+        self._timer: asyncio.TimerHandle | None = None  # the step timeout of the fast path
         self._started = self._closed = False
 
     def _new_emulator(self) -> Emulator:
@@ -245,7 +279,7 @@ class EnvPool:
     @property
     def num_pending(self) -> int:
         """Envs stepping or holding a result not yet received."""
-        return sum(env.state != IDLE for env in self._envs)
+        return sum(env.state is not IDLE for env in self._envs)
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> EnvPool:
@@ -267,11 +301,22 @@ class EnvPool:
             await asyncio.gather(*tasks, return_exceptions=True)
             await self.close()
             raise
+        self._loop = loop
         for env in self._envs:
             self.restarter.started(env.id)
+            self._arm(env)
             env.inbox = loop.create_future()
             env.worker = loop.create_task(self._work(env), name=f"aiomame env {env.id}")
         return self
+
+    def _arm(self, env: _Env) -> None:
+        """Make ``env``'s step commands (a game's discrete actions), reply sink and the
+        connection it steps on, for its current emulator."""
+        frame = self._stacks is not None
+        emulator = env.emulator
+        env.commands = [emulator.step_command(inputs, frame) for inputs in self._action_inputs]
+        env.sink = functools.partial(self._stepped, env)
+        env.conn, env.write = emulator.process.step_channel()
 
     async def _start_emulator(self, emulator: Emulator) -> None:
         async with self._start_slots:
@@ -299,6 +344,10 @@ class EnvPool:
             return
         self._closed = True
         self.restarter.stop()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._arrived = []
         workers = [env.worker for env in self._envs if env.worker is not None]
         for worker in workers:
             worker.cancel()
@@ -348,7 +397,155 @@ class EnvPool:
                 raise StateError(f"env {i} is {doing}: recv() it before sending it more")
             if env.game is not None and not env.has_obs:
                 raise StateError(f"env {i} has no game yet: call reset() first")
-        self._dispatch(ids, [("step", job) for job in jobs])
+        self._send_steps(ids, jobs)
+
+    def _send_steps(self, ids: list[int], jobs: list[Any]) -> None:
+        """Step each of ``ids`` with its job (an action index of a game with discrete
+        actions, else the inputs to hold): written at once where the env can step as is,
+        else handed to its worker (a restarted env's first step, a next-step autoreset, or
+        a restart still under way)."""
+        envs, table = self._envs, self._action_inputs
+        indexed, frame = bool(table), self._stacks is not None
+        deadline = self._loop.time() + self._step_timeout
+        for i, job in zip(ids, jobs, strict=True):
+            env = envs[i]
+            env.state = STEPPING
+            conn = env.conn
+            if env.staged is not None or env.ended or env.working:
+                env.inbox.set_result(("step", table[job] if indexed else job))  # type: ignore[union-attr]
+                continue
+            command = env.commands[job] if indexed else env.emulator.step_command(job, frame)
+            if conn._lost or conn._fault is not None:  # went away since its last step
+                env.inbox.set_result(("fail", conn._fault or ConnectionLost()))  # type: ignore[union-attr]
+                continue
+            conn.sink = env.sink
+            env.write(command)
+            env.emulator._busy = True
+            env.in_flight = True
+            env.deadline = deadline
+        if self._timer is None:
+            self._timer = self._loop.call_at(deadline, self._expire)
+
+    def _expire(self) -> None:
+        """The step timer: each step in flight past its deadline fails (its MAME is then
+        killed and restarted by the worker); set again for the next deadline."""
+        self._timer = None
+        now, soonest = self._loop.time(), None
+        for env in self._envs:
+            if not env.in_flight:
+                continue
+            if env.deadline <= now:
+                env.in_flight = False
+                env.emulator._busy = False
+                env.emulator.process.abandon_step()
+                env.inbox.set_result(("fail", TimeoutError()))  # type: ignore[union-attr]
+            elif soonest is None or env.deadline < soonest:
+                soonest = env.deadline
+        if soonest is not None:
+            self._timer = self._loop.call_at(soonest, self._expire)
+
+    def _stepped(self, env: _Env, reply: Any) -> None:
+        """An env's step reply, from the event loop's read callback: noted for the batch
+        (:meth:`_settle`); anything but a step reply goes to the env's worker as a failure."""
+        env.in_flight = False
+        env.emulator._busy = False
+        if self._closed:
+            return
+        if reply.__class__ is bytes and len(reply) == self._reply_size:
+            env.reply = reply
+            arrived = self._arrived
+            arrived.append(env)
+            waiter = self._waiter  # as _notify, inline: this runs once per env step
+            if waiter is not None and not waiter.future.done():
+                if waiter.ids is None:
+                    if len(self._ready) + len(arrived) >= waiter.left:
+                        waiter.future.set_result(None)
+                elif env.id in waiter.ids:
+                    waiter.left -= 1
+                    if not waiter.left:
+                        waiter.future.set_result(None)
+        else:
+            env.inbox.set_result(("fail", reply))  # type: ignore[union-attr]
+
+    def _settle(self) -> None:
+        """The arrived replies, as one batch: frames converted into the stacks, memory
+        values, rewards and episode ends into the rows; those envs done (or, to their
+        workers, an autoreset or a failure)."""
+        arrived = self._arrived
+        if not arrived:
+            return
+        self._arrived = []
+        arrived.sort(key=_ENV_ID)  # in env order: a whole pool's batch is then a slice
+        replies = np.frombuffer(b"".join([env.reply for env in arrived]), self._replies)
+        sizes = replies[["width", "height", "nbytes"]].tolist()
+        stacks = self._stacks
+        settled = []
+        for env, (width, height, nbytes) in zip(arrived, sizes, strict=True):
+            try:
+                if nbytes != width * height * 4 or (stacks is not None and not nbytes):
+                    raise ProtocolError(f"a step reply with a frame of {width}x{height} in "
+                                        f"{nbytes} bytes" + ("" if nbytes else
+                                                             ", where a frame was asked for"))
+                if stacks is not None:
+                    env.emulator.frame_into(width, height, stacks.next_slot(env.id))
+            except FAILURES as exc:
+                env.inbox.set_result(("fail", exc))  # type: ignore[union-attr]
+                continue
+            except Exception as exc:
+                env.error = exc
+                self._finish(env)
+                continue
+            settled.append(env)
+        if len(settled) < len(arrived):
+            keep = [j for j, env in enumerate(arrived) if env in settled]
+            replies = replies[keep]
+        if settled:
+            self._account(settled, replies["values"])
+
+    def _account(self, envs: list[_Env], values: np.ndarray) -> None:
+        """A step's results of ``envs`` (their frames are in the stacks' next slots, their
+        memory values the rows of ``values``) into the rows; the envs done, or handed to
+        their workers for a same-step autoreset."""
+        rows = self._rows
+        assert rows is not None
+        ids = [env.id for env in envs]
+        index: slice | np.ndarray = slice(None) if ids == self._all_ids else np.array(ids)
+        stacks = self._stacks
+        if stacks is not None and stacks.k > 1:
+            for i in ids:
+                stacks.push(i)
+        try:
+            rewards, terminated, truncated, steps = self._episodes.advance(index, values)
+        except Exception as exc:  # e.g. a bug in a game definition: the callers get it
+            for env in envs:
+                env.error = exc
+                self._finish(env)
+            return
+        rows.values[index] = values
+        rows.rewards[index] = rewards
+        rows.terminated[index] = terminated
+        rows.truncated[index] = truncated
+        rows.elapsed_steps[index] = steps
+        infos, ready, waiter = self._infos, self._ready, self._waiter
+        for env in envs:
+            env.has_obs = True
+            env.state = DONE
+            ready[env.id] = None
+            infos[env.id] = _NO_INFO
+        for j in np.flatnonzero(terminated | truncated).tolist():
+            env = envs[j]
+            i = env.id
+            if self.autoreset_mode == "next-step":
+                env.ended = True
+                continue
+            # Same-step autoreset: keep the end, show the next episode's first step.
+            infos[i] = {"final_frame": None if stacks is None else stacks.stack(i).copy(),
+                        "final_info": dict(zip(self._names, values[j].tolist(), strict=True))}
+            env.state = STEPPING
+            del ready[i]
+            if waiter is not None and waiter.ids is not None and i in waiter.ids:
+                waiter.left += 1
+            env.inbox.set_result(("autoreset", None))  # type: ignore[union-attr]
 
     def async_reset(self, seed: int | Sequence[int | None] | None = None,
                     env_ids: Sequence[int] | np.ndarray | None = None, *,
@@ -394,7 +591,9 @@ class EnvPool:
     def _check_ids(self, env_ids: Any) -> list[int]:
         return self._all_ids if env_ids is None else check_env_ids(env_ids, self.num_envs)
 
-    def _check_actions(self, actions: Any, ids: list[int]) -> list[tuple[Action, ...]]:
+    def _check_actions(self, actions: Any, ids: list[int]) -> list[Any]:
+        """One job per env: an action index for a game with discrete actions, else the
+        inputs to hold (a tuple of Action)."""
         n = len(ids)
         if self._buttons:
             return self._check_buttons(actions, ids)
@@ -411,13 +610,15 @@ class EnvPool:
                     f"actions must be ints (action indices), got {_show(actions)} "
                     f"(dtype {array.dtype})")
             listed = array.tolist()
+            if n and min(listed) >= 0 and max(listed) < len(table):
+                return listed
             for k, a in enumerate(listed):
                 if not 0 <= a < len(table):
                     raise InvalidArgumentError(
                         f"actions[{k}] (env {ids[k]}) is {a}: not an action of "
                         f"{self.game.name!r}; valid: 0..{len(table) - 1} "
                         f"({', '.join(self.action_names)})")
-            return [table[a] for a in listed]
+            return listed
         if isinstance(actions, (str, bytes, Action)) or not hasattr(actions, "__len__"):
             raise InvalidArgumentError(
                 f"actions must hold one sequence of Action per env in env_ids ({n}), "
@@ -481,6 +682,7 @@ class EnvPool:
         if pending < k:
             raise StateError(f"recv() waits for {k} envs but only {pending} are stepping or "
                              "holding a result: send() to more envs first")
+        self._settle()
         if len(self._ready) < k:
             await self._wait(_Waiter(self._loop_future(), k, None))
         ids = list(itertools.islice(self._ready, k))
@@ -520,20 +722,29 @@ class EnvPool:
 
     async def _wait_for(self, env_ids: Any) -> Batch:
         ids = self._check_ids(env_ids)
+        self._settle()
         left = {i for i in ids if self._envs[i].state != DONE}
         if left:
             await self._wait(_Waiter(self._loop_future(), len(left), left))
         return self._collect(ids, gather=env_ids is not None, keep_others=False)
 
     def _loop_future(self) -> asyncio.Future[None]:
-        return asyncio.get_running_loop().create_future()
+        return self._loop.create_future()
 
     async def _wait(self, waiter: _Waiter) -> None:
+        """Wait until ``waiter`` is satisfied, settling arrived replies at each wake-up (an
+        autoreset among them is waited for too)."""
         if self._waiter is not None:
             raise StateError("another recv(), step() or reset() is already waiting on this pool")
         self._waiter = waiter
         try:
-            await waiter.future
+            while True:
+                await waiter.future
+                self._settle()
+                if (len(self._ready) >= waiter.left if waiter.ids is None
+                        else not waiter.left):
+                    return
+                waiter.future = self._loop_future()
         finally:
             self._waiter = None
 
@@ -541,11 +752,16 @@ class EnvPool:
         """Worker side: ``env`` has a result (or an error) for the caller."""
         env.state = DONE
         self._ready[env.id] = None
+        self._notify(env)
+
+    def _notify(self, env: _Env) -> None:
+        """``env``'s step reply arrived or its result is ready: wake the waiter if that was
+        the last it waited for."""
         waiter = self._waiter
         if waiter is None or waiter.future.done():
             return
         if waiter.ids is None:
-            if len(self._ready) >= waiter.left:
+            if len(self._ready) + len(self._arrived) >= waiter.left:
                 waiter.future.set_result(None)
         elif env.id in waiter.ids:
             waiter.left -= 1
@@ -623,17 +839,27 @@ class EnvPool:
         loop = asyncio.get_running_loop()
         while True:
             assert env.inbox is not None
+            env.working = False
             kind, arg = await env.inbox
+            env.working = True
             env.inbox = loop.create_future()
-            env.stepped = False
+            env.stepped = kind == "autoreset"  # the step is done; the reset may fail
             try:
-                if kind == "step":
+                if kind == "step" and env.staged is None and not env.ended:
+                    # Sent while the worker was busy: a step through the emulator, which
+                    # _account finishes (or hands an autoreset back to this worker).
+                    await self._step(env, arg)
+                    continue
+                if kind == "step":  # a restarted env's first step, or a next-step autoreset
                     if env.staged is not None:
                         self._show_staged(env)
-                    elif env.episode.ended:  # next-step autoreset: this step starts anew
-                        await self._begin(env, None, None)
                     else:
-                        await self._step(env, arg)
+                        await self._begin(env, None, None)
+                elif kind == "autoreset":
+                    await self._autoreset(env)
+                elif kind == "fail":  # a step on the fast path failed
+                    process = env.emulator.process
+                    raise await process.fail(process.step_error(arg), self._step_timeout)
                 else:
                     await self._begin(env, *arg)
             except FAILURES as exc:
@@ -647,30 +873,14 @@ class EnvPool:
             self._finish(env)
 
     async def _step(self, env: _Env, inputs: tuple[Action, ...]) -> None:
-        i, rows = env.id, self._rows
-        assert rows is not None
+        """A step through the emulator's own call (the fast path's twin)."""
         stacks = self._stacks
         values, _ = await env.emulator.step_into(
             inputs, frame=stacks is not None,
-            out=None if stacks is None else stacks.next_slot(i))
-        if stacks is not None:
-            stacks.push(i)
-        for column, value in zip(rows.memory.values(), values, strict=True):
-            column[i] = value
-        env.has_obs = True
-        episode = env.episode
-        current = None if env.game is None else dict(zip(self._names, values, strict=True))
-        rows.rewards[i], terminated, truncated = episode.advance(current)
-        rows.terminated[i], rows.truncated[i] = terminated, truncated
-        rows.elapsed_steps[i] = episode.steps
-        env.stepped = True
-        if not episode.ended or self.autoreset_mode == "next-step":
-            self._infos[i] = _NO_INFO
-            return
-        # Same-step autoreset: keep the end, show the next episode's first step.
-        final = current if current is not None else dict(zip(self._names, values, strict=True))
-        self._infos[i] = {"final_frame": None if stacks is None else stacks.stack(i).copy(),
-                          "final_info": final}
+            out=None if stacks is None else stacks.next_slot(env.id))
+        self._account([env], np.array([values], np.int64).reshape(1, len(self._names)))
+
+    async def _autoreset(self, env: _Env) -> None:
         self._show_start(env, await self._first_step(env.game, env.emulator, None, None))
 
     async def _begin(self, env: _Env, seed: int | None, state: State | None) -> None:
@@ -703,9 +913,10 @@ class EnvPool:
                                 "`return await emu.step()`)")
             np.copyto(stacks.next_slot(env.id), data["frame"])
             stacks.fill(env.id)
-        for name, column in rows.memory.items():
-            column[env.id] = data[name]
-        env.episode.begin(data)
+        values = [data[name] for name in self._names]
+        rows.values[env.id] = values
+        self._episodes.begin(env.id, values)
+        env.ended = False
         env.has_obs = True
 
     def _show_staged(self, env: _Env) -> None:
@@ -735,7 +946,7 @@ class EnvPool:
             info = {}
             rows.rewards[i] = 0.0
             rows.terminated[i] = False
-            rows.elapsed_steps[i] = env.episode.steps
+            rows.elapsed_steps[i] = self._episodes.steps[i]
         rows.truncated[i] = True
         info["error"] = error
         self._infos[i] = info
@@ -749,6 +960,7 @@ class EnvPool:
         try:
             env.emulator, env.staged = await self.restarter.restart(
                 env.id, error, lambda: self._respawn(env))
+            self._arm(env)
         except (EnvDeadError, StateError) as exc:
             env.dead = exc if isinstance(exc, EnvDeadError) else EnvDeadError(env.id, 0, exc)
             assert env.inbox is not None

@@ -46,7 +46,14 @@ from .errors import (
     UnknownGameError,
     UnsupportedMameError,
 )
-from .protocol import PROTOCOL_VERSION, ConnectionLost, Encoder, FrameReply, PluginConnection
+from .protocol import (
+    PROTOCOL_VERSION,
+    ConnectionLost,
+    Encoder,
+    FrameReply,
+    PluginConnection,
+    decode_frame,
+)
 from .rundir import make_private_dir, reserve
 from .sigterm import exit_on_sigterm
 
@@ -420,6 +427,21 @@ class MameProcess:
             conn.sink = None
             raise
 
+    def step_channel(self) -> tuple[PluginConnection, Callable[[bytes], None]]:
+        """(the connection, the write of its command socket), for a caller that sends steps
+        itself, as :meth:`send_step` does: check the connection's ``_lost``/``_fault`` and
+        set its ``sink`` first. Raises StateError if this MAME is not usable."""
+        self._check_usable()
+        conn = self._conn
+        assert conn is not None and conn._commands is not None
+        return conn, conn._commands.write
+
+    def abandon_step(self) -> None:
+        """Stop waiting for the reply of the step :meth:`send_step` sent (its sink will not
+        be called; the caller fails the step, through :meth:`fail`)."""
+        if self._conn is not None:
+            self._conn.sink = None
+
     async def step(self, command: bytes, timeout: float) -> FrameReply:
         """Run one step (``command`` from :func:`~aiomame.protocol.step_command`) and return
         its reply; the pixels are then :meth:`shared_pixels`, followed with ``pair`` (and
@@ -433,14 +455,17 @@ class MameProcess:
         try:
             reply = await future
         except asyncio.CancelledError as exc:
-            self._conn.sink = None  # type: ignore[union-attr]
+            self.abandon_step()
             await self._failure(exc, "step", timeout)
             raise
         finally:
             timer.cancel()
-        if reply.__class__ is tuple:
-            return reply  # type: ignore[no-any-return]
-        self._conn.sink = None  # type: ignore[union-attr]
+        if reply.__class__ is bytes:
+            try:
+                return decode_frame(reply)
+            except ProtocolError as exc:
+                reply = exc
+        self.abandon_step()
         error = await self.fail(self.step_error(reply), timeout)
         try:
             raise error
@@ -455,6 +480,13 @@ class MameProcess:
             return TimeoutError()
         if isinstance(reply, BaseException):
             return reply
+        if isinstance(reply, bytes):
+            try:
+                values = decode_frame(reply)[1]
+            except ProtocolError as exc:
+                return exc
+            return ProtocolError(f"a step reply with {len(values)} memory values, not the "
+                                 "number watched")
         if isinstance(reply, list) and reply[0] == "error" and len(reply) == 3:
             if reply[1] == "frames_file":
                 return CommandError(f"MAME could not write the step's frame into {self._dir!r}"

@@ -180,8 +180,9 @@ class PluginConnection(asyncio.BufferedProtocol):
         self._skipped = 0  # stream bytes decoded without the unpacker (step replies)
         self.sink: Callable[[Any], None] | None = None
         """Takes the next message instead of :meth:`read` (then unset), called from the
-        event loop's read callback: a step reply as a :data:`FrameReply`, any other message
-        as a list, or the error that ended the connection (ProtocolError, ConnectionLost)."""
+        event loop's read callback: a step reply as its payload (bytes, for
+        :func:`decode_frame`), any other message as msgpack decoded it, or the error that
+        ended the connection (ProtocolError, ConnectionLost)."""
         self._waiter: asyncio.Future[None] | None = None
         self._lost = False
         self._fault: ProtocolError | None = None
@@ -202,6 +203,17 @@ class PluginConnection(asyncio.BufferedProtocol):
         return self._chunk
 
     def buffer_updated(self, nbytes: int) -> None:
+        sink, chunk = self.sink, self._chunk
+        if sink is not None and self._boundary == self._received and self._fault is None:
+            # The hot path: a step reply arriving whole on its own, decoded without msgpack.
+            width = _BIN_HEADS.get(chunk[0])
+            if width is not None and nbytes <= self._max_message \
+                    and nbytes == 1 + width + int.from_bytes(chunk[1:1 + width], "big"):
+                self._received = self._boundary = self._read_to = self._received + nbytes
+                self._skipped += nbytes
+                self.sink = None
+                sink(chunk[1 + width:nbytes].tobytes())
+                return
         if self._fault is None:
             try:
                 self._decode(self._chunk[:nbytes])
@@ -216,14 +228,6 @@ class PluginConnection(asyncio.BufferedProtocol):
         if start + len(data) - self._read_to > self._max_message:
             raise ProtocolError(f"the plugin sent more than {self._max_message} bytes that "
                                 "were not read (a message larger than that, or a flood)")
-        if self._boundary == start and data[0] in _BIN_HEADS:
-            # The hot path: a step reply arriving whole on its own, decoded without msgpack.
-            width = _BIN_HEADS[data[0]]
-            if len(data) == 1 + width + int.from_bytes(data[1:1 + width], "big"):
-                self._received = self._boundary = start + len(data)
-                self._skipped += len(data)
-                self._deliver(decode_frame(data[1 + width:]), self._received)
-                return
         unpacker = self._unpacker
         try:
             unpacker.feed(data)
@@ -231,8 +235,6 @@ class PluginConnection(asyncio.BufferedProtocol):
             while True:  # usually one whole message: no failed unpack() after it
                 message = unpacker.unpack()
                 self._boundary = boundary = self._skipped + unpacker.tell()
-                if message.__class__ is bytes:
-                    message = decode_frame(message)
                 self._deliver(message, boundary)
                 if boundary == received:
                     break
@@ -313,11 +315,14 @@ class PluginConnection(asyncio.BufferedProtocol):
         while not self._messages:
             await self._fill()
         message, self._read_to = self._messages.popleft()
-        if message.__class__ is tuple:
-            return message  # type: ignore[no-any-return]
-        if not isinstance(message, list) or not message or not isinstance(message[0], str):
-            self._fault = ProtocolError(f"expected a message [kind, ...], got {message!r:.200}")
+        try:
+            if message.__class__ is bytes:
+                return decode_frame(message)
+            if not isinstance(message, list) or not message or not isinstance(message[0], str):
+                raise ProtocolError(f"expected a message [kind, ...], got {message!r:.200}")
+        except ProtocolError as exc:
+            self._fault = exc
             self._messages.clear()  # out of step with the plugin: nothing after this counts
             self.close()
-            raise self._fault
+            raise
         return message

@@ -15,7 +15,7 @@ import struct
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -45,37 +45,48 @@ COUNTER = Address("0x2000")  # the test ROM's frame counter
 
 
 @contextmanager
-def kill_when_sent(emulator: Emulator, command: str) -> Iterator[list[float]]:
+def kill_when_sent(emulator: Emulator, command: str, pool: EnvPool | None = None
+                   ) -> Iterator[list[float]]:
     """SIGKILL ``emulator``'s MAME the moment ``command`` has been written to it.
 
     The kill is timed from Python, on a real MAME: it is stopped (SIGSTOP) just before the
     command is written, so that it cannot answer, and killed right after, so the call is
-    surely waiting for its reply. Yields a list that gets the time of the kill.
+    surely waiting for its reply. Yields a list that gets the time of the kill. In a
+    ``pool``, whose steps write to the command socket themselves, its writes are watched too.
     """
     conn = emulator.process._conn  # the only way to act between send and reply
     assert conn is not None
-    send = conn.send
     killed: list[float] = []
+    # (object, attribute): where commands go out
+    hooks: list[tuple[object, str]] = [(conn, "send")]
+    if pool is not None:
+        hooks += [(env, "write") for env in pool._envs if env.emulator is emulator]
 
     def name(data: bytes) -> str:  # a step is binary (b"S"...), the others msgpack
         return "step" if data[4:5] == b"S" else msgpack.unpackb(data[4:])[0]
 
-    def send_then_kill(data: bytes) -> None:
-        if killed or name(data) != command:
+    def watch(send: Callable[[bytes], None]) -> Callable[[bytes], None]:
+        def send_then_kill(data: bytes) -> None:
+            if killed or name(data) != command:
+                send(data)
+                return
+            pid = emulator.process.pid
+            assert pid is not None
+            os.kill(pid, signal.SIGSTOP)
             send(data)
-            return
-        pid = emulator.process.pid
-        assert pid is not None
-        os.kill(pid, signal.SIGSTOP)
-        send(data)
-        os.kill(pid, signal.SIGKILL)
-        killed.append(time.monotonic())
+            os.kill(pid, signal.SIGKILL)
+            killed.append(time.monotonic())
+        return send_then_kill
 
-    conn.send = send_then_kill  # type: ignore[method-assign]
+    originals = [getattr(target, attr) for target, attr in hooks]
+    for (target, attr), send in zip(hooks, originals, strict=True):
+        setattr(target, attr, watch(send))
     try:
         yield killed
     finally:
         del conn.send
+        for (target, attr), send in zip(hooks[1:], originals[1:], strict=True):
+            setattr(target, attr, send)
 
 
 def check_exited(error: MameExitedError, emulator: Emulator, killed_at: float) -> None:
@@ -180,7 +191,7 @@ async def test_sigkill_in_a_pool_restarts_that_env(roms, no_leaks, command):
                  "load_state": lambda: pool.load_state(state)}
         victim = pool.emulators[1]
         old = victim.process.pid
-        with kill_when_sent(victim, command) as killed:
+        with kill_when_sent(victim, command, pool) as killed:
             async with asyncio.timeout(10):
                 batch = await calls[command]()
         assert killed, f"{command} was not sent"

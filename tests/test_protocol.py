@@ -14,7 +14,7 @@ import msgpack
 import pytest
 
 from aiomame.errors import ProtocolError
-from aiomame.protocol import ConnectionLost, PluginConnection, encode, step_command
+from aiomame.protocol import ConnectionLost, PluginConnection, decode_frame, encode, step_command
 
 
 def frame_message(values, width, height, nbytes: int | None) -> bytes:
@@ -73,7 +73,7 @@ async def test_a_step_reply_goes_to_the_sink_from_the_read_callback(pair):
     reader.sink = got.append
     peer.sendall(frame_message([5], 0, 0, None) + msgpack.packb(["ok"]))
     assert await reader.read() == ["ok"]  # the sink took the first message, and only it
-    assert got == [(7, (5,), 0, 0, False)] and reader.sink is None
+    assert [decode_frame(m) for m in got] == [(7, (5,), 0, 0, False)] and reader.sink is None
 
 
 async def test_the_sink_gets_the_error_that_ends_the_connection(pair):

@@ -39,6 +39,11 @@ class Game:
     """Instead of :attr:`actions`: the action is a vector of 0/1, one per button, each
     held for the step when 1 (Gymnasium's ``MultiBinary``)."""
     frame_ratio: ClassVar[int] = 3
+    vectorized: ClassVar[bool] = False
+    """Whether :meth:`reward` and :meth:`terminated` also take mappings of numpy arrays (one
+    element per env) and return arrays: :class:`~aiomame.EnvPool` then computes a batch's
+    rewards and ends in one call instead of one per env (write them with arithmetic and
+    comparisons, no ``float()``/``if``/``and``)."""
     max_episode_steps: ClassVar[int | None] = None
     obs: ClassVar[Mapping[str, Any]] = {}
     """Observation defaults (``obs_type``, ``resize``, ``interpolation``, ``maxpool``,
@@ -93,12 +98,14 @@ class Game:
         """The buttons held by a checked 0/1 vector."""
         return tuple(itertools.compress(self.buttons, bits))
 
-    def reward(self, previous: Mapping[str, Any], current: Mapping[str, Any]) -> float:
-        """Reward earned between two steps' memory values."""
+    def reward(self, previous: Mapping[str, Any], current: Mapping[str, Any]) -> Any:
+        """Reward earned between two steps' memory values (a number; with
+        :attr:`vectorized`, an array for arrays)."""
         raise NotImplementedError
 
-    def terminated(self, current: Mapping[str, Any]) -> bool:
-        """Whether the episode has ended (game over)."""
+    def terminated(self, current: Mapping[str, Any]) -> Any:
+        """Whether the episode has ended (game over; with :attr:`vectorized`, an array for
+        arrays)."""
         raise NotImplementedError
 
     async def new_game(self, emu: Emulator, seed: int | None = None) -> dict[str, Any]:

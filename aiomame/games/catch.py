@@ -34,13 +34,14 @@ class Catch(Game):
     actions: ClassVar[Mapping[str, tuple[Action, ...]]] = {
         "noop": (), "left": (_input("left"),), "right": (_input("right"),)}
     frame_ratio = 3
+    vectorized = True
     rng = Address(0x2010, "u16")
     """The ROM's xorshift PRNG state (never 0): where ``new_game`` plants a seed."""
 
-    def reward(self, previous: Mapping[str, Any], current: Mapping[str, Any]) -> float:
-        return float(current["score"] - previous["score"])
+    def reward(self, previous: Mapping[str, Any], current: Mapping[str, Any]) -> Any:
+        return current["score"] - previous["score"]
 
-    def terminated(self, current: Mapping[str, Any]) -> bool:
+    def terminated(self, current: Mapping[str, Any]) -> Any:
         return current["game_state"] == layout.GAME_STATE_GAME_OVER
 
     async def start(self, emu: Emulator) -> None:
