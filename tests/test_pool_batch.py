@@ -1,0 +1,71 @@
+"""The pool's batch bookkeeping (episode.Episodes): a vectorised game and the same game
+computed env by env give the same rows, on real MAME (the bundled game, catch)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from aiomame import EnvPool
+from aiomame.episode import Episode, Episodes
+from aiomame.games import GAMES, get_game
+from aiomame.games.catch import Catch
+
+
+class PerEnvCatch(Catch):
+    """catch with its reward and end computed one env at a time."""
+
+    name = "catch_per_env"
+    vectorized = False
+
+
+def rows(batch) -> tuple:
+    return (batch.rewards.tolist(), batch.terminated.tolist(), batch.truncated.tolist(),
+            batch.elapsed_steps.tolist(), {k: v.tolist() for k, v in batch.memory.items()},
+            [sorted(info) for info in batch.infos])
+
+
+@pytest.mark.parametrize("mode", ["same-step", "next-step"])
+async def test_vectorised_and_per_env_bookkeeping_agree(mode, monkeypatch):
+    # Registered names: each env has its own game instance, so the seeds that new games
+    # draw do not depend on which env's reply came first.
+    monkeypatch.setitem(GAMES, PerEnvCatch.name, PerEnvCatch)
+    actions = np.random.default_rng(3).integers(0, 3, (400, 2))
+    got = []
+    for game in ("catch", PerEnvCatch.name):
+        async with EnvPool(game, 2, frames=False, max_episode_steps=150,
+                           autoreset_mode=mode) as pool:
+            assert pool._episodes.vectorized is (game == "catch")
+            async with asyncio.timeout(120):
+                trace = [rows(await pool.reset(seed=[5, 6]))]
+                for a in actions:
+                    trace.append(rows(await pool.step(a)))
+        got.append(trace)
+    assert got[0] == got[1]
+    ended = sum(any(r[1]) or any(r[2]) for r in got[0])
+    assert ended >= 2  # episode ends (game over, or the step limit) were compared too
+
+
+def test_episodes_match_episode_step_by_step():
+    game = get_game("catch")
+    names = list(game.memory_addresses)
+    rng = np.random.default_rng(0)
+    one = [Episode(game, names, 5) for _ in range(3)]
+    many = Episodes([game] * 3, names, 5)
+    start = rng.integers(0, 9, (3, len(names)))
+    for i in range(3):
+        one[i].begin(dict(zip(names, start[i].tolist(), strict=True)))
+        many.begin(i, start[i].tolist())
+    for _ in range(7):
+        values = rng.integers(0, 9, (3, len(names)))
+        rewards, terminated, truncated, steps = many.advance(slice(None), values)
+        for i in range(3):
+            if one[i].ended:
+                one[i].begin(dict(zip(names, values[i].tolist(), strict=True)))
+                many.begin(i, values[i].tolist())
+                continue
+            expected = one[i].advance(dict(zip(names, values[i].tolist(), strict=True)))
+            assert (rewards[i], terminated[i], truncated[i]) == expected
+            assert steps[i] == one[i].steps and many.ended[i] == one[i].ended
