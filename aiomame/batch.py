@@ -76,6 +76,9 @@ class Buffers:
 
     def batch(self, k: int, infos: list[Mapping[str, Any]]) -> Batch:
         """A batch of the first ``k`` rows (views)."""
+        if k == len(self.env_ids):  # all rows: the arrays themselves
+            return Batch(self.env_ids, self.frames, dict(self.memory), self.rewards,
+                         self.terminated, self.truncated, self.elapsed_steps, infos)
         return Batch(self.env_ids[:k], None if self.frames is None else self.frames[:k],
                      {name: values[:k] for name, values in self.memory.items()},
                      self.rewards[:k], self.terminated[:k], self.truncated[:k],

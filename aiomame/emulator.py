@@ -251,6 +251,25 @@ class Emulator:
         screen = self.info["screens"][self._screen_index]
         return self._converter.shape(screen["width"], screen["height"])
 
+    @property
+    def screen_size(self) -> tuple[int, int] | None:
+        """(width, height) of the observed screen's bitmap as MAME declared it, unrotated;
+        None for a game without screen or before start."""
+        if self._screen_index < 0:
+            return None
+        screen = self.info["screens"][self._screen_index]
+        return screen["width"], screen["height"]
+
+    def oriented(self, bgra: np.ndarray) -> np.ndarray:
+        """A view of raw (..., H, W, 4) pixels of the observed screen as the player sees
+        them (its rotation and flips; no copy)."""
+        return self._converter.oriented(bgra)
+
+    def saw_frame(self, width: int, height: int) -> None:
+        """Note that the last step's frame (``width`` x ``height``) was taken where MAME
+        wrote it, without :meth:`frame_into` (for :meth:`screen`)."""
+        self._shown = (self._process.shared_pixels(width * height * 4), width, height)
+
     def _ports(self) -> list[dict[str, Any]]:
         if not self.info:
             raise StateError("the emulator is not started: call start() first")

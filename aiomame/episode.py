@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -76,6 +76,7 @@ class Episodes:
         default = None if game is None else game.max_episode_steps
         self.limit = default if max_episode_steps is None else max_episode_steps
         self.vectorized = game is not None and game.vectorized
+        self._index = {name: j for j, name in enumerate(self.names)}
         self.previous = np.zeros((n, len(self.names)), np.int64)
         self.steps = np.zeros(n, np.int64)
         self.ended = np.zeros(n, bool)
@@ -87,34 +88,70 @@ class Episodes:
         self.ended[env] = False
 
     def advance(self, envs: slice | np.ndarray, current: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """One step of each of ``envs`` (an index array or a slice), whose memory values
-        are the rows of ``current``; returns (rewards, terminated, truncated, steps)."""
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """One step of each of ``envs`` (an index array, or ``slice(None)`` for all, in
+        order), whose memory values are the rows of ``current``; returns (rewards,
+        terminated, truncated, steps, ended)."""
         k = len(current)
-        steps = self.steps[envs] + 1
-        self.steps[envs] = steps
+        if envs.__class__ is slice:
+            self.steps += 1
+            steps = self.steps
+        else:
+            steps = self.steps[envs] + 1
+            self.steps[envs] = steps
         game = self.games[0]
         if game is None:
             rewards, terminated = np.zeros(k), np.zeros(k, bool)
         elif self.vectorized:
-            now = dict(zip(self.names, current.T, strict=True))
-            before = dict(zip(self.names, self.previous[envs].T, strict=True))
-            rewards = np.broadcast_to(np.asarray(game.reward(before, now), np.float64), (k,))
-            terminated = np.broadcast_to(np.asarray(game.terminated(now), bool), (k,))
+            now = _Columns(self._index, current)
+            reward = np.asarray(game.reward(_Columns(self._index, self.previous[envs]), now),
+                                np.float64)
+            rewards = reward if reward.shape == (k,) else np.full(k, reward, np.float64)
+            ends = np.asarray(game.terminated(now), bool)
+            terminated = ends if ends.shape == (k,) else np.full(k, ends, bool)
         else:
-            rewards, terminated = np.empty(k), np.empty(k, bool)
-            games = self.games
-            ids = range(len(games))[envs] if isinstance(envs, slice) else envs.tolist()
-            names = self.names
-            for j, (i, now_row, before_row) in enumerate(
-                    zip(ids, current.tolist(), self.previous[envs].tolist(), strict=True)):
-                now = dict(zip(names, now_row, strict=True))
-                game = games[i]
-                assert game is not None
-                rewards[j] = float(game.reward(dict(zip(names, before_row, strict=True)), now))
-                terminated[j] = bool(game.terminated(now))
+            rewards, terminated = self._one_by_one(envs, current)
         self.previous[envs] = current
-        truncated = (~terminated & (steps >= self.limit) if self.limit is not None
-                     else np.zeros(k, bool))
-        self.ended[envs] = terminated | truncated
-        return rewards, terminated, truncated, steps
+        if self.limit is None:
+            truncated, ended = np.zeros(k, bool), terminated
+        else:
+            truncated = steps >= self.limit
+            truncated &= ~terminated
+            ended = terminated | truncated
+        self.ended[envs] = ended
+        return rewards, terminated, truncated, steps, ended
+
+    def _one_by_one(self, envs: slice | np.ndarray, current: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """Rewards and ends from each env's game, on dicts of its values."""
+        k = len(current)
+        rewards, terminated = np.empty(k), np.empty(k, bool)
+        games, names = self.games, self.names
+        ids = range(len(games))[envs] if isinstance(envs, slice) else envs.tolist()
+        for j, (i, now_row, before_row) in enumerate(
+                zip(ids, current.tolist(), self.previous[envs].tolist(), strict=True)):
+            game = games[i]
+            assert game is not None
+            now = dict(zip(names, now_row, strict=True))
+            rewards[j] = float(game.reward(dict(zip(names, before_row, strict=True)), now))
+            terminated[j] = bool(game.terminated(now))
+        return rewards, terminated
+
+
+class _Columns(Mapping[str, np.ndarray]):
+    """Memory name -> that value's column of a (k, names) array, made when asked for (a
+    vectorised game reads a few of many)."""
+
+    __slots__ = ("_array", "_index")
+
+    def __init__(self, index: Mapping[str, int], array: np.ndarray) -> None:
+        self._index, self._array = index, array
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self._array[:, self._index[name]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)

@@ -175,12 +175,13 @@ class FrameConverter:
         return out
 
     def oriented(self, bgra: np.ndarray) -> np.ndarray:
-        """A view of a (H, W, 4) bitmap as the player sees it (numpy, no copy)."""
+        """A view of a (H, W, 4) bitmap, or of a batch of them (..., H, W, 4), as the player
+        sees it (numpy, no copy)."""
         view = bgra
         if self.rotation:
-            view = np.rot90(view, k=-self.rotation // 90)
+            view = np.rot90(view, k=-self.rotation // 90, axes=(-3, -2))
         if self.flipx:
-            view = view[:, ::-1]
+            view = view[..., ::-1, :]
         if self.flipy:
-            view = view[::-1]
+            view = view[..., ::-1, :, :]
         return view

@@ -61,8 +61,9 @@ from .errors import (
 )
 from .frames import ObsSpec
 from .games import GAMES, Game, get_game, is_game
-from .protocol import ConnectionLost, PluginConnection
+from .protocol import REPLY_HEAD, REPLY_KIND, ConnectionLost, PluginConnection
 from .restarter import Restarter
+from .shared_frames import SharedFrames
 from .stack import FrameStacks
 from .state import State
 
@@ -227,11 +228,14 @@ class EnvPool:
         self._envs = [_Env(i, g, self._new_emulator()) for i, g in enumerate(self._games)]
         self._episodes = Episodes(self._games, self._names, max_episode_steps)
         self._arrived: list[_Env] = []  # envs whose step reply is in, not yet settled
-        m = len(self._names)
-        self._reply_size = 21 + 8 * m  # protocol.decode_frame's layout
-        self._replies = np.dtype([("kind", "S1"), ("frame_number", "<i8"), ("width", "<u4"),
-                                  ("height", "<u4"), ("nbytes", "<u4"), ("values", "<i8", (m,))])
-        self._step_timeout = self._envs[0].emulator.step_timeout
+        self._reply_words = REPLY_HEAD + len(self._names)  # protocol.decode_frame's layout
+        self._reply_size = 8 * self._reply_words
+        first = self._envs[0].emulator
+        self._step_timeout = first.step_timeout
+        # bgra as MAME draws it, one frame per env: MAMEs write into the batch itself.
+        self._zero_copy = (frames and self.frame_stack == 1 and first.obs.obs_type == "bgra"
+                           and first.obs.resize is None and not first.maxpool)
+        self._shared: SharedFrames | None = None
         self._known_actions: set[Action] = set()
         self._ready: dict[int, None] = {}  # envs holding a result, in the order they finished
         self._waiter: _Waiter | None = None
@@ -295,6 +299,8 @@ class EnvPool:
         try:
             await asyncio.gather(*tasks)
             self._allocate()
+            if self._shared is not None:
+                await asyncio.gather(*(self._share(env.emulator, env.id) for env in self._envs))
         except BaseException:
             for task in tasks:
                 task.cancel()
@@ -318,6 +324,12 @@ class EnvPool:
         env.sink = functools.partial(self._stepped, env)
         env.conn, env.write = emulator.process.step_channel()
 
+    async def _share(self, emulator: Emulator, env: int) -> None:
+        """Have ``emulator``'s MAME write its frames into env ``env``'s shared slot."""
+        shared = self._shared
+        assert shared is not None
+        await emulator.process.redirect_frames(shared.path, shared.offset(env), shared.room)
+
     async def _start_emulator(self, emulator: Emulator) -> None:
         async with self._start_slots:
             await emulator.start()
@@ -329,7 +341,14 @@ class EnvPool:
         stacks = None
         if self.frames:
             assert shape is not None
-            stacks = self._stacks = FrameStacks(self.num_envs, self.frame_stack, shape)
+            slots = None
+            if self._zero_copy:
+                first = self._envs[0].emulator
+                size = first.screen_size
+                assert size is not None
+                self._shared = SharedFrames(self.num_envs, *size)
+                slots = first.oriented(self._shared.raw)[:, None]
+            stacks = self._stacks = FrameStacks(self.num_envs, self.frame_stack, shape, slots)
             shape = shape if self.frame_stack == 1 else (self.frame_stack, *shape)
         self._rows = Buffers(self.num_envs, None, self._names)
         if stacks is not None and stacks.k == 1:
@@ -356,6 +375,8 @@ class EnvPool:
         finally:
             await asyncio.gather(*(env.emulator.close() for env in self._envs),
                                  return_exceptions=True)
+            if self._shared is not None:
+                self._shared.close()
             waiter, self._waiter = self._waiter, None
             if waiter is not None and not waiter.future.done():
                 waiter.future.set_exception(StateError("the pool was closed"))
@@ -476,17 +497,24 @@ class EnvPool:
             return
         self._arrived = []
         arrived.sort(key=_ENV_ID)  # in env order: a whole pool's batch is then a slice
-        replies = np.frombuffer(b"".join([env.reply for env in arrived]), self._replies)
-        sizes = replies[["width", "height", "nbytes"]].tolist()
-        stacks = self._stacks
+        replies = np.frombuffer(b"".join([env.reply for env in arrived]), "<i8").reshape(
+            len(arrived), self._reply_words)
+        stacks, shared = self._stacks, self._shared
         settled = []
-        for env, (width, height, nbytes) in zip(arrived, sizes, strict=True):
+        for env, (kind, _, width, height, nbytes) in zip(
+                arrived, replies[:, :REPLY_HEAD].tolist(), strict=True):
             try:
-                if nbytes != width * height * 4 or (stacks is not None and not nbytes):
-                    raise ProtocolError(f"a step reply with a frame of {width}x{height} in "
-                                        f"{nbytes} bytes" + ("" if nbytes else
-                                                             ", where a frame was asked for"))
-                if stacks is not None:
+                if kind != REPLY_KIND or nbytes != width * height * 4 \
+                        or (stacks is not None and not nbytes):
+                    raise ProtocolError(f"a step reply of kind {kind} with a frame of "
+                                        f"{width}x{height} in {nbytes} bytes"
+                                        + ("" if nbytes else ", where a frame was asked for"))
+                if shared is not None:  # the frame is in the batch already
+                    if (width, height) != (shared.width, shared.height):
+                        raise StateError(f"the screen changed size to {width}x{height}; the "
+                                         f"pool's frames are {shared.width}x{shared.height}")
+                    env.emulator.saw_frame(width, height)
+                elif stacks is not None:
                     env.emulator.frame_into(width, height, stacks.next_slot(env.id))
             except FAILURES as exc:
                 env.inbox.set_result(("fail", exc))  # type: ignore[union-attr]
@@ -500,7 +528,7 @@ class EnvPool:
             keep = [j for j, env in enumerate(arrived) if env in settled]
             replies = replies[keep]
         if settled:
-            self._account(settled, replies["values"])
+            self._account(settled, replies[:, REPLY_HEAD:])
 
     def _account(self, envs: list[_Env], values: np.ndarray) -> None:
         """A step's results of ``envs`` (their frames are in the stacks' next slots, their
@@ -515,7 +543,7 @@ class EnvPool:
             for i in ids:
                 stacks.push(i)
         try:
-            rewards, terminated, truncated, steps = self._episodes.advance(index, values)
+            rewards, terminated, truncated, steps, ended = self._episodes.advance(index, values)
         except Exception as exc:  # e.g. a bug in a game definition: the callers get it
             for env in envs:
                 env.error = exc
@@ -532,7 +560,7 @@ class EnvPool:
             env.state = DONE
             ready[env.id] = None
             infos[env.id] = _NO_INFO
-        for j in np.flatnonzero(terminated | truncated).tolist():
+        for j in np.flatnonzero(ended).tolist() if ended.any() else ():
             env = envs[j]
             i = env.id
             if self.autoreset_mode == "next-step":
@@ -979,6 +1007,8 @@ class EnvPool:
             if stacks is not None and emulator.frame_shape != stacks.frame_shape:
                 raise ProtocolError(f"restarted MAME has frames of {emulator.frame_shape}, "
                                     f"not {stacks.frame_shape}")
+            if self._shared is not None:
+                await self._share(emulator, env.id)
             data = await self._first_step(env.game, emulator, None, None)
         except BaseException:
             await emulator.close()

@@ -148,6 +148,8 @@ class MameProcess:
         self._frames_map: mmap.mmap | None = None
         self._guard: AsyncGenerator[None, None] | None = None
         self._frames: np.ndarray | None = None
+        # Where MAME writes the frames: its own file, or a slot of a pool's shared file.
+        self._frames_at: tuple[str, int] | None = None
         self._bad_dumps: list[str] = []
 
     @property
@@ -504,13 +506,24 @@ class MameProcess:
         typed = await self._failure(error, "step", timeout)
         return error if typed is None else typed
 
+    async def redirect_frames(self, path: str, offset: int, room: int) -> None:
+        """Have MAME write its frames into the file at ``path`` (which exists) from byte
+        ``offset`` (a multiple of the page size), at most ``room`` bytes: a slot of a pool's
+        shared frames file. A larger frame is then a CommandError (code ``frames_file``)."""
+        await self.request("frames", path, offset, room)
+        self._unmap()
+        self._frames_at = (path, offset)
+
     def shared_pixels(self, nbytes: int) -> np.ndarray:
-        """The frames file's first ``nbytes`` (the last step's pixels), mapped read-only."""
+        """The last step's pixels (``nbytes``), where MAME wrote them: the frames file, or
+        its slot of a shared one (see :meth:`redirect_frames`), mapped read-only."""
         if self._frames is None or self._frames.size != nbytes:
             self._unmap()
             assert self._dir is not None
-            with open(os.path.join(self._dir, "frames"), "rb") as f:
-                self._frames_map = mmap.mmap(f.fileno(), nbytes, prot=mmap.PROT_READ)
+            path, offset = self._frames_at or (os.path.join(self._dir, "frames"), 0)
+            with open(path, "rb") as f:
+                self._frames_map = mmap.mmap(f.fileno(), nbytes, prot=mmap.PROT_READ,
+                                             offset=offset)
             self._frames = np.frombuffer(self._frames_map, dtype=np.uint8)
         return self._frames
 

@@ -11,9 +11,10 @@ Two Unix stream sockets per MAME, because the plugin can use no Lua C module:
   - ``["hello", info]`` once, first: protocol version, MAME version, screens, devices (their
     address spaces, each with its address map), ports.
   - after each step, its reply in a fixed binary layout, sent as one msgpack ``bin`` (the
-    hot path: no msgpack object is built on either side): ``b"F"``, then little-endian
-    frame number (i64), width, height and byte count of the pixels (u32 each, 0 when no
-    frame was asked for), and the watched memory values (i64 each). The pixels
+    hot path: no msgpack object is built on either side): little-endian i64 words, the
+    kind (70, whose first byte is ``b"F"``), the frame number, width, height and byte count
+    of the pixels (0 when no frame was asked for), then the watched memory values; a
+    batch of them is one (k, 5 + values) int64 array. The pixels
     (``width * height`` 32-bit B,G,R,A) are in the frames file Python named, written there
     in one write and mapped here without a copy.
   - ``["ok"]``, ``["values", [...]]``, ``["bytes", bin]``, ``["inputs", ports]``,
@@ -84,8 +85,9 @@ def step_command(frames: int, inputs: list[list[int]], screen: int, pair: bool) 
 
 
 _BIN_HEADS = {0xc4: 1, 0xc5: 2, 0xc6: 4}  # msgpack bin8/16/32: bytes of the length field
-_FRAME_HEAD = struct.Struct("<qIII")  # after b"F": frame number, width, height, nbytes
-_FRAME_KIND = 0x46  # b"F"
+REPLY_KIND = 0x46  # the first word of a step reply (b"F", then zeros)
+REPLY_HEAD = 5  # words before the values: kind, frame number, width, height, nbytes
+_FRAME_HEAD = struct.Struct("<5q")
 _VALUES: dict[int, struct.Struct] = {}  # byte count -> the memory values' layout
 FrameReply = tuple[int, tuple[int, ...], int, int, bool]
 """A step's reply: (frame number, memory values, width, height, has pixels)."""
@@ -93,15 +95,16 @@ FrameReply = tuple[int, tuple[int, ...], int, int, bool]
 
 def decode_frame(payload: bytes | memoryview) -> FrameReply:
     """A step reply's fields from its binary payload; ProtocolError if it is not one."""
-    n = len(payload) - 1 - _FRAME_HEAD.size
-    if n < 0 or n % 8 or payload[0] != _FRAME_KIND:
+    n = len(payload) - _FRAME_HEAD.size
+    kind, frame_number, width, height, nbytes = (
+        _FRAME_HEAD.unpack_from(payload) if n >= 0 and not n % 8 else (None,) * 5)
+    if kind != REPLY_KIND:
         raise ProtocolError(f"expected a message [kind, ...] or a step reply, got "
                             f"{bytes(payload[:200])!r}")
-    frame_number, width, height, nbytes = _FRAME_HEAD.unpack_from(payload, 1)
     values_of = _VALUES.get(n)
     if values_of is None:
         values_of = _VALUES[n] = struct.Struct(f"<{n >> 3}q")
-    values = values_of.unpack_from(payload, 1 + _FRAME_HEAD.size)
+    values = values_of.unpack_from(payload, _FRAME_HEAD.size)
     if nbytes != width * height * 4:
         raise ProtocolError(f"frame of {width}x{height} carries {nbytes} bytes")
     return frame_number, values, width, height, nbytes != 0

@@ -15,10 +15,14 @@ class FrameStacks:
     ``k == 1`` there is one slot and no copy.
     """
 
-    def __init__(self, n: int, k: int, frame_shape: tuple[int, ...]) -> None:
+    def __init__(self, n: int, k: int, frame_shape: tuple[int, ...],
+                 slots: np.ndarray | None = None) -> None:
         self.k = k
         self.frame_shape = tuple(frame_shape)
-        self.slots = np.zeros((n, 1 if k == 1 else 2 * k, *frame_shape), np.uint8)
+        self.slots = np.zeros((n, 1 if k == 1 else 2 * k, *frame_shape), np.uint8) \
+            if slots is None else slots
+        """(n, 1 or 2k, *frame_shape); with k == 1 it may be given: a view of frames that
+        land there without a copy (:mod:`aiomame.shared_frames`)."""
         self.start = np.zeros(n, np.int64)
 
     def next_slot(self, env: int) -> np.ndarray:

@@ -17,8 +17,8 @@ local addresses = {}
 for a in string.gmatch(os.getenv("BENCH_ADDRESSES"), "%d+") do
 	addresses[#addresses + 1] = tonumber(a)
 end
-local reply_size = 21 + 8 * #addresses
-local reply_format = ">BI2<c1i8I4I4I4" .. string.rep("i8", #addresses)
+local reply_size = 40 + 8 * #addresses
+local reply_format = ">BI2<i8i8i8i8i8" .. string.rep("i8", #addresses)
 local frames, done, started = 0, 0, nil
 emu.register_frame_done(function()
 	frames = frames + 1
@@ -40,7 +40,7 @@ emu.register_frame_done(function()
 		frames_file:write(pixels)
 		n = #pixels
 	end
-	local reply = spack(reply_format, 0xc5, reply_size, "F", screen:frame_number(), w, h, n,
+	local reply = spack(reply_format, 0xc5, reply_size, 70, screen:frame_number(), w, h, n,
 		table.unpack(values))
 	done = done + 1
 	if done == steps then

@@ -1,9 +1,12 @@
-"""The pool's batch bookkeeping (episode.Episodes): a vectorised game and the same game
-computed env by env give the same rows, on real MAME (the bundled game, catch)."""
+"""The pool's batch path, on real MAME (the bundled game, catch): the bookkeeping
+(episode.Episodes) of a vectorised game and of the same game computed env by env give the
+same rows; bgra batches are the frames MAME wrote into the pool's shared file."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 
 import numpy as np
 import pytest
@@ -60,7 +63,7 @@ def test_episodes_match_episode_step_by_step():
         many.begin(i, start[i].tolist())
     for _ in range(7):
         values = rng.integers(0, 9, (3, len(names)))
-        rewards, terminated, truncated, steps = many.advance(slice(None), values)
+        rewards, terminated, truncated, steps, _ = many.advance(slice(None), values)
         for i in range(3):
             if one[i].ended:
                 one[i].begin(dict(zip(names, values[i].tolist(), strict=True)))
@@ -69,3 +72,41 @@ def test_episodes_match_episode_step_by_step():
             expected = one[i].advance(dict(zip(names, values[i].tolist(), strict=True)))
             assert (rewards[i], terminated[i], truncated[i]) == expected
             assert steps[i] == one[i].steps and many.ended[i] == one[i].ended
+
+
+async def test_bgra_batches_are_the_frames_mame_wrote_without_a_copy():
+    actions = np.random.default_rng(4).integers(0, 3, (30, 3))
+    frames = {}
+    for obs in ("bgra", "rgb"):
+        async with EnvPool("catch", 3, obs_type=obs) as pool:
+            assert (pool._shared is not None) is (obs == "bgra")
+            async with asyncio.timeout(60):
+                await pool.reset(seed=[1, 2, 3])
+                for a in actions:
+                    batch = await pool.step(a)
+            frames[obs] = batch.frames.copy()
+            if obs == "bgra":  # a view of the shared file, which MAME writes into
+                assert np.shares_memory(batch.frames, pool._shared.raw)
+                shown = [emu.screen() for emu in pool.emulators]
+                assert all(np.array_equal(s, f[..., 2::-1])
+                           for s, f in zip(shown, batch.frames, strict=True))
+                path = pool._shared.path
+        if obs == "bgra":
+            assert not os.path.exists(os.path.dirname(path))  # removed at close
+    assert np.array_equal(frames["bgra"][..., 2::-1], frames["rgb"])
+    assert frames["rgb"].std() > 0
+
+
+async def test_a_restarted_mame_writes_into_its_shared_slot_again():
+    async with EnvPool("catch", 2, obs_type="bgra") as pool:
+        async with asyncio.timeout(60):
+            await pool.reset(seed=[1, 2])
+            os.kill(pool.emulators[1].process.pid, signal.SIGKILL)
+            batch = await pool.step([0, 0])
+            assert "error" in batch.infos[1] and batch.truncated[1]
+            batch = await pool.step([0, 0])
+            assert batch.infos[1].get("restarted")
+            for _ in range(5):
+                batch = await pool.step([2, 1])
+            assert np.array_equal(pool.emulators[1].screen(), batch.frames[1][..., 2::-1])
+            assert pool.restarter.restarts[1] == 1

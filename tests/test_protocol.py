@@ -21,8 +21,8 @@ def frame_message(values, width, height, nbytes: int | None) -> bytes:
     """A step reply as the plugin sends it: a msgpack bin of the binary layout."""
     if nbytes is None:
         width = height = nbytes = 0
-    return msgpack.packb(b"F" + struct.pack(f"<qIII{len(values)}q", 7, width, height, nbytes,
-                                            *values))
+    return msgpack.packb(struct.pack(f"<5q{len(values)}q", 0x46, 7, width, height, nbytes,
+                                     *values))
 
 
 @pytest.fixture
@@ -94,7 +94,8 @@ async def test_pixel_count_must_match_size(pair):
         await reader.read()
 
 
-@pytest.mark.parametrize("payload", [b"", b"G" + bytes(20), b"F" + bytes(19), b"F" + bytes(27)])
+@pytest.mark.parametrize("payload", [b"", b"G" + bytes(39), b"F" + bytes(38),
+                                     b"F" + bytes(46), b"F\1" + bytes(38)])
 async def test_a_bin_that_is_no_step_reply_is_a_protocol_error(pair, payload):
     reader, peer, _ = pair
     peer.sendall(msgpack.packb(payload))

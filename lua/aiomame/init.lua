@@ -94,6 +94,9 @@ function exports.startplugin()
 		fail("cannot open the frames file: " .. tostring(err))
 	end
 	frames_file:setvbuf("no") -- one write(2) per frame
+	-- Where in the frames file this MAME's frames go, and how many bytes it may write there
+	-- (0: any); set by the "frames" command, for a pool's shared file.
+	local frames_offset, frames_room = 0, 0
 	local fields = {} -- field id (as in hello) -> ioport field
 	local screens = {} -- screen index (1-based here, 0-based on the wire) -> screen device
 	local spaces = {} -- "device tag\0space name" -> address space
@@ -320,18 +323,19 @@ function exports.startplugin()
 	local DEFER = {} -- a state command, to be run at the safe point
 	local handlers = {}
 
-	-- The step reply: a msgpack bin (header, then its length) holding "F", the frame number,
-	-- width, height, pixel byte count and the watched values, little-endian; made per watch.
-	local reply_format, reply_size, reply_head = ">BB<c1i8I4I4I4", 21, 0xc4
+	-- The step reply: a msgpack bin (header, then its length) holding little-endian i64
+	-- words: the kind (70: "F"), the frame number, width, height, pixel byte count and the
+	-- watched values; made per watch.
+	local reply_format, reply_size, reply_head = ">BB<i8i8i8i8i8", 40, 0xc4
 	local function resolve_watched()
 		local list = {}
 		for i, a in ipairs(watch_list) do
 			list[i] = { assert(READERS[a[4]], "bad type"), space_of(a[1], a[2]), a[3] }
 		end
 		watched = list
-		reply_size = 21 + 8 * #list
+		reply_size = 40 + 8 * #list
 		local head = reply_size < 256 and ">BB" or reply_size < 65536 and ">BI2" or ">BI4"
-		reply_format = head .. "<c1i8I4I4I4" .. string.rep("i8", #list)
+		reply_format = head .. "<i8i8i8i8i8" .. string.rep("i8", #list)
 		reply_head = BIN_HEAD[head]
 	end
 
@@ -496,6 +500,25 @@ function exports.startplugin()
 		return reply("ok")
 	end
 
+	-- {"frames", path, offset, room}: write the frames into the file at `path` (which must
+	-- exist), from byte `offset`, at most `room` bytes (a pool's shared file: each MAME its
+	-- slot).
+	function handlers.frames(msg)
+		local path, offset, room = msg[2], msg[3], msg[4]
+		if type(path) ~= "string" or math.type(offset) ~= "integer" or offset < 0
+				or math.type(room) ~= "integer" or room < 1 then
+			error("frames needs a path, an offset >= 0 and a room >= 1", 0)
+		end
+		local file, why = io.open(path, "r+b")
+		if not file then
+			error("cannot open " .. path .. ": " .. tostring(why), 0)
+		end
+		file:setvbuf("no")
+		frames_file:close()
+		frames_file, frames_offset, frames_room = file, offset, room
+		return reply("ok")
+	end
+
 	function handlers.exit()
 		reply("bye")
 		lost()
@@ -509,11 +532,16 @@ function exports.startplugin()
 		local clock = screen or screens[1]
 		local number = clock and clock:frame_number() or -1
 		if not screen then
-			return send(spack(reply_format, reply_head, reply_size, "F", number, 0, 0, 0,
+			return send(spack(reply_format, reply_head, reply_size, 70, number, 0, 0, 0,
 				table.unpack(read_all())))
 		end
 		local pixels, width, height = screen:pixels()
-		frames_file:seek("set", 0)
+		if frames_room > 0 and #pixels * (step_pair and 2 or 1) > frames_room then
+			return reply("error", "frames_file", string.format(
+				"a frame of %dx%d (%d bytes) is larger than its room (%d bytes)", width,
+				height, #pixels * (step_pair and 2 or 1), frames_room))
+		end
+		frames_file:seek("set", frames_offset)
 		local ok, err = frames_file:write(pixels)
 		if ok and step_pair and pair_size ~= #pixels then -- the screen changed size: no pair
 			ok, err = frames_file:write(pixels)
@@ -521,7 +549,7 @@ function exports.startplugin()
 		if not ok then
 			return reply("error", "frames_file", tostring(err))
 		end
-		return send(spack(reply_format, reply_head, reply_size, "F", number, width, height, #pixels,
+		return send(spack(reply_format, reply_head, reply_size, 70, number, width, height, #pixels,
 			table.unpack(read_all())))
 	end
 
@@ -616,7 +644,8 @@ function exports.startplugin()
 				local screen = step_pair and frames_left == 1 and screens[step_screen]
 				if screen then
 					local pixels = screen:pixels()
-					frames_file:seek("set", #pixels) -- after the last frame's place
+					-- after the last frame's place (if there is room: step_reply checks)
+					frames_file:seek("set", frames_offset + #pixels)
 					if frames_file:write(pixels) then
 						pair_size = #pixels
 					end
