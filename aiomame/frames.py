@@ -16,15 +16,17 @@ Each observation is, exactly or within one level, what the plain recipe makes: o
 picture (numpy's rot90 and flips), ``cv2.cvtColor`` it, then ``cv2.resize`` it. The plans:
 
 - The orientation is one transpose and one flip at most, the rotation's and the screen's
-  flips composed (one ``cv2.rotate`` call for a quarter turn). Grey is converted before it
-  (one byte a pixel to move), RGB after it (four-byte pixels move faster than three-byte
-  ones). Without ``resize`` the result is exactly the recipe's.
-- ``"nearest"``: one gather (``numpy.take`` of 4-byte pixels) of the pixels OpenCV's
-  INTER_NEAREST picks in the oriented picture, then colour on those alone: exact.
-- ``"linear"``, and ``"area"`` by whole factors: ``cv2.resize`` in the unrotated frame
-  (both sample symmetrically), then colour and orientation on the small picture; shrinking,
-  the B,G,R,A pixels are resized first. Within 1 level: OpenCV's fixed-point weights round
-  a mirrored position differently, and grey is computed after the resize.
+  flips composed (one ``cv2.rotate`` call for a quarter turn). Without ``resize``, grey is
+  converted before it (one byte a pixel to move), RGB after it (four-byte pixels move faster
+  than three-byte ones): exactly the recipe's result.
+- With ``resize``, the colour conversion comes first. MAME has just written the frame, on
+  another core: a pass in memory order, which the prefetcher follows, reads it for least
+  (in a pool, a gather or resize straight from the fresh frame cost about 30% more).
+- ``"nearest"``: one gather of the pixels OpenCV's INTER_NEAREST picks in the oriented
+  picture (``numpy.take`` of grey or B,G,R,A pixels, ``cv2.remap`` of RGB ones): exact.
+- ``"linear"``, and ``"area"`` by whole factors: ``cv2.resize`` in the unrotated frame (both
+  sample symmetrically), then the small picture is oriented. Within 1 level: OpenCV's
+  fixed-point weights round a mirrored position differently.
 - ``"area"`` shrinking by other factors (84x84 from an arcade screen): OpenCV's INTER_AREA
   is slow there (100-400 µs for 84x84); the mean over each output pixel's box comes instead
   from a summed-area table (``cv2.integral``), sampled at the boxes' corners by a
@@ -34,10 +36,9 @@ picture (numpy's rot90 and flips), ``cv2.cvtColor`` it, then ``cv2.resize`` it. 
 - ``"area"`` growing a side: orient, then ``cv2.resize`` (OpenCV's area growth is not
   symmetric, so it cannot run on the unrotated picture).
 
-Per frame, on one core (``benchmarks/frame_convert.py``; catch's 260x224 screen rotated,
-one frame over and over): RGB 21 µs, grey 21 µs, grey 84x84 area 47 µs (OpenCV's own
-INTER_AREA plan: 109), linear 21 (31), nearest 10 (26). In a pool of 16 MAMEs on 2 cores
-the caches are cold and both RGB and grey 84x84 area cost about 72 µs per frame.
+Per frame (``benchmarks/frame_convert.py``), catch's 260x224 screen rotated, in a pool of 16
+catch MAMEs on 2 cores: RGB 70 µs, grey 40, grey 84x84 area 70 (OpenCV's INTER_AREA: 127),
+linear 43, nearest 37. The same on one frame over and over, all in cache: 19, 22, 47, 31, 23.
 """
 
 from __future__ import annotations
@@ -183,43 +184,42 @@ class FrameConverter:
         h, w = height, width
         if spec.resize is None:
             colour_and_orient(h, w)
-        elif spec.interpolation == "nearest":
-            # A gather of the pixels nearest picks, already oriented; colour on those alone.
-            oh, ow = spec.resize
-            self._gather(add, h, w, oh, ow)
-            convert_colour(oh, ow)
         else:
+            # With a resize, the colour conversion goes first: MAME has just written the
+            # frame (on another core), and a pass in memory order, which the prefetcher
+            # follows, reads it fastest (in a pool, resizing or gathering from it directly
+            # cost more).
             oh, ow = spec.resize
-            sh, sw = (ow, oh) if self._transpose else (oh, ow)  # the size, unrotated
-            how = INTERPOLATIONS[spec.interpolation]
             c = channels if colour is not None else 4
-            bands = self._area_bands(h, w, oh, ow)
-            if bands is not None:  # colour first: grey is 1 byte a pixel, RGB 3
-                convert_colour(h, w)
-                self._area_sums(add, h, w, c, oh, ow, bands)
-            elif spec.interpolation == "linear" or (sh <= h and sw <= w and h % sh == 0
-                                                    and w % sw == 0):
-                # Linear sampling is symmetric, and so is a whole-factor area shrink: resize
-                # in the unrotated frame, then orient (fewer pixels to move). Shrinking, the
-                # resize goes first (one call on B,G,R,A, colour on the few pixels left).
-                def resize(s: np.ndarray, d: np.ndarray) -> None:
-                    cv2.resize(s, (sw, sh), dst=d, interpolation=how)
-
-                if sh * sw <= h * w:
-                    add(resize, sh, sw, 4)
-                    colour_and_orient(sh, sw)
-                else:
-                    convert_colour(h, w)
-                    add(resize, sh, sw, c)
-                    self._orient(add, sh, sw, c)
-            else:  # OpenCV's area resize growing a side is not symmetric: orient first
-                convert_colour(h, w)
-                self._orient(add, h, w, c)
-                add(lambda s, d, size=(ow, oh): cv2.resize(s, size, dst=d, interpolation=how),
-                    oh, ow, c)
+            convert_colour(h, w)
+            if spec.interpolation == "nearest":
+                self._gather(add, h, w, oh, ow, c)
+            else:
+                self._resize(add, h, w, c, oh, ow)
         if not calls:  # bgra, as is: a plain copy
             add(lambda s, d: np.copyto(d, s), h, w, 4)
         return calls, [np.empty(shape, dtype) for shape, dtype in shapes[:-1]]
+
+    def _resize(self, add: Callable[..., None], h: int, w: int, c: int, oh: int,
+                ow: int) -> None:
+        """Add the calls of a linear or area resize, and the orientation, of an unrotated
+        (h, w) picture of ``c`` channels."""
+        how = INTERPOLATIONS[self.spec.interpolation]
+        sh, sw = (ow, oh) if self._transpose else (oh, ow)  # the size, unrotated
+        bands = self._area_bands(h, w, oh, ow)
+        if bands is not None:
+            self._area_sums(add, h, w, c, oh, ow, bands)
+        elif how == cv2.INTER_LINEAR or (sh <= h and sw <= w and h % sh == 0
+                                         and w % sw == 0):
+            # Linear sampling is symmetric, and so is a whole-factor area shrink: resize in
+            # the unrotated frame, then orient (fewer pixels to move).
+            add(lambda s, d, size=(sw, sh): cv2.resize(s, size, dst=d, interpolation=how),
+                sh, sw, c)
+            self._orient(add, sh, sw, c)
+        else:  # OpenCV's area resize growing a side is not symmetric: orient first
+            self._orient(add, h, w, c)
+            add(lambda s, d, size=(ow, oh): cv2.resize(s, size, dst=d, interpolation=how),
+                oh, ow, c)
 
     def _orient(self, add: Callable[..., None], h: int, w: int, c: int) -> None:
         """Add the calls orienting an unrotated (h, w) picture: a transpose, a flip, both
@@ -235,20 +235,28 @@ class FrameConverter:
         if flip is not None:
             add(lambda s, d, code=flip: cv2.flip(s, code, dst=d), h, w, c)
 
-    def _gather(self, add: Callable[..., None], h: int, w: int, oh: int, ow: int) -> None:
-        """Add a gather of the (oh, ow) pixels nearest resizing picks in the oriented
-        picture, as OpenCV picks them (``floor(i * scale)``), 4 bytes each."""
+    def _gather(self, add: Callable[..., None], h: int, w: int, oh: int, ow: int,
+                c: int) -> None:
+        """Add a gather, from an unrotated (h, w) picture of ``c`` channels, of the (oh, ow)
+        pixels nearest resizing picks in the oriented picture, as OpenCV picks them
+        (``floor(i * scale)``): ``numpy.take`` of 1 or 4-byte pixels, ``cv2.remap`` of
+        3-byte ones."""
         oriented = self.oriented(np.arange(h * w, dtype=np.intp).reshape(h, w))
         picks = [np.minimum(np.floor(np.arange(n) * (1.0 / (n / size))).astype(np.intp),
                             size - 1) for n, size in ((oh, oriented.shape[0]),
                                                       (ow, oriented.shape[1]))]
-        index = np.ascontiguousarray(oriented[np.ix_(*picks)])
+        index = np.ascontiguousarray(oriented[np.ix_(*picks)])  # flat, in the source
+        if c == 3:
+            x, y = (index % w).astype(np.float32), (index // w).astype(np.float32)
+            add(lambda s, d: cv2.remap(s, x, y, cv2.INTER_NEAREST, dst=d), oh, ow, 3)
+            return
+        pixel = np.uint32 if c == 4 else np.uint8
 
         def gather(s: np.ndarray, d: np.ndarray) -> None:
-            np.take(s.reshape(-1).view(np.uint32), index, mode="clip",
-                    out=d.reshape(-1).view(np.uint32).reshape(oh, ow))
+            np.take(s.reshape(-1).view(pixel), index, mode="clip",
+                    out=d.reshape(-1).view(pixel).reshape(oh, ow))
 
-        add(gather, oh, ow, 4)
+        add(gather, oh, ow, c)
 
     def _area_bands(self, h: int, w: int, oh: int, ow: int
                     ) -> list[tuple[int, int, int, int]] | None:

@@ -3,6 +3,7 @@
     python benchmarks/frame_convert.py                # every screen x observation
     python benchmarks/frame_convert.py --quality      # + each resize against a plain reference
     python benchmarks/frame_convert.py --batch        # N frames in one call against N calls
+    python benchmarks/frame_convert.py --in-pool 8    # + in a real pool: 16 catch MAMEs, 8 s each
 
 Screens (unrotated width x height, clockwise rotation): catch 260x224 rotated 90 (the bundled
 game, whose own screen turns 270), a galaxian-like 768x224 rotated 90, 320x224 and 256x224
@@ -13,8 +14,14 @@ content; ``--quality`` also uses random bytes, the worst case for a resize's rou
 
 Two timings, each the best of ``--rounds`` of ``time.process_time`` over ``--reps`` conversions:
 ``hot``, one frame converted again and again (it stays in the core's cache), and ``pool``,
-16 frames and 16 output buffers in turn (a pool's working set: frames come from L3 or memory,
-as MAME's frames do, written by another core). OpenCV runs on one thread, as aiomame sets it.
+16 frames and 16 output buffers in turn. OpenCV runs on one thread, as aiomame sets it.
+
+Both flatter what a step costs: there MAME has just written the frame on another core, so the
+first read of it misses the caches, and 16 MAMEs sharing the cores evict the converter's own
+arrays. ``--in-pool SECONDS`` measures that: an EnvPool of 16 catch envs steps for SECONDS per
+observation, and each ``FrameConverter.convert`` is timed (thread CPU time) where it runs.
+Plans that read the frame in memory order (a colour conversion first) do best there; a gather
+or resize straight from the fresh frame waits on the memory, which the hot timings hide.
 
 ``--quality`` prints, for each resize, the largest and the mean difference in grey levels (or
 colour levels) to the observation made plainly: numpy's rotation and flips, OpenCV's colour
@@ -187,12 +194,56 @@ def batch(reps: int, rounds: int) -> None:
         print(f"  {label:<36} {us:7.1f}")
 
 
+def in_pool(seconds: float) -> None:
+    """Each observation in a real pool: 16 catch MAMEs, ``convert`` timed where it runs."""
+    from aiomame import frames
+    from aiomame.pool import EnvPool
+    from aiomame.runner import run
+
+    spent: list[int] = []
+    convert = frames.FrameConverter.convert
+
+    def timed(self: FrameConverter, *args: object, **kwargs: object) -> np.ndarray:
+        start = time.thread_time_ns()
+        try:
+            return convert(self, *args, **kwargs)
+        finally:
+            spent.append(time.thread_time_ns() - start)
+
+    async def steps(options: dict[str, object]) -> None:
+        async with EnvPool("catch", POOL, **options) as pool:
+            await pool.reset(seed=0)
+            rng = np.random.default_rng(0)
+            for _ in range(30):  # past the start's first frames
+                await pool.step(rng.integers(3, size=POOL))
+            spent.clear()
+            end = time.perf_counter() + seconds
+            while time.perf_counter() < end:
+                await pool.step(rng.integers(3, size=POOL))
+
+    print(f"\nin a pool of {POOL} catch envs (260x224 rotated 270), {seconds:g} s each: "
+          "µs per convert")
+    frames.FrameConverter.convert = timed  # type: ignore[method-assign]
+    try:
+        for obs, spec, _ in OBSERVATIONS:
+            options = {"obs_type": spec.obs_type, "resize": spec.resize,
+                       "interpolation": spec.interpolation}
+            run(steps(options))
+            us = np.array(spent) / 1e3
+            print(f"  {obs:<16} mean {us.mean():6.1f}  median {np.median(us):6.1f}  "
+                  f"({len(us)} frames)", flush=True)
+    finally:
+        frames.FrameConverter.convert = convert  # type: ignore[method-assign]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=400, help="conversions per round")
     parser.add_argument("--rounds", type=int, default=7, help="rounds; the best is shown")
     parser.add_argument("--quality", action="store_true", help="also resize differences")
     parser.add_argument("--batch", action="store_true", help="also whole-batch calls")
+    parser.add_argument("--in-pool", type=float, metavar="SECONDS",
+                        help="also time each observation in a pool of 16 catch MAMEs")
     args = parser.parse_args()
     print(f"OpenCV {cv2.__version__}, numpy {np.__version__}, "
           f"{cv2.getNumThreads()} OpenCV thread(s)")
@@ -202,6 +253,8 @@ def main() -> None:
         quality()
     if args.batch:
         batch(args.reps, args.rounds)
+    if args.in_pool:
+        in_pool(args.in_pool)
 
 
 if __name__ == "__main__":

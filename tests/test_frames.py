@@ -83,9 +83,9 @@ RESIZES = [
     ((16, 16), "area"),      # whole factors (3 and 4, either way round): cv2.resize
     ((90, 17), "area"),      # grows one side: OpenCV's area is not symmetric there
     ((90, 70), "area"),      # grows both
-    ((21, 17), "linear"),    # shrink: B,G,R,A resized first
-    ((90, 70), "linear"),    # grow: colour first
-    ((21, 17), "nearest"),   # a gather
+    ((21, 17), "linear"),    # resized unrotated, then oriented
+    ((90, 70), "linear"),
+    ((21, 17), "nearest"),   # a gather (numpy.take of grey or B,G,R,A; cv2.remap of RGB)
     ((90, 70), "nearest"),
 ]
 
