@@ -23,7 +23,8 @@ picture (numpy's rot90 and flips), ``cv2.cvtColor`` it, then ``cv2.resize`` it. 
   another core: a pass in memory order, which the prefetcher follows, reads it for least
   (in a pool, a gather or resize straight from the fresh frame cost about 30% more).
 - ``"nearest"``: one gather of the pixels OpenCV's INTER_NEAREST picks in the oriented
-  picture (``numpy.take`` of grey or B,G,R,A pixels, ``cv2.remap`` of RGB ones): exact.
+  picture (``numpy.take`` of grey or B,G,R,A pixels, ``cv2.remap`` of RGB ones; on an
+  upright screen, ``cv2.resize`` itself): exact.
 - ``"linear"``, and ``"area"`` by whole factors: ``cv2.resize`` in the unrotated frame (both
   sample symmetrically), then the small picture is oriented. Within 1 level: OpenCV's
   fixed-point weights round a mirrored position differently.
@@ -192,7 +193,11 @@ class FrameConverter:
             oh, ow = spec.resize
             c = channels if colour is not None else 4
             convert_colour(h, w)
-            if spec.interpolation == "nearest":
+            if spec.interpolation == "nearest" and not (self._transpose or self._hflip
+                                                         or self._vflip):
+                add(lambda s, d: cv2.resize(s, (ow, oh), dst=d,
+                                            interpolation=cv2.INTER_NEAREST), oh, ow, c)
+            elif spec.interpolation == "nearest":  # nearest rounds one way: not symmetric
                 self._gather(add, h, w, oh, ow, c)
             else:
                 self._resize(add, h, w, c, oh, ow)
@@ -289,16 +294,23 @@ class FrameConverter:
         matrix = (np.array([[0.0, v[0], v[1]], [u[0], 0.0, u[1]]]) if self._transpose
                   else np.array([[u[0], 0.0, u[1]], [0.0, v[0], v[1]]]))
         scale = (oh * ow) / (h * w) * (-1 if self._hflip ^ self._vflip else 1)
+        # The bands share one table and one array of corners (each band's own shape, a
+        # prefix of the same memory): fewer bytes for the caches to hold.
+        sizes = [((h, hi - lo) if self._transpose else (hi - lo, w), l1 - l0)
+                 for l0, l1, lo, hi in bands]
+        tables = np.empty(max((rh + 1) * (rw + 1) for (rh, rw), _ in sizes) * c, np.float32)
+        corners = np.empty(max(rows + 1 for _, rows in sizes) * (ow + 1) * c, np.float32)
         sums = []  # per band: source ROI, its table, the corners' values, output rows
-        for l0, l1, lo, hi in bands:
+        for (l0, l1, lo, hi), ((rh, rw), rows) in zip(bands, sizes, strict=True):
             roi = (slice(None), slice(lo, hi)) if self._transpose else (slice(lo, hi),)
             m = matrix.copy()
             m[:, 2] += m[:, 1] * l0  # rows from l0 on
             m[0 if self._transpose else 1, 2] -= lo  # in the band's own table
-            rh, rw = (h, hi - lo) if self._transpose else (hi - lo, w)
-            table = np.empty((rh + 1, rw + 1, c)[:3 if c > 1 else 2], np.float32)
-            corners = np.empty((l1 - l0 + 1, ow + 1, c)[:3 if c > 1 else 2], np.float32)
-            sums.append((roi, table, m, corners, l0, l1))
+            table = tables[:(rh + 1) * (rw + 1) * c].reshape(
+                (rh + 1, rw + 1, c)[:3 if c > 1 else 2])
+            values = corners[:(rows + 1) * (ow + 1) * c].reshape(
+                (rows + 1, ow + 1, c)[:3 if c > 1 else 2])
+            sums.append((roi, table, m, values, l0, l1))
 
         def row_sums(s: np.ndarray, d: np.ndarray) -> None:
             # d[l, k]: the sum over output row l's strip of the source, from the first
