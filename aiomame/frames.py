@@ -33,7 +33,9 @@ picture (numpy's rot90 and flips), ``cv2.cvtColor`` it, then ``cv2.resize`` it. 
   from a summed-area table (``cv2.integral``), sampled at the boxes' corners by a
   ``warpAffine`` in float32 that also orients. Within 1 level of INTER_AREA: the tables stay
   exact in float32 (big screens are cut into bands, each with its own table) and the sums
-  are within 0.5 before rounding (measured: 0.15 for 84x84 from catch's screen).
+  are within 0.5 before rounding (measured: 0.15 for 84x84 from catch's screen). This
+  needs OpenCV 5's exact sampling coordinates; an older OpenCV, which rounds them to 1/32
+  pixel, gets ``cv2.resize``'s own area resize.
 - ``"area"`` growing a side: orient, then ``cv2.resize`` (OpenCV's area growth is not
   symmetric, so it cannot run on the unrotated picture).
 
@@ -44,6 +46,7 @@ linear 43, nearest 37. The same on one frame over and over, all in cache: 19, 22
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -100,6 +103,16 @@ class ObsSpec:
             width, height = height, width
         channels = _CHANNELS[self.obs_type]
         return (height, width) if channels == 1 else (height, width, channels)
+
+
+@functools.cache
+def _exact_warp() -> bool:
+    """Whether ``warpAffine`` samples float32 at exact coordinates, as OpenCV 5 does
+    (older ones round them to 1/32 pixel: a box's sum would be off by a few levels)."""
+    src = np.array([[0.0, 1000.0], [0.0, 1000.0]], np.float32)
+    shift = np.array([[1.0, 0.0, 0.017], [0.0, 1.0, 0.0]])
+    got = cv2.warpAffine(src, shift, (1, 1), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
+    return abs(float(got[0, 0]) - 17.0) < 1e-3
 
 
 def _area_bands(h: int, w: int, oh: int, ow: int, transpose: bool, vflip: bool
@@ -267,10 +280,11 @@ class FrameConverter:
                     ) -> list[tuple[int, int, int, int]] | None:
         """The bands of :meth:`_area_sums` for an area resize of an (h, w) screen to
         (oh, ow), or None where that plan does not apply: growing a side, OpenCV's fast
-        whole-factor shrink, or a screen too wide for even one output row a band."""
+        whole-factor shrink, a screen too wide for even one output row a band, or an
+        OpenCV whose ``warpAffine`` rounds coordinates (then ``cv2.resize`` does it)."""
         sh, sw = (ow, oh) if self._transpose else (oh, ow)  # the size, unrotated
         if (self.spec.interpolation != "area" or sh > h or sw > w
-                or (h % sh == 0 and w % sw == 0)):
+                or (h % sh == 0 and w % sw == 0) or not _exact_warp()):
             return None
         return _area_bands(h, w, oh, ow, self._transpose, self._vflip)
 

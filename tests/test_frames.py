@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
+from aiomame import frames
 from aiomame.errors import InvalidArgumentError, ProtocolError
 from aiomame.frames import INTERPOLATIONS, OBS_TYPES, FrameConverter, ObsSpec
 from aiomame.stack import FrameStacks
@@ -160,6 +161,19 @@ def test_area_of_big_screens_stays_within_one_level(width, height, resize, orien
             assert np.abs(got.astype(int) - expected).max() <= 1
 
 
+def test_area_without_exact_warps_is_opencvs_own(monkeypatch):
+    """An OpenCV whose warpAffine rounds coordinates (before 5) gets cv2.resize's area."""
+    monkeypatch.setattr(frames, "_exact_warp", lambda: False)
+    width, height = 260, 224
+    raw = grey_frame(np.random.default_rng(3), width, height)
+    for orientation in ORIENTATIONS[::3]:
+        spec = ObsSpec("grayscale", (84, 84), "area")
+        conv = FrameConverter(*orientation, spec)
+        assert conv._area_bands(height, width, 84, 84) is None
+        expected = reference(raw, width, height, *orientation, spec)
+        assert np.abs(conv.convert(raw, width, height).astype(int) - expected).max() <= 1
+
+
 @pytest.mark.parametrize(("width", "height", "resize", "bands"), [
     (260, 224, (84, 84), range(1, 2)),    # catch: one table
     (768, 224, (84, 84), range(3, 4)),    # galaxian: three
@@ -168,7 +182,7 @@ def test_area_tables_stay_exact_in_float32(width, height, resize, bands):
     """Each band's summed-area table holds integers below 2**24, where float32 is exact."""
     for orientation in ORIENTATIONS:
         conv = FrameConverter(*orientation, ObsSpec("grayscale", resize, "area"))
-        cut = conv._area_bands(height, width, *resize)
+        cut = frames._area_bands(height, width, *resize, conv._transpose, conv._vflip)
         assert cut is not None and len(cut) in bands
         along = width if conv._transpose else height
         across = height if conv._transpose else width
