@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import collections
+import itertools
 
 import cv2
 import numpy as np
 import pytest
 
+from aiomame import frames
 from aiomame.errors import InvalidArgumentError, ProtocolError
 from aiomame.frames import INTERPOLATIONS, OBS_TYPES, FrameConverter, ObsSpec
 from aiomame.stack import FrameStacks
@@ -57,45 +59,138 @@ ORIENTATIONS = [(r, fx, fy) for r in (0, 90, 180, 270) for fx in (False, True)
 
 def reference(raw: np.ndarray, width: int, height: int, rotation: int, flipx: bool,
               flipy: bool, spec: ObsSpec) -> np.ndarray:
-    """Orient with numpy, convert colour by formula, then resize the oriented picture."""
+    """Orient with numpy, convert with cv2.cvtColor, then cv2.resize the oriented picture."""
     view = raw.reshape(height, width, 4)
     view = np.rot90(view, k=-rotation // 90)
     view = view[:, ::-1] if flipx else view
     view = view[::-1] if flipy else view
-    b, g, r = (view[..., i].astype(np.int64) for i in range(3))
-    if spec.obs_type == "rgb":
-        image = np.ascontiguousarray(view[..., 2::-1])
-    elif spec.obs_type == "grayscale":  # OpenCV's fixed-point ITU-R 601 luma
-        image = ((r * 4899 + g * 9617 + b * 1868 + 8192) >> 14).astype(np.uint8)
-    else:
-        image = np.ascontiguousarray(view)
+    view = np.ascontiguousarray(view)
+    code = {"rgb": cv2.COLOR_BGRA2RGB, "grayscale": cv2.COLOR_BGRA2GRAY}.get(spec.obs_type)
+    image = view if code is None else cv2.cvtColor(view, code)
     if spec.resize is not None:
         h, w = spec.resize
         image = cv2.resize(image, (w, h), interpolation=INTERPOLATIONS[spec.interpolation])
     return image
 
 
+# How far an observation may be from the reference, per interpolation (the module docstring
+# says why): none and nearest are exact; linear and area within 1 level.
+TOLERANCE = {None: 0, "nearest": 0, "linear": 1, "area": 1}
+
+# For a 64x48 screen (oriented 64x48 or 48x64): every plan FrameConverter has.
+RESIZES = [
+    (None, "area"),
+    ((21, 17), "area"),      # shrink by other than whole factors: summed-area table
+    ((16, 16), "area"),      # whole factors (3 and 4, either way round): cv2.resize
+    ((90, 17), "area"),      # grows one side: OpenCV's area is not symmetric there
+    ((90, 70), "area"),      # grows both
+    ((21, 17), "linear"),    # resized unrotated, then oriented
+    ((90, 70), "linear"),
+    ((21, 17), "nearest"),   # a gather (numpy.take of grey or B,G,R,A; cv2.remap of RGB)
+    ((90, 70), "nearest"),
+]
+
+
+def grey_frame(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
+    """Random bytes, one-pixel lines and a uniform block: rounding's and edges' worst cases."""
+    raw = rng.integers(0, 256, (height, width, 4), dtype=np.uint8)
+    raw[::7] = 255
+    raw[:, ::5] = 0
+    raw[height // 2:, : width // 3] = (30, 200, 90, 255)
+    return raw.reshape(-1)
+
+
 @pytest.mark.parametrize("orientation", ORIENTATIONS)
 @pytest.mark.parametrize("obs_type", OBS_TYPES)
-@pytest.mark.parametrize(("resize", "interpolation"), [
-    (None, "area"), ((21, 17), "area"), ((21, 17), "linear"), ((21, 17), "nearest"),
-    ((90, 70), "linear")])
+@pytest.mark.parametrize(("resize", "interpolation"), RESIZES)
 def test_every_observation_matches_the_reference(orientation, obs_type, resize, interpolation):
     rng = np.random.default_rng(sum(orientation[:1]) + len(obs_type))
     width, height = 64, 48
-    raw = rng.integers(0, 256, width * height * 4, dtype=np.uint8)
+    raw = grey_frame(rng, width, height)
     spec = ObsSpec(obs_type, resize, interpolation)
     conv = FrameConverter(*orientation, spec)
     expected = reference(raw, width, height, *orientation, spec)
     got = conv.convert(raw, width, height)
     assert got.shape == conv.shape(width, height) == expected.shape
     assert got.dtype == np.uint8
-    if obs_type != "grayscale" and (resize is None or interpolation == "nearest"):
-        assert np.array_equal(got, expected)
-    else:  # OpenCV's vectorised luma and a resize before rotating round a little otherwise
-        assert np.abs(got.astype(int) - expected).max() <= 1
+    tolerance = TOLERANCE[None if resize is None else interpolation]
+    assert np.abs(got.astype(int) - expected).max() <= tolerance
     out = np.full(got.shape, 7, np.uint8)
     assert conv.convert(raw, width, height, out) is out and np.array_equal(out, got)
+
+
+@pytest.mark.parametrize("interpolation", ["area", "linear", "nearest"])
+@pytest.mark.parametrize("orientation", [(0, False, False), (90, True, False),
+                                         (270, False, True), (180, True, True)])
+def test_a_uniform_screen_stays_uniform(orientation, interpolation):
+    """The mean of one colour is that colour: no resize may round it off by one."""
+    width, height = 260, 224
+    colour = (37, 201, 118, 255)
+    raw = np.empty((height, width, 4), np.uint8)
+    raw[:] = colour
+    for obs_type, want in [("bgra", colour), ("rgb", colour[2::-1]),
+                           ("grayscale", cv2.cvtColor(raw[:1, :1], cv2.COLOR_BGRA2GRAY)[0, 0])]:
+        for size in [(84, 84), (100, 60), (224, 260), (300, 250)]:
+            spec = ObsSpec(obs_type, size, interpolation)
+            got = FrameConverter(*orientation, spec).convert(raw.reshape(-1), width, height)
+            assert (got.reshape(-1, np.size(want)) == want).all(), (obs_type, size)
+
+
+@pytest.mark.parametrize(("width", "height", "resize"), [
+    (768, 224, (84, 84)),     # galaxian's screen: the table is cut into bands
+    (640, 480, (84, 84)),
+    (640, 480, (150, 110)),   # a mild shrink: more, thinner bands
+    (260, 224, (200, 150)),
+    (320, 224, (84, 84)),
+])
+@pytest.mark.parametrize("orientation", [(0, False, False), (90, False, False),
+                                         (270, True, False), (180, False, True)])
+def test_area_of_big_screens_stays_within_one_level(width, height, resize, orientation):
+    """float32 sums of a big screen: white (the largest sums), stripes and noise."""
+    rng = np.random.default_rng(width + resize[0])
+    frames = [np.full((height, width, 4), 255, np.uint8),
+              np.repeat(np.where(np.arange(width) % 2, 255, 0).astype(np.uint8)[None, :, None],
+                        height, axis=0).repeat(4, axis=2),
+              rng.integers(0, 256, (height, width, 4), dtype=np.uint8)]
+    for obs_type in ("grayscale", "rgb"):
+        spec = ObsSpec(obs_type, resize, "area")
+        conv = FrameConverter(*orientation, spec)
+        for raw in frames:
+            expected = reference(raw, width, height, *orientation, spec)
+            got = conv.convert(raw.reshape(-1), width, height)
+            assert np.abs(got.astype(int) - expected).max() <= 1
+
+
+def test_area_without_exact_warps_is_opencvs_own(monkeypatch):
+    """An OpenCV whose warpAffine rounds coordinates (before 5) gets cv2.resize's area."""
+    monkeypatch.setattr(frames, "_exact_warp", lambda: False)
+    width, height = 260, 224
+    raw = grey_frame(np.random.default_rng(3), width, height)
+    for orientation in ORIENTATIONS[::3]:
+        spec = ObsSpec("grayscale", (84, 84), "area")
+        conv = FrameConverter(*orientation, spec)
+        assert conv._area_bands(height, width, 84, 84) is None
+        expected = reference(raw, width, height, *orientation, spec)
+        assert np.abs(conv.convert(raw, width, height).astype(int) - expected).max() <= 1
+
+
+@pytest.mark.parametrize(("width", "height", "resize", "bands"), [
+    (260, 224, (84, 84), range(1, 2)),    # catch: one table
+    (768, 224, (84, 84), range(3, 4)),    # galaxian: three
+    (640, 480, (150, 110), range(2, 17))])
+def test_area_tables_stay_exact_in_float32(width, height, resize, bands):
+    """Each band's summed-area table holds integers below 2**24, where float32 is exact."""
+    for orientation in ORIENTATIONS:
+        conv = FrameConverter(*orientation, ObsSpec("grayscale", resize, "area"))
+        cut = frames._area_bands(height, width, *resize, conv._transpose, conv._vflip)
+        assert cut is not None and len(cut) in bands
+        along = width if conv._transpose else height
+        across = height if conv._transpose else width
+        assert cut[0][0] == 0 and cut[-1][1] == resize[0]
+        for (_, end, _, _), (start, _, _, _) in itertools.pairwise(cut):
+            assert end == start  # the bands tile the output's rows
+        for _, _, lo, hi in cut:
+            assert 0 <= lo < hi <= along and 255 * (hi - lo) * across < 2 ** 24
 
 
 def test_bgra_without_resize_is_a_view_of_the_pixels():
