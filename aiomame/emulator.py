@@ -261,9 +261,9 @@ class Emulator:
         return screen["width"], screen["height"]
 
     def oriented(self, bgra: np.ndarray) -> np.ndarray:
-        """A view of raw (..., H, W, 4) pixels of the observed screen as the player sees
-        them (its rotation and flips; no copy)."""
-        return self._converter.oriented(bgra)
+        """A view of a batch of raw (N, H, W, 4) frames of the observed screen as the player
+        sees them (its rotation and flips; no copy)."""
+        return self._converter.oriented(bgra, batch=True)
 
     def saw_frame(self, width: int, height: int) -> None:
         """Note that the last step's frame (``width`` x ``height``) was taken where MAME

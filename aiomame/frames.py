@@ -367,14 +367,14 @@ class FrameConverter:
             np.copyto(out, final)
         return out
 
-    def oriented(self, bgra: np.ndarray) -> np.ndarray:
-        """A view of a (H, W, 4) bitmap, or of a batch of them (..., H, W, 4), as the player
-        sees it (numpy, no copy)."""
-        view = bgra
+    def oriented(self, bitmap: np.ndarray, batch: bool = False) -> np.ndarray:
+        """A view of a (H, W) or (H, W, C) bitmap as the player sees it (numpy, no copy);
+        with ``batch``, of each of a (N, H, W, ...) batch of them."""
+        view = bitmap[None] if not batch else bitmap
         if self.rotation:
-            view = np.rot90(view, k=-self.rotation // 90, axes=(-3, -2))
+            view = np.rot90(view, k=-self.rotation // 90, axes=(1, 2))
         if self.flipx:
-            view = view[..., ::-1, :]
+            view = view[:, :, ::-1]
         if self.flipy:
-            view = view[..., ::-1, :, :]
-        return view
+            view = view[:, ::-1]
+        return view if batch else view[0]

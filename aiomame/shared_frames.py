@@ -15,7 +15,6 @@ import shutil
 
 import numpy as np
 
-from .frames import FrameConverter
 from .rundir import make_private_dir, reserve
 
 
@@ -45,9 +44,6 @@ class SharedFrames:
         """Where env ``env``'s slot starts in the file."""
         return env * self.room
 
-    def observations(self, converter: FrameConverter) -> np.ndarray:
-        """The slots as ``bgra`` observations: (n, H, W, 4) as the player sees them, a view."""
-        return converter.oriented(self.raw)
 
     def close(self) -> None:
         """Unmap and remove the file (a view still held elsewhere keeps its pages alive)."""
