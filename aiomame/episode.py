@@ -121,6 +121,25 @@ class Episodes:
         self.ended[envs] = ended
         return rewards, terminated, truncated, steps, ended
 
+    def advance_one(self, env: int, current: Sequence[int]
+                    ) -> tuple[float, bool, bool, int, bool]:
+        """:meth:`advance` for one env, in plain numbers: cheaper than arrays of one."""
+        steps = int(self.steps[env]) + 1
+        self.steps[env] = steps
+        game = self.games[env]
+        if game is None:
+            reward, terminated = 0.0, False
+        else:
+            names = self.names
+            now = dict(zip(names, current, strict=True))
+            before = dict(zip(names, self.previous[env].tolist(), strict=True))
+            reward, terminated = float(game.reward(before, now)), bool(game.terminated(now))
+        self.previous[env] = current
+        truncated = not terminated and self.limit is not None and steps >= self.limit
+        ended = terminated or truncated
+        self.ended[env] = ended
+        return reward, terminated, truncated, steps, ended
+
     def _one_by_one(self, envs: slice | np.ndarray, current: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray]:
         """Rewards and ends from each env's game, on dicts of its values."""

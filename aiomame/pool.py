@@ -35,6 +35,7 @@ import itertools
 import logging
 import operator
 import os
+import struct
 import warnings
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from types import MappingProxyType
@@ -113,7 +114,7 @@ class _Env:
         self.deadline = 0.0  # when that step times out (loop time)
         self.reply = b""  # that step's reply, until the pool settles it
         self.conn: PluginConnection = None  # type: ignore[assignment]  # set by the pool's _arm
-        self.write: Callable[[bytes], None] = print  # writes a command to its MAME
+        self.write: Callable[[bytes], None] = _not_armed  # writes a command to its MAME
         self.working = False  # its worker is running a job (or a restart)
 
 
@@ -230,6 +231,7 @@ class EnvPool:
         self._arrived: list[_Env] = []  # envs whose step reply is in, not yet settled
         self._reply_words = REPLY_HEAD + len(self._names)  # protocol.decode_frame's layout
         self._reply_size = 8 * self._reply_words
+        self._reply_struct = struct.Struct(f"<{self._reply_words}q")  # one reply's words
         first = self._envs[0].emulator
         self._step_timeout = first.step_timeout
         # bgra as MAME draws it, one frame per env: MAMEs write into the batch itself.
@@ -496,13 +498,18 @@ class EnvPool:
         if not arrived:
             return
         self._arrived = []
-        arrived.sort(key=_ENV_ID)  # in env order: a whole pool's batch is then a slice
-        replies = np.frombuffer(b"".join([env.reply for env in arrived]), "<i8").reshape(
-            len(arrived), self._reply_words)
+        values: tuple[int, ...] | np.ndarray
+        if len(arrived) == 1:  # one env (a pool of one, async recv): plain ints are cheaper
+            words = self._reply_struct.unpack(arrived[0].reply)
+            heads, values = [words[:REPLY_HEAD]], words[REPLY_HEAD:]
+        else:
+            arrived.sort(key=_ENV_ID)  # in env order: a whole pool's batch is then a slice
+            replies = np.frombuffer(b"".join([env.reply for env in arrived]), "<i8").reshape(
+                len(arrived), self._reply_words)
+            heads, values = replies[:, :REPLY_HEAD].tolist(), replies[:, REPLY_HEAD:]
         stacks, shared = self._stacks, self._shared
         settled = []
-        for env, (kind, _, width, height, nbytes) in zip(
-                arrived, replies[:, :REPLY_HEAD].tolist(), strict=True):
+        for env, (kind, _, width, height, nbytes) in zip(arrived, heads, strict=True):
             try:
                 if kind != REPLY_KIND or nbytes != width * height * 4 \
                         or (stacks is not None and not nbytes):
@@ -517,50 +524,60 @@ class EnvPool:
                 elif stacks is not None:
                     env.emulator.frame_into(width, height, stacks.next_slot(env.id))
             except FAILURES as exc:
+                self._uncount(env)
                 env.inbox.set_result(("fail", exc))  # type: ignore[union-attr]
                 continue
             except Exception as exc:
                 env.error = exc
-                self._finish(env)
+                self._done(env)
                 continue
             settled.append(env)
-        if len(settled) < len(arrived):
-            keep = [j for j, env in enumerate(arrived) if env in settled]
-            replies = replies[keep]
+        if settled and len(settled) < len(arrived):  # (then there were several)
+            assert isinstance(values, np.ndarray)
+            values = values[[j for j, env in enumerate(arrived) if env in settled]]
         if settled:
-            self._account(settled, replies[:, REPLY_HEAD:])
+            self._account(settled, values)
 
-    def _account(self, envs: list[_Env], values: np.ndarray) -> None:
+    def _account(self, envs: list[_Env], values: tuple[int, ...] | np.ndarray) -> None:
         """A step's results of ``envs`` (their frames are in the stacks' next slots, their
-        memory values the rows of ``values``) into the rows; the envs done, or handed to
-        their workers for a same-step autoreset."""
+        memory values the rows of ``values``, or the values of the one env) into the rows;
+        the envs done, or handed to their workers for a same-step autoreset."""
         rows = self._rows
         assert rows is not None
         ids = [env.id for env in envs]
-        index: slice | np.ndarray = slice(None) if ids == self._all_ids else np.array(ids)
         stacks = self._stacks
         if stacks is not None and stacks.k > 1:
             for i in ids:
                 stacks.push(i)
+        index: int | slice | np.ndarray
         try:
-            rewards, terminated, truncated, steps, ended = self._episodes.advance(index, values)
+            if isinstance(values, tuple):
+                index = ids[0]
+                rewards, terminated, truncated, steps, ended = self._episodes.advance_one(
+                    index, values)
+                ends: Sequence[int] = (0,) if ended else ()
+            else:
+                index = slice(None) if ids == self._all_ids else np.array(ids)
+                rewards, terminated, truncated, steps, ended = self._episodes.advance(
+                    index, values)
+                ends = np.flatnonzero(ended).tolist() if ended.any() else ()
         except Exception as exc:  # e.g. a bug in a game definition: the callers get it
             for env in envs:
                 env.error = exc
-                self._finish(env)
+                self._done(env)
             return
         rows.values[index] = values
         rows.rewards[index] = rewards
         rows.terminated[index] = terminated
         rows.truncated[index] = truncated
         rows.elapsed_steps[index] = steps
-        infos, ready, waiter = self._infos, self._ready, self._waiter
+        infos, ready = self._infos, self._ready
         for env in envs:
             env.has_obs = True
             env.state = DONE
             ready[env.id] = None
             infos[env.id] = _NO_INFO
-        for j in np.flatnonzero(ended).tolist() if ended.any() else ():
+        for j in ends:
             env = envs[j]
             i = env.id
             if self.autoreset_mode == "next-step":
@@ -568,12 +585,19 @@ class EnvPool:
                 continue
             # Same-step autoreset: keep the end, show the next episode's first step.
             infos[i] = {"final_frame": None if stacks is None else stacks.stack(i).copy(),
-                        "final_info": dict(zip(self._names, values[j].tolist(), strict=True))}
+                        "final_info": dict(zip(self._names, rows.values[i].tolist(),
+                                               strict=True))}
             env.state = STEPPING
             del ready[i]
-            if waiter is not None and waiter.ids is not None and i in waiter.ids:
-                waiter.left += 1
+            self._uncount(env)
             env.inbox.set_result(("autoreset", None))  # type: ignore[union-attr]
+
+    def _uncount(self, env: _Env) -> None:
+        """``env``'s reply arrived (and counted for the waiter) but its result is not ready:
+        its worker has more to do, and will finish it (:meth:`_finish`)."""
+        waiter = self._waiter
+        if waiter is not None and waiter.ids is not None and env.id in waiter.ids:
+            waiter.left += 1
 
     def async_reset(self, seed: int | Sequence[int | None] | None = None,
                     env_ids: Sequence[int] | np.ndarray | None = None, *,
@@ -778,9 +802,12 @@ class EnvPool:
 
     def _finish(self, env: _Env) -> None:
         """Worker side: ``env`` has a result (or an error) for the caller."""
+        self._done(env)
+        self._notify(env)
+
+    def _done(self, env: _Env) -> None:
         env.state = DONE
         self._ready[env.id] = None
-        self._notify(env)
 
     def _notify(self, env: _Env) -> None:
         """``env``'s step reply arrived or its result is ready: wake the waiter if that was
@@ -906,7 +933,7 @@ class EnvPool:
         values, _ = await env.emulator.step_into(
             inputs, frame=stacks is not None,
             out=None if stacks is None else stacks.next_slot(env.id))
-        self._account([env], np.array([values], np.int64).reshape(1, len(self._names)))
+        self._account([env], tuple(values))
 
     async def _autoreset(self, env: _Env) -> None:
         self._show_start(env, await self._first_step(env.game, env.emulator, None, None))
@@ -1014,6 +1041,10 @@ class EnvPool:
             await emulator.close()
             raise
         return emulator, data
+
+
+def _not_armed(command: bytes) -> None:
+    raise StateError("the pool is not started")
 
 
 def _configure(game: str | Game, num_envs: int, roms_path: Any, memory_addresses: Any,

@@ -51,27 +51,31 @@ async def test_vectorised_and_per_env_bookkeeping_agree(mode, monkeypatch):
     assert ended >= 2  # episode ends (game over, or the step limit) were compared too
 
 
-def test_episodes_match_episode_step_by_step():
+def test_episodes_match_episode_step_by_step():  # in a batch, and one env at a time
     game = get_game("catch")
     names = list(game.memory_addresses)
     rng = np.random.default_rng(0)
     one = [Episode(game, names, 5) for _ in range(3)]
-    many = Episodes([game] * 3, names, 5)
+    many, single = Episodes([game] * 3, names, 5), Episodes([game] * 3, names, 5)
     start = rng.integers(0, 9, (3, len(names)))
     for i in range(3):
         one[i].begin(dict(zip(names, start[i].tolist(), strict=True)))
         many.begin(i, start[i].tolist())
+        single.begin(i, start[i].tolist())
     for _ in range(7):
         values = rng.integers(0, 9, (3, len(names)))
         rewards, terminated, truncated, steps, _ = many.advance(slice(None), values)
         for i in range(3):
+            now = values[i].tolist()
             if one[i].ended:
-                one[i].begin(dict(zip(names, values[i].tolist(), strict=True)))
-                many.begin(i, values[i].tolist())
+                one[i].begin(dict(zip(names, now, strict=True)))
+                many.begin(i, now)
+                single.begin(i, now)
                 continue
-            expected = one[i].advance(dict(zip(names, values[i].tolist(), strict=True)))
+            expected = one[i].advance(dict(zip(names, now, strict=True)))
             assert (rewards[i], terminated[i], truncated[i]) == expected
             assert steps[i] == one[i].steps and many.ended[i] == one[i].ended
+            assert single.advance_one(i, tuple(now)) == (*expected, one[i].steps, one[i].ended)
 
 
 async def test_bgra_batches_are_the_frames_mame_wrote_without_a_copy():
@@ -110,3 +114,31 @@ async def test_a_restarted_mame_writes_into_its_shared_slot_again():
                 batch = await pool.step([2, 1])
             assert np.array_equal(pool.emulators[1].screen(), batch.frames[1][..., 2::-1])
             assert pool.restarter.restarts[1] == 1
+
+
+class BuggyCatch(Catch):
+    """catch whose reward raises at its fourth batch (a bug in a game definition)."""
+
+    name = "catch_buggy"
+    calls = 0
+
+    def reward(self, previous, current):
+        BuggyCatch.calls += 1
+        if BuggyCatch.calls == 4:
+            raise ZeroDivisionError("a bug in reward")
+        return super().reward(previous, current)
+
+
+@pytest.mark.parametrize("env_ids", [None, [2, 0]])
+async def test_a_game_bug_in_a_batch_is_raised_to_its_caller_and_the_pool_goes_on(env_ids):
+    BuggyCatch.calls = 0
+    async with EnvPool(BuggyCatch(), 3, frames=False) as pool:
+        async with asyncio.timeout(60):
+            await pool.reset(seed=1)  # no reward at a reset: calls 1..3 are the steps
+            n = 3 if env_ids is None else 2
+            for _ in range(3):
+                await pool.step([0] * n, env_ids)
+            with pytest.raises(ZeroDivisionError, match="a bug in reward"):
+                await pool.step([0] * n, env_ids)
+            batch = await pool.step([0] * n, env_ids)  # all of them idle again
+            assert len(batch) == n and not batch.truncated.any()
