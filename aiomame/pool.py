@@ -79,6 +79,7 @@ log = logging.getLogger("aiomame.pool")
 FAILURES = (MameExitedError, MameTimeoutError, ProtocolError, OSError)
 _NO_INFO: Mapping[str, Any] = MappingProxyType({})
 _ENV_ID = operator.attrgetter("id")
+_REPLY_HEAD = struct.Struct(f"<{REPLY_HEAD}q")  # kind, frame number, width, height, nbytes
 
 
 class EnvState(enum.Enum):
@@ -468,75 +469,68 @@ class EnvPool:
             self._timer = self._loop.call_at(soonest, self._expire)
 
     def _stepped(self, env: _Env, reply: Any) -> None:
-        """An env's step reply, from the event loop's read callback: noted for the batch
+        """An env's step reply, from the event loop's read callback: its frame taken into
+        the env's slot of the stacks at once (MAME has just written it: it is still in the
+        caches, and the other MAMEs run on meanwhile), the rest noted for the batch
         (:meth:`_settle`); anything but a step reply goes to the env's worker as a failure."""
         env.in_flight = False
-        env.emulator._busy = False
+        emulator = env.emulator
+        emulator._busy = False
         if self._closed:
             return
-        if reply.__class__ is bytes and len(reply) == self._reply_size:
-            env.reply = reply
-            arrived = self._arrived
-            arrived.append(env)
-            waiter = self._waiter  # as _notify, inline: this runs once per env step
-            if waiter is not None and not waiter.future.done():
-                if waiter.ids is None:
-                    if len(self._ready) + len(arrived) >= waiter.left:
-                        waiter.future.set_result(None)
-                elif env.id in waiter.ids:
-                    waiter.left -= 1
-                    if not waiter.left:
-                        waiter.future.set_result(None)
-        else:
+        if reply.__class__ is not bytes or len(reply) != self._reply_size:
             env.inbox.set_result(("fail", reply))  # type: ignore[union-attr]
+            return
+        kind, _, width, height, nbytes = _REPLY_HEAD.unpack_from(reply)
+        stacks, shared = self._stacks, self._shared
+        try:
+            if kind != REPLY_KIND or nbytes != width * height * 4 \
+                    or (stacks is not None and not nbytes):
+                raise ProtocolError(f"a step reply of kind {kind} with a frame of "
+                                    f"{width}x{height} in {nbytes} bytes"
+                                    + ("" if nbytes else ", where a frame was asked for"))
+            if shared is not None:  # the frame is in the batch already
+                if (width, height) != (shared.width, shared.height):
+                    raise StateError(f"the screen changed size to {width}x{height}; the "
+                                     f"pool's frames are {shared.width}x{shared.height}")
+                emulator.saw_frame(width, height)
+            elif stacks is not None:
+                emulator.frame_into(width, height, stacks.next_slot(env.id))
+        except FAILURES as exc:
+            env.inbox.set_result(("fail", exc))  # type: ignore[union-attr]
+            return
+        except Exception as exc:
+            env.error = exc
+            self._finish(env)
+            return
+        env.reply = reply
+        arrived = self._arrived
+        arrived.append(env)
+        waiter = self._waiter  # as _notify, inline: this runs once per env step
+        if waiter is not None and not waiter.future.done():
+            if waiter.ids is None:
+                if len(self._ready) + len(arrived) >= waiter.left:
+                    waiter.future.set_result(None)
+            elif env.id in waiter.ids:
+                waiter.left -= 1
+                if not waiter.left:
+                    waiter.future.set_result(None)
 
     def _settle(self) -> None:
-        """The arrived replies, as one batch: frames converted into the stacks, memory
-        values, rewards and episode ends into the rows; those envs done (or, to their
-        workers, an autoreset or a failure)."""
+        """The arrived replies, as one batch: memory values, rewards and episode ends into
+        the rows; those envs done (or, to their workers, an autoreset)."""
         arrived = self._arrived
         if not arrived:
             return
         self._arrived = []
-        values: tuple[int, ...] | np.ndarray
         if len(arrived) == 1:  # one env (a pool of one, async recv): plain ints are cheaper
-            words = self._reply_struct.unpack(arrived[0].reply)
-            heads, values = [words[:REPLY_HEAD]], words[REPLY_HEAD:]
+            values: tuple[int, ...] | np.ndarray = \
+                self._reply_struct.unpack(arrived[0].reply)[REPLY_HEAD:]
         else:
             arrived.sort(key=_ENV_ID)  # in env order: a whole pool's batch is then a slice
-            replies = np.frombuffer(b"".join([env.reply for env in arrived]), "<i8").reshape(
-                len(arrived), self._reply_words)
-            heads, values = replies[:, :REPLY_HEAD].tolist(), replies[:, REPLY_HEAD:]
-        stacks, shared = self._stacks, self._shared
-        settled = []
-        for env, (kind, _, width, height, nbytes) in zip(arrived, heads, strict=True):
-            try:
-                if kind != REPLY_KIND or nbytes != width * height * 4 \
-                        or (stacks is not None and not nbytes):
-                    raise ProtocolError(f"a step reply of kind {kind} with a frame of "
-                                        f"{width}x{height} in {nbytes} bytes"
-                                        + ("" if nbytes else ", where a frame was asked for"))
-                if shared is not None:  # the frame is in the batch already
-                    if (width, height) != (shared.width, shared.height):
-                        raise StateError(f"the screen changed size to {width}x{height}; the "
-                                         f"pool's frames are {shared.width}x{shared.height}")
-                    env.emulator.saw_frame(width, height)
-                elif stacks is not None:
-                    env.emulator.frame_into(width, height, stacks.next_slot(env.id))
-            except FAILURES as exc:
-                self._uncount(env)
-                env.inbox.set_result(("fail", exc))  # type: ignore[union-attr]
-                continue
-            except Exception as exc:
-                env.error = exc
-                self._done(env)
-                continue
-            settled.append(env)
-        if settled and len(settled) < len(arrived):  # (then there were several)
-            assert isinstance(values, np.ndarray)
-            values = values[[j for j, env in enumerate(arrived) if env in settled]]
-        if settled:
-            self._account(settled, values)
+            values = np.frombuffer(b"".join([env.reply for env in arrived]), "<i8").reshape(
+                len(arrived), self._reply_words)[:, REPLY_HEAD:]
+        self._account(arrived, values)
 
     def _account(self, envs: list[_Env], values: tuple[int, ...] | np.ndarray) -> None:
         """A step's results of ``envs`` (their frames are in the stacks' next slots, their

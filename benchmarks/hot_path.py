@@ -1,7 +1,8 @@
 """The Python CPU that EnvPool spends per env step (the hot path), by observation mode.
 
     python benchmarks/hot_path.py --quick               # 1 and 16 envs, 1.5 s, 2 rounds
-    python benchmarks/hot_path.py                       # 1, 8, 16, 32 envs x 4 modes, 3 rounds
+    python benchmarks/hot_path.py --modes off           # 1, 8, 16, 32 envs, 3 rounds
+    python benchmarks/hot_path.py                       # all 4 modes at once (> 24 GB)
     python benchmarks/hot_path.py --envs 16 --modes off,bgra --rounds 5 --json hot.json
     python benchmarks/hot_path.py --async               # also send/recv of half the envs
     python benchmarks/hot_path.py --gym-envs none --no-floor    # the pool's cells alone
@@ -34,7 +35,9 @@ Beside them, in the same run and the same rounds:
          step (the protocol, the worker tasks, the buffers) costs nothing.
 
 All pools (and vector envs, and echo peers) are started once, before the first round, and
-live until the end (32 catch MAMEs take ~50 MB each); the run waits until the fresh MAMEs are
+live until the end (a catch MAME keeps about 100 MB of its own: the default plan's 228
+MAMEs need more memory than a 24 GB machine has, and the run refuses a plan that does not
+fit: run the modes one at a time, ``--modes off``, ...); the run waits until the fresh MAMEs are
 idle (a MAME keeps initialising for ~1.5 s after its hello). Then ``--rounds`` rounds, each
 measuring every cell in turn for ``--seconds`` after ``--warmup`` seconds of the same loop,
 so drift on this shared VM hits all cells alike; the table keeps each column's best (least
@@ -619,6 +622,12 @@ def parse_plan(argv: Sequence[str] | None = None) -> tuple[Plan, Path | None]:
         parser.error("--rounds must be >= 1, --seconds > 0 and --warmup >= 0")
     if not plan.envs and not plan.gym_envs and not plan.floor:
         parser.error("nothing to measure")
+    mames = sum(plan.envs) * len(plan.modes) + sum(plan.gym_envs)
+    available = _available_bytes()
+    if available is not None and mames * MAME_BYTES > 0.8 * available:
+        parser.error(f"{mames} MAMEs at once need about {mames * MAME_BYTES >> 30} GiB, more "
+                     f"than this machine has free ({available >> 30} GiB): measure fewer "
+                     "modes or envs per run (e.g. --modes off, then --modes rgb)")
     if plan.gym_envs:
         try:
             import gymnasium  # noqa: F401
@@ -627,6 +636,21 @@ def parse_plan(argv: Sequence[str] | None = None) -> tuple[Plan, Path | None]:
                 '(pip install "aiomame[gym]")')
             plan.gym_envs = []
     return plan, args.json
+
+
+MAME_BYTES = 100 << 20  # what one catch MAME keeps of its own (private, resident)
+
+
+def _available_bytes() -> int | None:
+    """MemAvailable from /proc/meminfo, or None where there is none."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) << 10
+    except OSError:
+        pass
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> None:
