@@ -28,16 +28,13 @@ others go on (see :mod:`aiomame.restarter`).
 from __future__ import annotations
 
 import asyncio
-import enum
 import functools
-import inspect
-import itertools
 import logging
 import operator
 import os
 import struct
 import warnings
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -62,6 +59,15 @@ from .errors import (
 )
 from .frames import ObsSpec
 from .games import GAMES, Game, get_game, is_game
+from .pool_front import (
+    DONE,
+    NO_INFO,
+    STEPPING,
+    EnvSlot,
+    EnvState,
+    PoolFront,
+    show,
+)
 from .protocol import REPLY_HEAD, REPLY_KIND, ConnectionLost, PluginConnection
 from .restarter import Restarter
 from .shared_frames import SharedFrames
@@ -77,38 +83,22 @@ log = logging.getLogger("aiomame.pool")
 
 # A MAME that went away, went silent or garbled its replies: restart it.
 FAILURES = (MameExitedError, MameTimeoutError, ProtocolError, OSError)
-_NO_INFO: Mapping[str, Any] = MappingProxyType({})
 _ENV_ID = operator.attrgetter("id")
 _REPLY_HEAD = struct.Struct(f"<{REPLY_HEAD}q")  # kind, frame number, width, height, nbytes
 
 
-class EnvState(enum.Enum):
-    """Where an env is: idle → (send) stepping → (its result in) done → (recv, step) idle."""
-
-    IDLE = "idle"
-    STEPPING = "stepping"
-    DONE = "done"
-
-
-IDLE, STEPPING, DONE = EnvState.IDLE, EnvState.STEPPING, EnvState.DONE
-
-
-class _Env:
+class _Env(EnvSlot):
     """One env's state: its emulator, its worker, where it is in its episode."""
 
     def __init__(self, env_id: int, game: Game | None, emulator: Emulator) -> None:
-        self.id = env_id
+        super().__init__(env_id)
         self.game = game
         self.emulator = emulator
-        self.state = IDLE
         self.ended = False  # its episode ended (next-step autoreset: its next step begins)
         self.inbox: asyncio.Future[tuple[str, Any]] | None = None
         self.worker: asyncio.Task[None] | None = None
-        self.has_obs = False
         self.stepped = False  # the current job's step is done (what may fail is the reset)
         self.staged: dict[str, Any] | None = None  # first step after a restart
-        self.error: BaseException | None = None  # raised by the recv()/step() that collects it
-        self.dead: EnvDeadError | None = None
         self.commands: list[bytes] = []  # per action index: the step command (a game's)
         self.sink: Callable[[Any], None] | None = None  # takes this env's step replies
         self.in_flight = False  # a step sent on the fast path, its reply not yet in
@@ -119,14 +109,7 @@ class _Env:
         self.working = False  # its worker is running a job (or a restart)
 
 
-class _Waiter:
-    """A recv() or step() waiting: for ``left`` more envs (of ``ids``, or any)."""
-
-    def __init__(self, future: asyncio.Future[None], left: int, ids: set[int] | None) -> None:
-        self.future, self.left, self.ids = future, left, ids
-
-
-class EnvPool:
+class EnvPool(PoolFront):
     """``num_envs`` MAME machines stepped from one asyncio process.
 
     ``game``: a game definition (a name in :data:`aiomame.games.GAMES` or a
@@ -185,12 +168,7 @@ class EnvPool:
         restarter: Restarter | None = None,
         **emulator_kwargs: Any,
     ) -> None:
-        if not is_int(num_envs) or num_envs < 1:
-            raise InvalidArgumentError(f"num_envs must be an int >= 1, got {num_envs!r}")
-        batch_size = num_envs if batch_size is None else batch_size
-        if not is_int(batch_size) or not 1 <= batch_size <= num_envs:
-            raise InvalidArgumentError(
-                f"batch_size must be an int in 1..num_envs ({num_envs}), got {batch_size!r}")
+        super().__init__(num_envs, batch_size)
         concurrency = min(num_envs, 2 * (os.cpu_count() or 1)) if start_concurrency is None \
             else start_concurrency
         if not is_int(concurrency) or concurrency < 1:
@@ -206,7 +184,6 @@ class EnvPool:
         if restarter is not None and not isinstance(restarter, Restarter):
             raise InvalidArgumentError(f"restarter must be a Restarter or None, got {restarter!r}")
         check_emulator_kwargs("EnvPool", emulator_kwargs)
-        self.num_envs, self.batch_size = num_envs, batch_size
         self.autoreset_mode = autoreset_mode
         self.metadata: Mapping[str, Any] = MappingProxyType({"autoreset_mode": autoreset_mode})
         self.frames, self.copy = frames, copy
@@ -229,7 +206,6 @@ class EnvPool:
         self._names = list(self._emulator_args[2] or {})
         self._envs = [_Env(i, g, self._new_emulator()) for i, g in enumerate(self._games)]
         self._episodes = Episodes(self._games, self._names, max_episode_steps)
-        self._arrived: list[_Env] = []  # envs whose step reply is in, not yet settled
         self._reply_words = REPLY_HEAD + len(self._names)  # protocol.decode_frame's layout
         self._reply_size = 8 * self._reply_words
         self._reply_struct = struct.Struct(f"<{self._reply_words}q")  # one reply's words
@@ -240,15 +216,12 @@ class EnvPool:
                            and first.obs.resize is None and not first.maxpool)
         self._shared: SharedFrames | None = None
         self._known_actions: set[Action] = set()
-        self._ready: dict[int, None] = {}  # envs holding a result, in the order they finished
-        self._waiter: _Waiter | None = None
         self._rows: Buffers | None = None  # one row per env, written by the workers
         self._stacks: FrameStacks | None = None  # each env's frames (rows.frames: k == 1)
         self._out: Buffers | None = None  # batches gathered from the rows
-        self._infos: list[Mapping[str, Any]] = [_NO_INFO] * num_envs
-        self._all_ids = list(range(num_envs))
+        self._infos: list[Mapping[str, Any]] = [NO_INFO] * num_envs
         self._timer: asyncio.TimerHandle | None = None  # the step timeout of the fast path
-        self._started = self._closed = False
+        self._started = False
 
     def _new_emulator(self) -> Emulator:
         system, roms, addresses, ratio = self._emulator_args
@@ -282,11 +255,6 @@ class EnvPool:
     def action_names(self) -> list[str]:
         """The game's discrete actions, in index order (empty for a plain system)."""
         return self.game.action_names() if self.game is not None else []
-
-    @property
-    def num_pending(self) -> int:
-        """Envs stepping or holding a result not yet received."""
-        return sum(env.state is not IDLE for env in self._envs)
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> EnvPool:
@@ -380,15 +348,10 @@ class EnvPool:
                                  return_exceptions=True)
             if self._shared is not None:
                 self._shared.close()
-            waiter, self._waiter = self._waiter, None
-            if waiter is not None and not waiter.future.done():
-                waiter.future.set_exception(StateError("the pool was closed"))
+            self._fail_waiter()
 
     async def __aenter__(self) -> EnvPool:
         return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
 
     def __del__(self) -> None:
         if getattr(self, "_started", False) and not self._closed:
@@ -412,15 +375,7 @@ class EnvPool:
         self._check_running()
         ids = self._check_ids(env_ids)
         jobs = self._check_actions(actions, ids)
-        for i in ids:
-            env = self._envs[i]
-            if env.dead is not None:
-                raise EnvDeadError(i, env.dead.restarts, env.dead.cause)
-            if env.state != IDLE:
-                doing = "still stepping" if env.state == STEPPING else "holding a result"
-                raise StateError(f"env {i} is {doing}: recv() it before sending it more")
-            if env.game is not None and not env.has_obs:
-                raise StateError(f"env {i} has no game yet: call reset() first")
+        self._check_stepping(ids)
         self._send_steps(ids, jobs)
 
     def _send_steps(self, ids: list[int], jobs: list[Any]) -> None:
@@ -570,7 +525,7 @@ class EnvPool:
             env.has_obs = True
             env.state = DONE
             ready[env.id] = None
-            infos[env.id] = _NO_INFO
+            infos[env.id] = NO_INFO
         for j in ends:
             env = envs[j]
             i = env.id
@@ -586,13 +541,6 @@ class EnvPool:
             self._uncount(env)
             env.inbox.set_result(("autoreset", None))  # type: ignore[union-attr]
 
-    def _uncount(self, env: _Env) -> None:
-        """``env``'s reply arrived (and counted for the waiter) but its result is not ready:
-        its worker has more to do, and will finish it (:meth:`_finish`)."""
-        waiter = self._waiter
-        if waiter is not None and waiter.ids is not None and env.id in waiter.ids:
-            waiter.left += 1
-
     def async_reset(self, seed: int | Sequence[int | None] | None = None,
                     env_ids: Sequence[int] | np.ndarray | None = None, *,
                     state: State | bytes | None = None) -> None:
@@ -604,21 +552,7 @@ class EnvPool:
         one is given, before that step); the state is checked before anything is sent.
         """
         self._check_running()
-        ids = self._check_ids(env_ids)
-        if seed is None or is_int(seed):
-            seeds = [None if seed is None else seed + i for i in ids]
-        elif isinstance(seed, Sequence) and len(seed) == len(ids):
-            seeds = list(seed)
-        else:
-            raise InvalidArgumentError(
-                f"seed must be None, an int or one per env in env_ids ({len(ids)}), "
-                f"got {seed!r}")
-        for i in ids:
-            env = self._envs[i]
-            if env.dead is not None:
-                raise EnvDeadError(i, env.dead.restarts, env.dead.cause)
-            if env.state != IDLE:
-                raise StateError(f"env {i} is not idle: recv() its result before reset()")
+        ids, seeds = self._reset_seeds(seed, env_ids)
         if state is not None:
             checked = self._envs[0].emulator.check_state(state)
             if self.game is not None:
@@ -633,9 +567,6 @@ class EnvPool:
             env = envs[i]
             env.state = STEPPING
             env.inbox.set_result(job)  # type: ignore[union-attr]
-
-    def _check_ids(self, env_ids: Any) -> list[int]:
-        return self._all_ids if env_ids is None else check_env_ids(env_ids, self.num_envs)
 
     def _check_actions(self, actions: Any, ids: list[int]) -> list[Any]:
         """One job per env: an action index for a game with discrete actions, else the
@@ -653,7 +584,7 @@ class EnvPool:
                     f"({', '.join(self.action_names)})")
             if n and array.dtype.kind not in "iu":
                 raise InvalidArgumentError(
-                    f"actions must be ints (action indices), got {_show(actions)} "
+                    f"actions must be ints (action indices), got {show(actions)} "
                     f"(dtype {array.dtype})")
             listed = array.tolist()
             if n and min(listed) >= 0 and max(listed) < len(table):
@@ -668,7 +599,7 @@ class EnvPool:
         if isinstance(actions, (str, bytes, Action)) or not hasattr(actions, "__len__"):
             raise InvalidArgumentError(
                 f"actions must hold one sequence of Action per env in env_ids ({n}), "
-                f"got {_show(actions)}")
+                f"got {show(actions)}")
         if len(actions) != n:
             raise InvalidArgumentError(
                 f"actions has {len(actions)} entries; expected {n}: one sequence of Action per "
@@ -698,7 +629,7 @@ class EnvPool:
             raise InvalidArgumentError(
                 f"actions must be ({n}, {f}) zeros and ones: one vector per env in env_ids, "
                 f"one entry per button ({', '.join(game.action_names())}); got "
-                f"{_show(actions)}")
+                f"{show(actions)}")
         return [game.pressed(row) for row in array.tolist()]
 
     def _check_action(self, action: Any, k: int, env_id: int) -> None:
@@ -717,124 +648,7 @@ class EnvPool:
         self._known_actions.add(action)
 
     # -- receiving ---------------------------------------------------------------------------
-    async def recv(self, batch_size: int | None = None) -> Batch:
-        """The first ``batch_size`` (default: the pool's) envs to finish, in that order."""
-        self._check_running()
-        k = self.batch_size if batch_size is None else batch_size
-        if not is_int(k) or not 1 <= k <= self.num_envs:
-            raise InvalidArgumentError(f"batch_size must be an int in 1..num_envs "
-                                       f"({self.num_envs}), got {batch_size!r}")
-        pending = self.num_pending
-        if pending < k:
-            raise StateError(f"recv() waits for {k} envs but only {pending} are stepping or "
-                             "holding a result: send() to more envs first")
-        self._settle()
-        if len(self._ready) < k:
-            await self._wait(_Waiter(self._loop_future(), k, None))
-        ids = list(itertools.islice(self._ready, k))
-        return self._collect(ids, gather=True, keep_others=True)
-
-    async def step(self, actions: Any, env_ids: Sequence[int] | np.ndarray | None = None
-                   ) -> Batch:
-        """``send(actions, env_ids)``, then wait for all of those envs; rows in env_ids order.
-
-        Stepping all envs returns the pool's own buffers (no copy at all).
-        """
-        self.send(actions, env_ids)
-        return await self._wait_for(env_ids)
-
-    async def reset(self, seed: int | Sequence[int | None] | None = None,
-                    env_ids: Sequence[int] | np.ndarray | None = None, *,
-                    state: State | bytes | None = None) -> Batch:
-        """``async_reset(seed, env_ids, state=state)``, then wait for all of those envs."""
-        self.async_reset(seed, env_ids, state=state)
-        return await self._wait_for(env_ids)
-
-    async def load_state(self, state: State | bytes,
-                         env_ids: Sequence[int] | np.ndarray | None = None) -> Batch:
-        """Put each of ``env_ids`` (default: all) in the saved ``state`` and step once from
-        it (``reset(env_ids=env_ids, state=state)``): new episodes, all in that situation."""
-        return await self.reset(None, env_ids, state=state)
-
-    async def wait(self, env_ids: Sequence[int] | np.ndarray | None = None) -> Batch:
-        """Wait for each of ``env_ids`` (default: all), which must have been sent to (by
-        ``send`` or ``async_reset``); rows in env_ids order. ``send`` + ``wait`` is
-        ``step``, with your own work in between."""
-        self._check_running()
-        for i in self._check_ids(env_ids):
-            if self._envs[i].state == IDLE:
-                raise StateError(f"env {i} was sent nothing to wait for: send() to it first")
-        return await self._wait_for(env_ids)
-
-    async def _wait_for(self, env_ids: Any) -> Batch:
-        ids = self._check_ids(env_ids)
-        self._settle()
-        left = {i for i in ids if self._envs[i].state != DONE}
-        if left:
-            await self._wait(_Waiter(self._loop_future(), len(left), left))
-        return self._collect(ids, gather=env_ids is not None, keep_others=False)
-
-    def _loop_future(self) -> asyncio.Future[None]:
-        return self._loop.create_future()
-
-    async def _wait(self, waiter: _Waiter) -> None:
-        """Wait until ``waiter`` is satisfied, settling arrived replies at each wake-up (an
-        autoreset among them is waited for too)."""
-        if self._waiter is not None:
-            raise StateError("another recv(), step() or reset() is already waiting on this pool")
-        self._waiter = waiter
-        try:
-            while True:
-                await waiter.future
-                self._settle()
-                if (len(self._ready) >= waiter.left if waiter.ids is None
-                        else not waiter.left):
-                    return
-                waiter.future = self._loop_future()
-        finally:
-            self._waiter = None
-
-    def _finish(self, env: _Env) -> None:
-        """Worker side: ``env`` has a result (or an error) for the caller."""
-        self._done(env)
-        self._notify(env)
-
-    def _done(self, env: _Env) -> None:
-        env.state = DONE
-        self._ready[env.id] = None
-
-    def _notify(self, env: _Env) -> None:
-        """``env``'s step reply arrived or its result is ready: wake the waiter if that was
-        the last it waited for."""
-        waiter = self._waiter
-        if waiter is None or waiter.future.done():
-            return
-        if waiter.ids is None:
-            if len(self._ready) + len(self._arrived) >= waiter.left:
-                waiter.future.set_result(None)
-        elif env.id in waiter.ids:
-            waiter.left -= 1
-            if not waiter.left:
-                waiter.future.set_result(None)
-
-    def _collect(self, ids: list[int], gather: bool, keep_others: bool) -> Batch:
-        """Hand over the results of ``ids``; raise the first env error among them.
-
-        On an error, ``keep_others`` leaves the other envs' results for the next recv();
-        otherwise (step, reset) they are dropped too, so that all of ``ids`` are idle.
-        """
-        envs = self._envs
-        for i in ids:
-            error = envs[i].error
-            if error is not None:
-                for j in ([i] if keep_others else ids):
-                    envs[j].error = None
-                    envs[j].state = IDLE
-                    del self._ready[j]
-                raise error
-        for i in ids:
-            envs[i].state = IDLE
-            del self._ready[i]
+    def _batch(self, ids: list[int], gather: bool) -> Batch:
         infos = self._infos
         rows, out = self._rows, self._out
         assert rows is not None and out is not None
@@ -845,42 +659,10 @@ class EnvPool:
             batch = rows.batch(self.num_envs, list(infos))
         return batch.copy() if self.copy else batch
 
-    async def collect(self, policy: Callable[[Batch], Any], steps: int
-                      ) -> AsyncIterator[Batch]:
-        """Yield ``steps`` batches of ``batch_size`` envs, stepping each with ``policy``.
-
-        ``policy(batch)`` (plain or async) returns the actions for ``batch.env_ids``; they
-        are sent before the batch is yielded, so MAME steps while you use it. Envs never
-        reset are reset first; idle envs that have a result are stepped with ``policy`` on
-        their latest one. The last batch's envs are left idle (a next ``collect`` goes on
-        from there).
-        """
-        self._check_running()
-        if not is_int(steps) or steps < 0:
-            raise InvalidArgumentError(f"steps must be an int >= 0, got {steps!r}")
-        if not callable(policy):
-            raise InvalidArgumentError(f"policy must be a callable (batch -> actions), got "
-                                       f"{policy!r}")
-        if not steps:
-            return
-        idle = [env for env in self._envs if env.state == IDLE and env.dead is None]
-        fresh = [env.id for env in idle if not env.has_obs]
-        if fresh:
-            if self.game is not None:
-                self.async_reset(env_ids=fresh)
-            else:
-                self.send([()] * len(fresh), fresh)
-        seen = [env.id for env in idle if env.has_obs]
-        if seen:
-            assert self._rows is not None and self._out is not None
-            self._out.gather(self._rows, seen, self._stacks)
-            latest = self._out.batch(len(seen), [_NO_INFO] * len(seen))
-            self.send(await _call(policy, latest), seen)
-        for n in range(steps):
-            batch = await self.recv()
-            if n < steps - 1:
-                self.send(await _call(policy, batch), batch.env_ids)
-            yield batch
+    def _latest(self, ids: list[int]) -> Batch:
+        assert self._rows is not None and self._out is not None
+        self._out.gather(self._rows, ids, self._stacks)
+        return self._out.batch(len(ids), [NO_INFO] * len(ids))
 
     # -- the workers -------------------------------------------------------------------------
     async def _work(self, env: _Env) -> None:
@@ -936,7 +718,7 @@ class EnvPool:
         """Job: a new episode, as a game starts it or from a saved ``state``."""
         env.staged = None
         self._show_start(env, await self._first_step(env.game, env.emulator, seed, state))
-        self._clear_row(env, _NO_INFO)
+        self._clear_row(env, NO_INFO)
 
     async def _first_step(self, game: Game | None, emulator: Emulator, seed: int | None,
                           state: State | None) -> dict[str, Any]:
@@ -1069,33 +851,3 @@ def _configure(game: str | Game, num_envs: int, roms_path: Any, memory_addresses
             "pass roms_path (and memory_addresses, frame_ratio)")
     ratio = 3 if frame_ratio is None else frame_ratio
     return None, [None] * num_envs, game, (game, roms_path, memory_addresses, ratio)
-
-
-def check_env_ids(env_ids: Any, num_envs: int) -> list[int]:
-    """``env_ids`` as a list of distinct ints in ``0..num_envs-1``, or a clear error."""
-    ids = np.asarray(env_ids)
-    if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
-        raise InvalidArgumentError(
-            f"env_ids must be a 1-D sequence of ints, got {_show(env_ids)}")
-    listed = ids.tolist()
-    for i in listed:
-        if not 0 <= i < num_envs:
-            raise InvalidArgumentError(f"env id {i} is not in the pool: valid env ids are "
-                                       f"0..{num_envs - 1}")
-    if len(set(listed)) != len(listed):
-        twice = sorted({i for i in listed if listed.count(i) > 1})
-        raise InvalidArgumentError(f"env_ids lists env(s) {twice} more than once")
-    return listed
-
-
-def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
-
-
-async def _call(policy: Callable[[Batch], Any], batch: Batch) -> Any:
-    result = policy(batch)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
-

@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import os
 import warnings
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
@@ -39,7 +39,7 @@ from ..errors import (
     is_int,
 )
 from ..games import Game, get_game, is_game
-from ..pool import _call, _show, check_env_ids
+from ..pool_front import NO_INFO, STEPPING, EnvSlot, PoolFront, show
 from .actor import PoolActor, PortableError
 
 __all__ = ["FORWARDED_ENV", "RayEnvPool"]
@@ -47,12 +47,19 @@ __all__ = ["FORWARDED_ENV", "RayEnvPool"]
 FORWARDED_ENV = ("AIOMAME_RUNTIME_DIR", "AIOMAME_MAME", "XDG_CACHE_HOME")
 """Environment variables the actors get from the creating process, when set there."""
 
-IDLE, STEPPING, DONE = "idle", "stepping", "done"
-_NO_INFO: Mapping[str, Any] = MappingProxyType({})
 _LOCAL_ONLY = ("restarter",)  # EnvPool options that cannot cross to another process
 
 
-class RayEnvPool:
+class _RayEnv(EnvSlot):
+    """One env of a RayEnvPool, as the front keeps it."""
+
+    def __init__(self, env_id: int) -> None:
+        super().__init__(env_id)
+        self.last: tuple[Batch, int] | None = None  # its latest row: a batch, a row in it
+        self.lost: BaseException | None = None  # its actor died: to report on its next step
+
+
+class RayEnvPool(PoolFront):
     """``num_envs`` envs of ``game`` over ``ceil(num_envs / envs_per_actor)`` Ray actors
     (the last one takes the rest), with :class:`aiomame.EnvPool`'s async API: ``start`` /
     ``async with``, ``reset``, ``async_reset``, ``step``, ``send``, ``recv``, ``wait``,
@@ -79,23 +86,18 @@ class RayEnvPool:
                  envs_per_actor: int | None = None, batch_size: int | None = None,
                  actor_options: Mapping[str, Any] | None = None, call_timeout: float = 120.0,
                  **pool_options: Any) -> None:
-        if not is_int(num_envs) or num_envs < 1:
-            raise InvalidArgumentError(f"num_envs must be an int >= 1, got {num_envs!r}")
+        super().__init__(num_envs, batch_size)
         per = num_envs if envs_per_actor is None else envs_per_actor
         if not is_int(per) or not 1 <= per <= num_envs:
             raise InvalidArgumentError(f"envs_per_actor must be an int in 1..num_envs "
                                        f"({num_envs}), got {envs_per_actor!r}")
-        batch_size = num_envs if batch_size is None else batch_size
-        if not is_int(batch_size) or not 1 <= batch_size <= num_envs:
-            raise InvalidArgumentError(
-                f"batch_size must be an int in 1..num_envs ({num_envs}), got {batch_size!r}")
         if isinstance(call_timeout, bool) or not isinstance(call_timeout, (int, float)) \
                 or not call_timeout > 0:
             raise InvalidArgumentError(f"call_timeout must be a number of seconds > 0, got "
                                        f"{call_timeout!r}")
         if actor_options is not None and not isinstance(actor_options, Mapping):
             raise InvalidArgumentError(f"actor_options must be a mapping of Ray actor "
-                                       f"options, got {_show(actor_options)}")
+                                       f"options, got {show(actor_options)}")
         for name in _LOCAL_ONLY:
             if name in pool_options:
                 raise InvalidArgumentError(f"{name!r} cannot be given to a RayEnvPool: it "
@@ -103,7 +105,7 @@ class RayEnvPool:
         if not isinstance(game, (str, Game)):
             raise InvalidArgumentError(
                 f"game must be a game name, a Game or a MAME system name, got {game!r}")
-        self.num_envs, self.batch_size, self.envs_per_actor = num_envs, batch_size, per
+        self.envs_per_actor = per
         self.call_timeout = float(call_timeout)
         self.actor_sizes = [min(per, num_envs - start) for start in range(0, num_envs, per)]
         self._offsets = list(range(0, num_envs, per))
@@ -122,35 +124,20 @@ class RayEnvPool:
         self.action_names: list[str] = []
         self.info: dict[str, Any] = {}  # the first MAME's (Emulator.info)
         self.frame_ratio = 0
-        n = num_envs
-        self._state = [IDLE] * n
-        self._has_obs = [False] * n
-        self._last: list[tuple[Batch, int] | None] = [None] * n  # each env's latest row
-        self._error: list[BaseException | None] = [None] * n  # raised when collected
-        self._lost: list[BaseException | None] = [None] * n  # its actor died: to report
-        self._dead: list[EnvDeadError | None] = [None] * n
-        self._ready: dict[int, None] = {}  # envs holding a result, in finishing order
+        self._envs: list[_RayEnv] = [_RayEnv(i) for i in range(num_envs)]
         self._deaths = [0] * len(self.actor_sizes)
         self._restarting = [False] * len(self.actor_sizes)
         self._calls: set[asyncio.Task[None]] = set()
-        self._changed: asyncio.Event | None = None
-        self._waiting = False
-        self._all_ids = list(range(n))
-        self._started = self._closed = self._running = False
+        self._started = self._running = False
 
     # -- lifecycle ---------------------------------------------------------------------------
-    @property
-    def num_pending(self) -> int:
-        """Envs stepping or holding a result not yet received."""
-        return sum(state != IDLE for state in self._state)
-
     async def start(self) -> RayEnvPool:
         """Create the actors and start their MAMEs (each actor's at most ``call_timeout``
         seconds); if one fails, all are closed and its error is raised."""
         if self._started or self._closed:
             raise StateError("a RayEnvPool starts only once")
         self._started = True
-        self._changed = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
         if not ray.is_initialized():
             ray.init()
         remote = ray.remote(PoolActor).options(**self._actor_options)
@@ -192,14 +179,10 @@ class RayEnvPool:
             for actor in self.actors:
                 with contextlib.suppress(Exception):
                     ray.kill(actor, no_restart=True)
-            if self._changed is not None:
-                self._changed.set()
+            self._fail_waiter()
 
     async def __aenter__(self) -> RayEnvPool:
         return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
 
     def __del__(self) -> None:
         if getattr(self, "_started", False) and not self._closed:
@@ -220,11 +203,9 @@ class RayEnvPool:
         self._check_running()
         ids = self._check_ids(env_ids)
         actions = self._split_actions(actions, len(ids))
-        for i in ids:
-            self._check_idle(i, "recv() it before sending it more")
-            if self.game is not None and not self._has_obs[i]:
-                raise StateError(f"env {i} has no game yet: call reset() first")
-        lost = [k for k, i in enumerate(ids) if self._lost[i] is not None]
+        self._check_stepping(ids)
+        envs = self._envs
+        lost = [k for k, i in enumerate(ids) if envs[i].lost is not None]
         for k in lost:
             self._report_lost(ids[k])
         if lost:
@@ -240,33 +221,12 @@ class RayEnvPool:
         """Start a new game on each of ``env_ids`` (default: all); env ``i`` gets
         ``seed + i`` (or give one seed per env); collect with ``recv()``."""
         self._check_running()
-        ids = self._check_ids(env_ids)
-        if seed is None or is_int(seed):
-            seeds = [None if seed is None else seed + i for i in ids]
-        elif isinstance(seed, Sequence) and len(seed) == len(ids):
-            seeds = list(seed)
-        else:
-            raise InvalidArgumentError(
-                f"seed must be None, an int or one per env in env_ids ({len(ids)}), "
-                f"got {seed!r}")
+        ids, seeds = self._reset_seeds(seed, env_ids)
         for i in ids:
-            self._check_idle(i, "recv() its result before reset()")
-        for i in ids:
-            self._lost[i] = None  # a new episode anyway
+            self._envs[i].lost = None  # a new episode anyway
         for a, rows in self._by_actor(ids):
             self._call(a, [ids[k] for k in rows], "reset", [seeds[k] for k in rows],
                        [ids[k] - self._offsets[a] for k in rows], state)
-
-    def _check_idle(self, i: int, hint: str) -> None:
-        dead = self._dead[i]
-        if dead is not None:
-            raise EnvDeadError(i, dead.restarts, dead.cause)
-        if self._state[i] != IDLE:
-            doing = "still stepping" if self._state[i] == STEPPING else "holding a result"
-            raise StateError(f"env {i} is {doing}: {hint}")
-
-    def _check_ids(self, env_ids: Any) -> list[int]:
-        return self._all_ids if env_ids is None else check_env_ids(env_ids, self.num_envs)
 
     def _split_actions(self, actions: Any, n: int) -> list[Any]:
         """One entry per env (the actors check the entries)."""
@@ -281,7 +241,7 @@ class RayEnvPool:
                 or len(actions) != n:
             raise InvalidArgumentError(
                 f"actions must hold one sequence of Action per env in env_ids ({n}), "
-                f"got {_show(actions)}")
+                f"got {show(actions)}")
         return list(actions)
 
     def _by_actor(self, ids: list[int]) -> list[tuple[int, list[int]]]:
@@ -293,7 +253,7 @@ class RayEnvPool:
 
     def _call(self, a: int, ids: list[int], method: str, *args: Any) -> None:
         for i in ids:
-            self._state[i] = STEPPING
+            self._envs[i].state = STEPPING
         # Sent now, unless the actor is restarting: then once it is back.
         ref = None if self._restarting[a] else getattr(self.actors[a], method).remote(*args)
         task = asyncio.get_running_loop().create_task(
@@ -319,26 +279,30 @@ class RayEnvPool:
                 f"{self._offsets[a] + self.actor_sizes[a] - 1}) did not answer within "
                 f"{self.call_timeout:g} s; it was killed"))
         except ray.exceptions.RayTaskError as exc:  # the actor lives; e.g. a result that
-            for i in ids:                           # Ray could not serialize
-                self._error[i] = exc.cause if isinstance(exc.cause, Exception) else exc
-                self._done(i)
+            cause = exc.cause if isinstance(exc.cause, Exception) else exc  # Ray could not
+            for i in ids:                                                  # serialize
+                self._fail(i, cause)
         except ray.exceptions.RayError as exc:  # the actor died or cannot be reached
             self._actor_failed(a, ids, deaths, exc)
         else:
             if isinstance(result, PortableError):
                 error = result.restore()
                 for i in ids:
-                    self._error[i] = error
-                    self._done(i)
+                    self._fail(i, error)
             else:
                 result = replace(result, env_ids=result.env_ids + self._offsets[a],
                                  infos=[_restored(info) for info in result.infos])
                 for row, i in enumerate(ids):
-                    self._last[i] = (result, row)
-                    self._has_obs[i] = True
-                    self._done(i)
-        assert self._changed is not None
-        self._changed.set()
+                    env = self._envs[i]
+                    env.last = (result, row)
+                    env.has_obs = True
+                    self._finish(env)
+
+    def _fail(self, i: int, error: BaseException) -> None:
+        """Env ``i``'s result is ``error``, raised by the call that collects it."""
+        env = self._envs[i]
+        env.error = error
+        self._finish(env)
 
     async def _until_back(self, a: int) -> None:
         """Wait for Ray to restart actor ``a`` (calls meanwhile fail: "restarting")."""
@@ -350,10 +314,6 @@ class RayEnvPool:
             else:
                 self._restarting[a] = False
 
-    def _done(self, i: int) -> None:
-        self._state[i] = DONE
-        self._ready[i] = None
-
     def _actor_failed(self, a: int, ids: list[int], deaths: int, error: BaseException) -> None:
         """Actor ``a`` died while stepping ``ids``: their rows report it; its other envs
         report it on their next step (once per death)."""
@@ -361,138 +321,43 @@ class RayEnvPool:
             self._deaths[a] += 1
             self._restarting[a] = True
             first = self._offsets[a]
-            for i in range(first, first + self.actor_sizes[a]):
-                if i not in ids and self._state[i] != STEPPING:
-                    self._lost[i] = error
+            for env in self._envs[first:first + self.actor_sizes[a]]:
+                if env.id not in ids and env.state is not STEPPING:
+                    env.lost = error
                 if 0 <= self.max_restarts < self._deaths[a]:
-                    self._dead[i] = EnvDeadError(i, self.max_restarts, error)
+                    env.dead = EnvDeadError(env.id, self.max_restarts, error)
         for i in ids:
-            self._lost[i] = error
+            self._envs[i].lost = error
             self._report_lost(i)
 
     def _report_lost(self, i: int) -> None:
         """Env ``i``'s row for a step its actor could not take: truncated, the error in
         info, the last good frame and memory values."""
-        error, self._lost[i] = self._lost[i], None
-        last = self._last[i]
+        env = self._envs[i]
+        error, env.lost = env.lost, None
         assert error is not None
-        if last is None:  # lost before its first result: nothing to show
-            self._error[i] = error
+        if env.last is None:  # lost before its first result: nothing to show
+            env.error = error
         else:
-            batch, row = last
+            batch, row = env.last
             one = _rows(batch, [row])
             one.rewards[0], one.terminated[0], one.truncated[0] = 0.0, False, True
             one.infos = [{"error": error}]
-            self._last[i] = (one, 0)
-        self._done(i)
+            env.last = (one, 0)
+        self._finish(env)
 
-    async def recv(self, batch_size: int | None = None) -> Batch:
-        """The first ``batch_size`` (default: the pool's) envs whose results came back, in
-        that order."""
-        self._check_running()
-        k = self.batch_size if batch_size is None else batch_size
-        if not is_int(k) or not 1 <= k <= self.num_envs:
-            raise InvalidArgumentError(f"batch_size must be an int in 1..num_envs "
-                                       f"({self.num_envs}), got {batch_size!r}")
-        pending = self.num_pending
-        if pending < k:
-            raise StateError(f"recv() waits for {k} envs but only {pending} are stepping or "
-                             "holding a result: send() to more envs first")
-        await self._wait_until(lambda: len(self._ready) >= k)
-        ids = list(self._ready)[:k]
-        return self._collect(ids, keep_others=True)
+    def _batch(self, ids: list[int], gather: bool) -> Batch:
+        return _gather([self._row(i) for i in ids])
 
-    async def step(self, actions: Any, env_ids: Sequence[int] | np.ndarray | None = None
-                   ) -> Batch:
-        """``send(actions, env_ids)``, then wait for all of those envs; rows in env_ids order."""
-        self.send(actions, env_ids)
-        return await self._wait_for(env_ids)
+    def _latest(self, ids: list[int]) -> Batch:
+        latest = _gather([self._row(i) for i in ids])
+        latest.infos = [NO_INFO] * len(ids)
+        return latest
 
-    async def reset(self, seed: int | Sequence[int | None] | None = None,
-                    env_ids: Sequence[int] | np.ndarray | None = None, *,
-                    state: Any = None) -> Batch:
-        """``async_reset(seed, env_ids, state=state)``, then wait for all of those envs."""
-        self.async_reset(seed, env_ids, state=state)
-        return await self._wait_for(env_ids)
-
-    async def load_state(self, state: Any, env_ids: Sequence[int] | np.ndarray | None = None
-                         ) -> Batch:
-        """New episodes on ``env_ids`` (default: all) from the saved ``state``."""
-        return await self.reset(None, env_ids, state=state)
-
-    async def wait(self, env_ids: Sequence[int] | np.ndarray | None = None) -> Batch:
-        """Wait for each of ``env_ids`` (default: all), which must have been sent to."""
-        self._check_running()
-        for i in self._check_ids(env_ids):
-            if self._state[i] == IDLE:
-                raise StateError(f"env {i} was sent nothing to wait for: send() to it first")
-        return await self._wait_for(env_ids)
-
-    async def _wait_for(self, env_ids: Any) -> Batch:
-        ids = self._check_ids(env_ids)
-        await self._wait_until(lambda: all(self._state[i] == DONE for i in ids))
-        return self._collect(ids, keep_others=False)
-
-    async def _wait_until(self, ready: Callable[[], bool]) -> None:
-        """Wait for ``ready()``: every call in flight ends within ``call_timeout``."""
-        if self._waiting:
-            raise StateError("another recv(), step() or reset() is already waiting on this pool")
-        changed = self._changed
-        assert changed is not None
-        self._waiting = True
-        try:
-            while not ready():
-                if self._closed:
-                    raise StateError("the pool was closed")
-                changed.clear()
-                await changed.wait()
-        finally:
-            self._waiting = False
-
-    def _collect(self, ids: list[int], keep_others: bool) -> Batch:
-        """Hand over the results of ``ids``; raise the first env error among them (the
-        other envs' results stay for the next recv() with ``keep_others``)."""
-        for i in ids:
-            error = self._error[i]
-            if error is not None:
-                for j in ([i] if keep_others else ids):
-                    self._error[j] = None
-                    self._state[j] = IDLE
-                    del self._ready[j]
-                raise error
-        for i in ids:
-            self._state[i] = IDLE
-            del self._ready[i]
-        parts = [self._last[i] for i in ids]
-        assert all(part is not None for part in parts)
-        return _gather(parts)  # type: ignore[arg-type]
-
-    async def collect(self, policy: Callable[[Batch], Any], steps: int
-                      ) -> AsyncIterator[Batch]:
-        """Yield ``steps`` batches of ``batch_size`` envs, stepping each with ``policy``
-        (plain or async), as :meth:`aiomame.EnvPool.collect` does."""
-        self._check_running()
-        if not is_int(steps) or steps < 0:
-            raise InvalidArgumentError(f"steps must be an int >= 0, got {steps!r}")
-        if not steps:
-            return
-        idle = [i for i in self._all_ids if self._state[i] == IDLE and self._dead[i] is None]
-        fresh = [i for i in idle if not self._has_obs[i]]
-        if fresh:
-            if self.game is not None:
-                self.async_reset(env_ids=fresh)
-            else:
-                self.send([()] * len(fresh), fresh)
-        seen = [i for i in idle if self._has_obs[i]]
-        if seen:
-            latest = _gather([self._last[i] for i in seen])  # type: ignore[misc]
-            latest.infos = [_NO_INFO] * len(seen)
-            self.send(await _call(policy, latest), seen)
-        for n in range(steps):
-            batch = await self.recv()
-            if n < steps - 1:
-                self.send(await _call(policy, batch), batch.env_ids)
-            yield batch
+    def _row(self, i: int) -> tuple[Batch, int]:
+        last = self._envs[i].last
+        assert last is not None
+        return last
 
     # -- for tests and monitoring --------------------------------------------------------------
     async def screens(self) -> list[Any]:
