@@ -4,6 +4,7 @@
     python benchmarks/frame_convert.py --quality      # + each resize against a plain reference
     python benchmarks/frame_convert.py --batch        # N frames in one call against N calls
     python benchmarks/frame_convert.py --in-pool 8    # + in a real pool: 16 catch MAMEs, 8 s each
+    python benchmarks/frame_convert.py --threads 2    # + a batch over 2 threads against one
 
 Screens (unrotated width x height, clockwise rotation): catch 260x224 rotated 90 (the bundled
 game, whose own screen turns 270), a galaxian-like 768x224 rotated 90, 320x224 and 256x224
@@ -30,6 +31,12 @@ conversion, then ``cv2.resize`` of the oriented picture.
 ``--batch`` measures what one call over a whole batch of frames (N, H, W, 4) in one buffer
 saves against one call per frame, for the colour conversion, the rotation and a whole 84x84
 grey conversion.
+
+``--threads N`` converts a batch of 16 frames on one thread and over N threads (a
+``ThreadPoolExecutor``, each thread a share of the batch; OpenCV releases the GIL), and
+prints both the wall time and the process CPU time (all threads) per frame: threads can only
+cut the wall time where cores are idle, and the CPU per frame is what carries over to a
+machine whose cores are busy with MAMEs.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
@@ -194,6 +202,40 @@ def batch(reps: int, rounds: int) -> None:
         print(f"  {label:<36} {us:7.1f}")
 
 
+def threaded(threads: int, reps: int, rounds: int) -> None:
+    """A batch of POOL catch frames converted on one thread and over ``threads``."""
+    _, width, height, rotation = SCREENS[0]
+    rng = np.random.default_rng(3)
+    frames = [game_frame(width, height, rng).reshape(-1) for _ in range(POOL)]
+    print(f"\nbatch of {POOL} catch frames on 1 thread and over {threads}: µs per frame, "
+          f"best of {rounds} (wall / process CPU, all threads)")
+    shares = [range(t, POOL, threads) for t in range(threads)]
+    with ThreadPoolExecutor(threads) as executor:
+        for obs, spec, _ in OBSERVATIONS:
+            conv = FrameConverter(rotation, spec=spec)
+            outs = [np.empty(conv.shape(width, height), np.uint8) for _ in range(POOL)]
+
+            def part(ks: range, conv: FrameConverter = conv,
+                     outs: list[np.ndarray] = outs) -> None:
+                for k in ks:
+                    conv.convert(frames[k], width, height, outs[k])
+
+            cases = {1: lambda part=part: part(range(POOL)),
+                     threads: lambda part=part: list(executor.map(part, shares))}
+            cells = []
+            for call in cases.values():
+                best_wall = best_cpu = float("inf")
+                for _ in range(rounds):
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    for _ in range(max(reps // POOL, 5)):
+                        call()
+                    best_wall = min(best_wall, time.perf_counter() - wall)
+                    best_cpu = min(best_cpu, time.process_time() - cpu)
+                per = max(reps // POOL, 5) * POOL
+                cells.append(f"{best_wall / per * 1e6:6.1f} / {best_cpu / per * 1e6:6.1f}")
+            print(f"  {obs:<16} 1 thread {cells[0]}   {threads} threads {cells[1]}", flush=True)
+
+
 def in_pool(seconds: float) -> None:
     """Each observation in a real pool: 16 catch MAMEs, ``convert`` timed where it runs."""
     from aiomame import frames
@@ -242,6 +284,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7, help="rounds; the best is shown")
     parser.add_argument("--quality", action="store_true", help="also resize differences")
     parser.add_argument("--batch", action="store_true", help="also whole-batch calls")
+    parser.add_argument("--threads", type=int, metavar="N",
+                        help="also a batch over N threads against one")
     parser.add_argument("--in-pool", type=float, metavar="SECONDS",
                         help="also time each observation in a pool of 16 catch MAMEs")
     args = parser.parse_args()
@@ -253,6 +297,8 @@ def main() -> None:
         quality()
     if args.batch:
         batch(args.reps, args.rounds)
+    if args.threads:
+        threaded(args.threads, args.reps, args.rounds)
     if args.in_pool:
         in_pool(args.in_pool)
 
