@@ -113,6 +113,39 @@ def lay_out(images: Mapping[str, bytes], system: str, binary: str,
     return os.fspath(rompath)
 
 
+def zero_filled(binary: str, system: str, dest: str | os.PathLike[str]) -> str:
+    """A ROM path (``dest``) holding every ROM file ``mame -listxml system`` names, as zero
+    bytes: the system's own, those it shares with its parent and BIOS, and its devices',
+    each under its machine's folder. Any driver starts from such a set (MAME warns that the
+    checksums differ) with no copyrighted content in it; files MAME knows no dump of, and
+    optional ones, are left out. Returns ``dest``.
+
+    Raises :class:`UnknownGameError` when this MAME has no such system, :class:`SetupError`
+    when MAME cannot be run."""
+    try:
+        result = subprocess.run([binary, "-listxml", system], capture_output=True, timeout=60,
+                                stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SetupError(f"cannot run {binary!r} -listxml {system}: {exc}") from exc
+    machines = list(ET.fromstring(result.stdout).iter("machine")) \
+        if result.returncode == 0 else []
+    if not any(m.get("name") == system for m in machines):
+        raise UnknownGameError(system, [], returncode=result.returncode,
+                               output=result.stderr.decode(errors="replace").splitlines())
+    for machine in machines:
+        folder = Path(dest) / machine.get("name", "")
+        for rom in machine.iter("rom"):
+            if rom.get("status") == "nodump" or rom.get("optional") == "yes":
+                continue
+            path = folder / rom.get("name", "")
+            size = int(rom.get("size", "0"))
+            if not path.is_file() or path.stat().st_size != size:
+                folder.mkdir(parents=True, exist_ok=True)
+                with open(path, "wb") as f:
+                    f.truncate(size)
+    return os.fspath(dest)
+
+
 def checksum_warning_filter(images: Mapping[str, bytes], system: str,
                             binary: str) -> Callable[[str], bool]:
     """A MAME output filter hiding the checksum warnings MAME prints for this very set
