@@ -100,6 +100,9 @@ function exports.startplugin()
 	local slot_file, slot_offset, slot_size = nil, 0, 0
 	local fields = {} -- field id (as in hello) -> ioport field
 	local screens = {} -- screen index (1-based here, 0-based on the wire) -> screen device
+	-- screen index -> true for a vector screen: MAME draws its vectors only into the render
+	-- container, not into the screen's bitmap, so its frame is the snapshot render.
+	local vector = {}
 	local spaces = {} -- "device tag\0space name" -> address space
 	local watch_list = {} -- what "watch" asked for: {tag, space, address, type} each
 	local watched = {} -- the same, resolved: { read function name, space, address }
@@ -248,7 +251,7 @@ function exports.startplugin()
 	-- Runs again after a hard reset, which builds a new machine (same layout, new objects).
 	local function describe()
 		local machine = manager.machine
-		fields, screens, spaces = {}, {}, {}
+		fields, screens, spaces, vector = {}, {}, {}, {}
 		local info = {
 			protocol = PROTOCOL_VERSION,
 			mame = emu.app_version(),
@@ -261,9 +264,15 @@ function exports.startplugin()
 		-- Screens and devices in MAME's own (device tree) order: the first is the main one.
 		for tag, screen in pairs(machine.screens) do
 			local rotation, flipx, flipy = screen:orientation()
+			local width, height, kind = screen.width, screen.height, screen.screen_type
 			screens[#screens + 1] = screen
+			if kind == "vector" then -- the snapshot: its size, already oriented
+				vector[#screens] = true
+				width, height = machine.video:snapshot_size()
+				rotation, flipx, flipy = 0, false, false
+			end
 			info.screens[#info.screens + 1] = {
-				tag = tag, width = screen.width, height = screen.height,
+				tag = tag, width = width, height = height, type = kind,
 				rotation = rotation, flipx = flipx, flipy = flipy, refresh = screen.refresh,
 			}
 		end
@@ -311,6 +320,17 @@ function exports.startplugin()
 			values[i] = w[2][w[1]](w[2], w[3])
 		end
 		return values
+	end
+
+	-- Screen `index`'s pixels now (B,G,R,A), width, height: its bitmap, or for a vector
+	-- screen MAME's snapshot render (at snapshot_size: -snapsize, else MAME's default).
+	local function frame_of(index)
+		if vector[index] then
+			local video = manager.machine.video
+			local width, height = video:snapshot_size()
+			return video:snapshot_pixels(), width, height
+		end
+		return screens[index]:pixels()
 	end
 
 	local function release()
@@ -539,7 +559,7 @@ function exports.startplugin()
 			return send(spack(reply_format, reply_head, reply_size, 70, number, 0, 0, 0,
 				table.unpack(read_all())))
 		end
-		local pixels, width, height = screen:pixels()
+		local pixels, width, height = frame_of(step_screen)
 		local n = #pixels
 		local file, offset, sign = frames_file, 0, 1
 		if slot_file then
@@ -650,7 +670,7 @@ function exports.startplugin()
 			frames_left = frames_left - 1
 			if frames_left > 0 then
 				if step_pair and frames_left == 1 then
-					local pixels = screens[step_screen]:pixels()
+					local pixels = frame_of(step_screen)
 					-- after the last frame's place
 					frames_file:seek("set", #pixels)
 					if frames_file:write(pixels) then
