@@ -99,6 +99,7 @@ class GameEnv:
         assert stack is not None
         if frame.shape != stack.frame_shape:  # scaled into the observation's shape
             frame = self.emulator.observe_into(np.empty(stack.frame_shape, np.uint8))
+        if self.emulator.screen_size != self._size:
             data["frame_size"] = self.emulator.display_size
         if self.frame_stack == 1:
             return frame, data

@@ -995,6 +995,7 @@ class EnvPool:
                 np.copyto(slot, frame)
             else:  # the screen changed size: scaled into the pool's observation
                 env.emulator.observe_into(slot)
+            if env.emulator.screen_size != self._frame_size:
                 self._note_size(env)
             stacks.fill(env.id)
         values = [data[name] for name in self._names]

@@ -54,14 +54,14 @@ async def test_frame_shape_is_the_last_frames_and_out_takes_any_size(cart, no_ro
         assert set(sizes) == {H32, H40} and out.any()  # the backdrop is red
 
 
-@pytest.mark.parametrize(("obs_type", "frame_stack"), [("rgb", 1), ("bgra", 1),
-                                                       ("grayscale", 2)])
+@pytest.mark.parametrize(("obs_type", "frame_stack", "resize"), [
+    ("rgb", 1, None), ("bgra", 1, None), ("grayscale", 2, None), ("grayscale", 1, (84, 84))])
 async def test_a_pool_keeps_its_shape_and_says_when_a_frame_was_scaled(
-        cart, no_roms, no_leaks, obs_type, frame_stack):
+        cart, no_roms, no_leaks, obs_type, frame_stack, resize):
     channels = {"rgb": (3,), "bgra": (4,), "grayscale": ()}[obs_type]
     async with EnvPool("genesis", 2, roms_path=no_roms, frame_ratio=1, extra_args=cart,
-                       obs_type=obs_type, frame_stack=frame_stack) as pool:
-        frame = (*H32, *channels)
+                       obs_type=obs_type, frame_stack=frame_stack, resize=resize) as pool:
+        frame = (*(resize or H32), *channels)
         assert pool.frame_shape == (frame if frame_stack == 1 else (frame_stack, *frame))
         batch = await pool.reset()  # a hard reset and one step: step 0
         for step in range(1, STEPS):
