@@ -89,3 +89,11 @@ def test_a_game_env_keeps_its_shape_and_says_when_a_frame_was_scaled(cart, no_ro
             obs, _, _, _, info = env.step(0)
             assert obs.shape == (*H32, 3)
             assert info.get("frame_size") == (H40 if mode(step, True) == H40 else None), step
+
+
+async def test_pong_draws_at_another_size_than_it_declares(no_roms, no_leaks):
+    """pong's netlist video declares 454x262 and draws 1552x240 from its first frame."""
+    async with Emulator("pong", no_roms, frame_ratio=1) as emu:
+        assert emu.frame_shape == (262, 454, 3)
+        frame = (await emu.step())["frame"]
+        assert frame.shape == emu.frame_shape == (240, 1552, 3) and frame.any()
