@@ -97,3 +97,21 @@ async def test_pong_draws_at_another_size_than_it_declares(no_roms, no_leaks):
         assert emu.frame_shape == (262, 454, 3)
         frame = (await emu.step())["frame"]
         assert frame.shape == emu.frame_shape == (240, 1552, 3) and frame.any()
+
+
+def test_gymnasium_keeps_its_space_and_says_when_a_frame_was_scaled(cart, no_roms, no_leaks):
+    pytest.importorskip("gymnasium")
+    from aiomame.gym import MameVectorEnv
+
+    game = SystemGame("genesis", actions={"none": ()}, frame_ratio=1)
+    envs = MameVectorEnv(game, 2, roms_path=no_roms, extra_args=cart)
+    try:
+        assert envs.single_observation_space.shape == (*H32, 3)
+        envs.reset()
+        for step in range(1, 12):
+            obs, _, _, _, infos = envs.step(np.array([0, 0]))
+            assert obs.shape == (2, *H32, 3) and obs in envs.observation_space
+            assert ("frame_size" in infos) == (mode(step, True) == H40), step
+        assert infos["frame_size"].tolist() == [H40, H40]
+    finally:
+        envs.close()
