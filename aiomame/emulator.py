@@ -244,21 +244,35 @@ class Emulator:
 
     @property
     def frame_shape(self) -> tuple[int, ...] | None:
-        """The shape of a frame (uint8), known once started: (height, width, 3) for RGB as
-        displayed, (h, w) grayscale, (h, w, 4) BGRA; None for a game without screen."""
-        if self._screen_index < 0:
-            return None
-        screen = self.info["screens"][self._screen_index]
-        return self._converter.shape(screen["width"], screen["height"])
+        """The shape of the frame :meth:`step` returns (uint8), known once started:
+        (height, width, 3) for RGB as displayed, (h, w) grayscale, (h, w, 4) BGRA; None for
+        a game without screen. A screen can change size (a game switching video modes):
+        this is the last step's frame's shape (before the first step: the size MAME
+        declared at start); with ``resize``, always that."""
+        size = self.screen_size
+        return None if size is None else self._converter.shape(*size)
 
     @property
     def screen_size(self) -> tuple[int, int] | None:
-        """(width, height) of the observed screen's bitmap as MAME declared it, unrotated;
-        None for a game without screen or before start."""
+        """(width, height) of the observed screen's bitmap, unrotated: the last step's frame's
+        (before the first step: as MAME declared it at start); None for a game without
+        screen or before start."""
         if self._screen_index < 0:
             return None
+        if self._shown is not None:
+            return self._shown[1], self._shown[2]
         screen = self.info["screens"][self._screen_index]
         return screen["width"], screen["height"]
+
+    @property
+    def display_size(self) -> tuple[int, int] | None:
+        """(height, width) of the last step's frame as the player sees it (rotated), before
+        any ``resize``; before the first step, of the screen as MAME declared it."""
+        size = self.screen_size
+        if size is None:
+            return None
+        width, height = size
+        return (width, height) if self._converter.rotation in (90, 270) else (height, width)
 
     def oriented(self, bgra: np.ndarray) -> np.ndarray:
         """A view of a batch of raw (N, H, W, 4) frames of the observed screen as the player
@@ -269,6 +283,15 @@ class Emulator:
         """Note that the last step's frame (``width`` x ``height``) was taken where MAME
         wrote it, without :meth:`frame_into` (for :meth:`screen`)."""
         self._shown = (self._process.shared_pixels(width * height * 4), width, height)
+
+    def observe_into(self, out: np.ndarray) -> np.ndarray:
+        """The last step's observation again, written into ``out`` (scaled into it when its
+        height and width are not the frame's: see :meth:`frame_into`); StateError before
+        any step with a frame."""
+        if self._shown is None:
+            raise StateError("no frame: step() with frame=True first (and before close())")
+        pixels, width, height = self._shown
+        return self._converter.convert(pixels, width, height, out)
 
     def _ports(self) -> list[dict[str, Any]]:
         if not self.info:
@@ -370,30 +393,34 @@ class Emulator:
                         ) -> tuple[Sequence[int], np.ndarray | None]:
         """Like :meth:`step`, returning (values in ``memory_addresses`` order, frame).
 
-        The frame is written into ``out`` when given (shape :attr:`frame_shape`).
+        The frame is written into ``out`` when given (shape :attr:`frame_shape`, or the
+        shape of an earlier frame: a frame of another height and width is scaled into
+        ``out``, as ``interpolation`` says).
         """
         command = self.step_command(actions, frame)
         if self._busy:
             raise StateError("another step or command is still running on this emulator")
         self._busy = True
         try:
-            _, values, width, height, has_pixels = await self._process.step(
+            _, values, width, height, where = await self._process.step(
                 command, self.step_timeout)
         finally:
             self._busy = False
-        if not has_pixels:
+        if not where:
             return values, None
-        return values, self.frame_into(width, height, out)
+        return values, self.frame_into(width, height, out, where < 0)
 
-    def frame_into(self, width: int, height: int, out: np.ndarray | None = None
-                   ) -> np.ndarray:
+    def frame_into(self, width: int, height: int, out: np.ndarray | None = None,
+                   own: bool = False) -> np.ndarray:
         """The observation of the frame that the last step's reply announced (``width`` x
-        ``height``, in the frames file), written into ``out`` if given."""
+        ``height``, in the frames file; with ``own``, in MAME's own one although its
+        frames go to a pool's shared file), written into ``out`` if given (scaled into it
+        when its height and width are not the frame's)."""
         n = width * height * 4
         if not self.maxpool:
-            pixels = self._process.shared_pixels(n)
+            pixels = self._process.shared_pixels(n, own)
         else:
-            pair = self._process.shared_pixels(2 * n)
+            pair = self._process.shared_pixels(2 * n, own)
             if self._pooled.size != n:
                 self._pooled = np.empty(n, np.uint8)
             pixels = cv2.max(pair[:n], pair[n:], dst=self._pooled)

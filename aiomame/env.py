@@ -23,7 +23,10 @@ class GameEnv:
     holds the memory values of the step. The observation is the frame as ``obs_type``,
     ``resize`` and ``interpolation`` make it (see :class:`~aiomame.Emulator`), or with
     ``frame_stack=k`` the last k of them, ``(k, *frame)``, oldest first (a new episode
-    starts with k copies of its first frame). Each is a new array. Lifecycle: ``start``
+    starts with k copies of its first frame). Each is a new array, of :attr:`obs_shape`
+    fixed at start: a frame of another size (a game that switches video modes) is scaled
+    into it, and the step's info then holds ``"frame_size"``, (height, width) of the
+    frame as MAME drew it. Lifecycle: ``start``
     (or ``async with``) → ``reset`` → ``step``… → ``close``; stepping an episode that has
     ended raises :class:`~aiomame.errors.StateError` (reset first).
     ``max_episode_steps`` overrides the game's step limit.
@@ -47,6 +50,7 @@ class GameEnv:
         self.episode = Episode(self.game, list(self.game.memory_addresses), max_episode_steps)
         self._started = False
         self._stack: FrameStacks | None = None
+        self._size: tuple[int, int] | None = None  # the screen's (width, height) at start
         self._refill = False  # after a state load: the next frame starts the stack over
 
     @property
@@ -68,6 +72,7 @@ class GameEnv:
             await self.close()
             raise StateError(f"{self.game.system!r} has no screen to observe")
         self._stack = FrameStacks(1, self.frame_stack, shape)
+        self._size = self.emulator.screen_size
         return self
 
     async def close(self) -> None:
@@ -90,12 +95,17 @@ class GameEnv:
         self._refill = False
         self.episode.begin(data)
         frame = data.pop("frame")
+        stack = self._stack
+        assert stack is not None
+        if frame.shape != stack.frame_shape:  # scaled into the observation's shape
+            frame = self.emulator.observe_into(np.empty(stack.frame_shape, np.uint8))
+        if self.emulator.screen_size != self._size:
+            data["frame_size"] = self.emulator.display_size
         if self.frame_stack == 1:
             return frame, data
-        assert self._stack is not None
-        np.copyto(self._stack.next_slot(0), frame)
-        self._stack.fill(0)
-        return self._stack.stack(0).copy(), data
+        np.copyto(stack.next_slot(0), frame)
+        stack.fill(0)
+        return stack.stack(0).copy(), data
 
     async def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Hold ``action`` (an action index of any integer type, or the buttons' 0/1
@@ -107,11 +117,12 @@ class GameEnv:
                              "before step()")
         inputs = self.game.inputs(action)
         stack = self._stack
+        assert stack is not None
         if self.frame_stack == 1:
-            data = await self.emulator.step(inputs)
-            obs = data.pop("frame")
+            values, obs = await self.emulator.step_into(
+                inputs, out=np.empty(stack.frame_shape, np.uint8))
+            data = dict(zip(self.game.memory_addresses, values, strict=True))
         else:
-            assert stack is not None
             values, _ = await self.emulator.step_into(inputs, out=stack.next_slot(0))
             data = dict(zip(self.game.memory_addresses, values, strict=True))
             if self._refill:
@@ -121,7 +132,10 @@ class GameEnv:
             obs = stack.stack(0).copy()
         self._refill = False
         reward, terminated, truncated = episode.advance(data)
-        return obs, reward, terminated, truncated, dict(data)
+        info = dict(data)
+        if self.emulator.screen_size != self._size:
+            info["frame_size"] = self.emulator.display_size
+        return obs, reward, terminated, truncated, info
 
     async def save_state(self) -> State:
         """The machine's whole state now, between steps (:meth:`Emulator.save_state`)."""

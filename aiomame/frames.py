@@ -161,6 +161,8 @@ class FrameConverter:
         self._shape: tuple[int, ...] = ()
         self._steps: list[tuple[Callable[[np.ndarray, np.ndarray], None], np.ndarray]] = []
         self._last: Callable[[np.ndarray, np.ndarray], None] = np.copyto
+        # Per output (height, width) other than the frame's own: a converter scaling into it.
+        self._fitted: dict[tuple[int, int], FrameConverter] = {}
 
     def shape(self, width: int, height: int) -> tuple[int, ...]:
         """The shape of one observed frame of a ``width`` x ``height`` screen bitmap."""
@@ -344,7 +346,10 @@ class FrameConverter:
     def convert(self, raw: np.ndarray, width: int, height: int,
                 out: np.ndarray | None = None) -> np.ndarray:
         """The observation of ``raw`` (``width * height * 4`` bytes), written into ``out``
-        (allocated if None; it must have :meth:`shape`); returns it."""
+        (allocated if None); returns it. An ``out`` of another height and width than
+        :meth:`shape` gets the picture scaled into it (``interpolation``: a screen that
+        changed size, into buffers made for the old one); its other dimensions and dtype
+        must match (else InvalidArgumentError)."""
         if self._size != (width, height):
             calls, temps = self._make_plan(width, height)
             self._steps, self._last = list(zip(calls[:-1], temps, strict=True)), calls[-1]
@@ -355,8 +360,7 @@ class FrameConverter:
                 return self.oriented(src)  # no copy: a view of MAME's frame
             out = np.empty(self._shape, np.uint8)
         elif out.shape != self._shape or out.dtype != np.uint8:
-            raise InvalidArgumentError(f"out is {out.dtype} {out.shape}, the observation "
-                                       f"uint8 {self._shape}")
+            return self._fit(raw, width, height, out)
         # OpenCV writes into a destination only when it is contiguous.
         final = out if out.flags.c_contiguous else np.empty(out.shape, np.uint8)
         for call, dst in self._steps:
@@ -366,6 +370,21 @@ class FrameConverter:
         if final is not out:
             np.copyto(out, final)
         return out
+
+    def _fit(self, raw: np.ndarray, width: int, height: int, out: np.ndarray) -> np.ndarray:
+        """``raw`` scaled into ``out``, an observation of another (height, width) than this
+        frame's (a screen that changed size: see :meth:`convert`)."""
+        channels = self._shape[2:]
+        if out.dtype != np.uint8 or out.ndim != len(self._shape) or out.shape[2:] != channels:
+            raise InvalidArgumentError(f"out is {out.dtype} {out.shape}, the observation "
+                                       f"uint8 {self._shape}")
+        size = (out.shape[0], out.shape[1])
+        fitted = self._fitted.get(size)
+        if fitted is None:
+            spec = ObsSpec(self.spec.obs_type, size, self.spec.interpolation)
+            fitted = self._fitted[size] = FrameConverter(self.rotation, self.flipx,
+                                                         self.flipy, spec)
+        return fitted.convert(raw, width, height, out)
 
     def oriented(self, bitmap: np.ndarray, batch: bool = False) -> np.ndarray:
         """A view of a (H, W) or (H, W, C) bitmap as the player sees it (numpy, no copy);

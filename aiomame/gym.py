@@ -149,8 +149,9 @@ class MameVectorEnv(VectorEnv[np.ndarray, Any, np.ndarray]):
     ``SAME_STEP`` (then ``infos["final_obs"]`` / ``["final_info"]`` hold the ended
     episodes' last observation and memory values). ``infos`` is Gymnasium's dict of
     arrays: each memory value, ``(num_envs,)`` with its ``_name`` mask; ``"error"`` (a
-    failed MAME, being restarted; that row is truncated) and ``"restarted"`` where they
-    apply. ``reset(seed=s)`` seeds env ``i`` with ``s + i`` (or give one seed per env).
+    failed MAME, being restarted; that row is truncated), ``"restarted"`` and
+    ``"frame_size"`` (a frame MAME drew at another size, scaled into the observation) where
+    they apply. ``reset(seed=s)`` seeds env ``i`` with ``s + i`` (or give one seed per env).
     ``copy=False`` returns the pool's own observation buffer (valid until the next call).
     ``render()``: each env's screen (``render_mode="rgb_array"``). Other keyword arguments
     go to :class:`aiomame.EnvPool` (``obs_type``, ``resize``, ``frame_stack``,

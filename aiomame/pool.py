@@ -215,6 +215,8 @@ class EnvPool(PoolFront):
         self._zero_copy = (frames and self.frame_stack == 1 and first.obs.obs_type == "bgra"
                            and first.obs.resize is None and not first.maxpool)
         self._shared: SharedFrames | None = None
+        self._frame_size = (0, 0)  # (width, height) of the screen at start, unrotated
+        self._resized: dict[int, tuple[int, int]] = {}  # env -> its frame's other size
         self._known_actions: set[Action] = set()
         self._rows: Buffers | None = None  # one row per env, written by the workers
         self._stacks: FrameStacks | None = None  # each env's frames (rows.frames: k == 1)
@@ -299,7 +301,7 @@ class EnvPool(PoolFront):
         """Have ``emulator``'s MAME write its frames into env ``env``'s shared slot."""
         shared = self._shared
         assert shared is not None
-        await emulator.process.redirect_frames(shared.path, shared.offset(env), shared.room)
+        await emulator.process.redirect_frames(shared.path, shared.offset(env), shared.nbytes)
 
     async def _start_emulator(self, emulator: Emulator) -> None:
         async with self._start_slots:
@@ -313,10 +315,11 @@ class EnvPool(PoolFront):
         if self.frames:
             assert shape is not None
             slots = None
+            first = self._envs[0].emulator
+            size = first.screen_size
+            assert size is not None
+            self._frame_size = size
             if self._zero_copy:
-                first = self._envs[0].emulator
-                size = first.screen_size
-                assert size is not None
                 self._shared = SharedFrames(self.num_envs, *size)
                 slots = first.oriented(self._shared.raw)[:, None]
             stacks = self._stacks = FrameStacks(self.num_envs, self.frame_stack, shape, slots)
@@ -437,20 +440,17 @@ class EnvPool(PoolFront):
             env.inbox.set_result(("fail", reply))  # type: ignore[union-attr]
             return
         kind, _, width, height, nbytes = _REPLY_HEAD.unpack_from(reply)
-        stacks, shared = self._stacks, self._shared
+        stacks = self._stacks
         try:
             if kind != REPLY_KIND or nbytes != width * height * 4 \
                     or (stacks is not None and not nbytes):
-                raise ProtocolError(f"a step reply of kind {kind} with a frame of "
-                                    f"{width}x{height} in {nbytes} bytes"
-                                    + ("" if nbytes else ", where a frame was asked for"))
-            if shared is not None:  # the frame is in the batch already
-                if (width, height) != (shared.width, shared.height):
-                    raise StateError(f"the screen changed size to {width}x{height}; the "
-                                     f"pool's frames are {shared.width}x{shared.height}")
+                self._odd_frame(env, kind, width, height, nbytes)
+            elif self._shared is not None:  # the frame is in the batch already
                 emulator.saw_frame(width, height)
             elif stacks is not None:
                 emulator.frame_into(width, height, stacks.next_slot(env.id))
+                if width != self._frame_size[0] or height != self._frame_size[1]:
+                    self._note_size(env)
         except FAILURES as exc:
             env.inbox.set_result(("fail", exc))  # type: ignore[union-attr]
             return
@@ -470,6 +470,30 @@ class EnvPool(PoolFront):
                 waiter.left -= 1
                 if not waiter.left:
                     waiter.future.set_result(None)
+
+    def _odd_frame(self, env: _Env, kind: int, width: int, height: int, nbytes: int) -> None:
+        """A step reply that is not a frame of the pool's screen size as expected: a frame
+        of another size, in MAME's own frames file (a shared-frames pool), scaled into the
+        env's slot; else ProtocolError."""
+        stacks = self._stacks
+        if (kind != REPLY_KIND or stacks is None or not nbytes
+                or nbytes != -width * height * 4 or self._shared is None):
+            raise ProtocolError(f"a step reply of kind {kind} with a frame of "
+                                f"{width}x{height} in {nbytes} bytes"
+                                + ("" if nbytes else ", where a frame was asked for"))
+        env.emulator.frame_into(width, height, stacks.next_slot(env.id), own=True)
+        self._note_size(env)
+
+    def _note_size(self, env: _Env) -> None:
+        """``env``'s last frame had another size than the screen's at start (and was scaled
+        into the pool's observation): its row's info says so (``"frame_size"``)."""
+        self._resized[env.id] = env.emulator.display_size  # type: ignore[assignment]
+
+    def _tag_size(self, env_id: int) -> None:
+        """Put a noted other frame size (:meth:`_note_size`) into ``env_id``'s info."""
+        size = self._resized.pop(env_id, None)
+        if size is not None:
+            self._infos[env_id] = {**self._infos[env_id], "frame_size": size}
 
     def _settle(self) -> None:
         """The arrived replies, as one batch: memory values, rewards and episode ends into
@@ -540,6 +564,9 @@ class EnvPool(PoolFront):
             del ready[i]
             self._uncount(env)
             env.inbox.set_result(("autoreset", None))  # type: ignore[union-attr]
+        if self._resized:
+            for env in envs:
+                self._tag_size(env.id)
 
     def async_reset(self, seed: int | Sequence[int | None] | None = None,
                     env_ids: Sequence[int] | np.ndarray | None = None, *,
@@ -709,10 +736,13 @@ class EnvPool(PoolFront):
         values, _ = await env.emulator.step_into(
             inputs, frame=stacks is not None,
             out=None if stacks is None else stacks.next_slot(env.id))
+        if stacks is not None and env.emulator.screen_size != self._frame_size:
+            self._note_size(env)
         self._account([env], tuple(values))
 
     async def _autoreset(self, env: _Env) -> None:
         self._show_start(env, await self._first_step(env.game, env.emulator, None, None))
+        self._tag_size(env.id)
 
     async def _begin(self, env: _Env, seed: int | None, state: State | None) -> None:
         """Job: a new episode, as a game starts it or from a saved ``state``."""
@@ -742,7 +772,13 @@ class EnvPool(PoolFront):
                 raise GameError(f"{env.game.name if env.game else self.system!r}: the first "
                                 "step of a new game has no frame (end new_game with "
                                 "`return await emu.step()`)")
-            np.copyto(stacks.next_slot(env.id), data["frame"])
+            slot, frame = stacks.next_slot(env.id), data["frame"]
+            if frame.shape == slot.shape:
+                np.copyto(slot, frame)
+            else:  # the screen changed size: scaled into the pool's observation
+                env.emulator.observe_into(slot)
+            if env.emulator.screen_size != self._frame_size:
+                self._note_size(env)
             stacks.fill(env.id)
         values = [data[name] for name in self._names]
         rows.values[env.id] = values
@@ -765,6 +801,7 @@ class EnvPool(PoolFront):
         rows.terminated[env.id] = rows.truncated[env.id] = False
         rows.elapsed_steps[env.id] = 0
         self._infos[env.id] = info
+        self._tag_size(env.id)
 
     def _report_failure(self, env: _Env, error: BaseException) -> None:
         """The row of a step whose MAME failed: truncated, the error in info."""

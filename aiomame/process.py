@@ -150,6 +150,7 @@ class MameProcess:
         self._frames: np.ndarray | None = None
         # Where MAME writes the frames: its own file, or a slot of a pool's shared file.
         self._frames_at: tuple[str, int] | None = None
+        self._frames_own = False  # _frames maps MAME's own file although _frames_at is set
         self._bad_dumps: list[str] = []
 
     @property
@@ -506,21 +507,26 @@ class MameProcess:
         typed = await self._failure(error, "step", timeout)
         return error if typed is None else typed
 
-    async def redirect_frames(self, path: str, offset: int, room: int) -> None:
-        """Have MAME write its frames into the file at ``path`` (which exists) from byte
-        ``offset`` (a multiple of the page size), at most ``room`` bytes: a slot of a pool's
-        shared frames file. A larger frame is then a CommandError (code ``frames_file``)."""
-        await self.request("frames", path, offset, room)
+    async def redirect_frames(self, path: str, offset: int, size: int) -> None:
+        """Have MAME write its frames of ``size`` bytes into the file at ``path`` (which
+        exists) from byte ``offset`` (a multiple of the page size): a slot of a pool's
+        shared frames file. A frame of another size (a screen that changed size) still goes
+        to MAME's own frames file; its step reply says so (``where`` -1, see
+        :func:`~aiomame.protocol.decode_frame`)."""
+        await self.request("frames", path, offset, size)
         self._unmap()
         self._frames_at = (path, offset)
 
-    def shared_pixels(self, nbytes: int) -> np.ndarray:
+    def shared_pixels(self, nbytes: int, own: bool = False) -> np.ndarray:
         """The last step's pixels (``nbytes``), where MAME wrote them: the frames file, or
-        its slot of a shared one (see :meth:`redirect_frames`), mapped read-only."""
-        if self._frames is None or self._frames.size != nbytes:
+        its slot of a shared one (see :meth:`redirect_frames`; with ``own``, MAME's own
+        file all the same), mapped read-only."""
+        if self._frames is None or self._frames.size != nbytes or own != self._frames_own:
             self._unmap()
             assert self._dir is not None
-            path, offset = self._frames_at or (os.path.join(self._dir, "frames"), 0)
+            self._frames_own = own
+            path, offset = (None if own else self._frames_at) or (
+                os.path.join(self._dir, "frames"), 0)
             with open(path, "rb") as f:
                 self._frames_map = mmap.mmap(f.fileno(), nbytes, prot=mmap.PROT_READ,
                                              offset=offset)

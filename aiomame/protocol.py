@@ -89,8 +89,11 @@ REPLY_KIND = 0x46  # the first word of a step reply (b"F", then zeros)
 REPLY_HEAD = 5  # words before the values: kind, frame number, width, height, nbytes
 _FRAME_HEAD = struct.Struct("<5q")
 _VALUES: dict[int, struct.Struct] = {}  # byte count -> the memory values' layout
-FrameReply = tuple[int, tuple[int, ...], int, int, bool]
-"""A step's reply: (frame number, memory values, width, height, has pixels)."""
+FrameReply = tuple[int, tuple[int, ...], int, int, int]
+"""A step's reply: (frame number, memory values, width, height, where the pixels are): 0
+none, 1 the frames file (or the slot of a pool's shared one), -1 MAME's own frames file
+although its frames go to a slot (a frame of another size than the slot's: see the plugin's
+``frames`` command)."""
 
 
 def decode_frame(payload: bytes | memoryview) -> FrameReply:
@@ -106,8 +109,10 @@ def decode_frame(payload: bytes | memoryview) -> FrameReply:
         values_of = _VALUES[n] = struct.Struct(f"<{n >> 3}q")
     values = values_of.unpack_from(payload, _FRAME_HEAD.size)
     if nbytes != width * height * 4:
+        if nbytes and nbytes == -width * height * 4:
+            return frame_number, values, width, height, -1
         raise ProtocolError(f"frame of {width}x{height} carries {nbytes} bytes")
-    return frame_number, values, width, height, nbytes != 0
+    return frame_number, values, width, height, 1 if nbytes else 0
 
 
 # The size of what follows a msgpack token's first byte, for the first bytes 0xc0..0xdf that

@@ -13,7 +13,8 @@ SB3 takes its own ``VecEnv``, not Gymnasium's vector envs::
 The pool steps all envs concurrently (in ``step_wait``: SB3 calls it right after
 ``step_async``) and resets ended episodes in the same step, as SB3 expects: the ended episode's last
 observation is ``infos[i]["terminal_observation"]``, ``infos[i]["TimeLimit.truncated"]``
-says it was cut. Each info also holds the step's memory values.
+says it was cut. Each info also holds the step's memory values (and the pool's ``"error"``,
+``"restarted"`` and ``"frame_size"`` where they apply).
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ class MameVecEnv(VecEnv):
                 final = extra.get("final_frame")
                 if final is not None:
                     info["terminal_observation"] = self._obs(final)
-                for key in ("error", "restarted"):
+                for key in ("error", "restarted", "frame_size"):
                     if key in extra:
                         info[key] = extra[key]
         return infos

@@ -197,6 +197,10 @@ class Emulator(_Blocking):
     def frame_shape(self) -> tuple[int, ...] | None:
         return self._async.frame_shape
 
+    @property
+    def display_size(self) -> tuple[int, int] | None:
+        return self._async.display_size
+
     def list_actions(self) -> list[dict[str, str]]:
         return self._async.list_actions()
 

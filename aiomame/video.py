@@ -108,6 +108,7 @@ class VideoWriter:
         self.frames = 0
         """Frames added."""
         self.closed = False
+        self._shape: tuple[int, ...] | None = None  # (height, width): the first frame's
 
     @property
     def seconds(self) -> float:
@@ -115,13 +116,20 @@ class VideoWriter:
         return self.frames / self.fps
 
     def add(self, frame: np.ndarray) -> None:
-        """Append one frame (shown for 1/fps seconds)."""
+        """Append one frame (shown for 1/fps seconds). The first frame sets the video's
+        size; a frame of another size (a game that switched video modes) is scaled to it."""
         if self.closed:
             raise InvalidArgumentError(f"{self.path}: the video is closed")
         frame = np.asarray(frame)
         if frame.dtype != np.uint8:
             raise InvalidArgumentError(f"a frame is uint8, got {frame.dtype}")
-        self._add(to_rgb(frame))
+        rgb = to_rgb(frame)
+        if self._shape is None:
+            self._shape = rgb.shape[:2]
+        elif rgb.shape[:2] != self._shape:
+            height, width = self._shape
+            rgb = cv2.resize(rgb, (width, height), interpolation=cv2.INTER_AREA)
+        self._add(rgb)
         self.frames += 1
 
     def close(self) -> Path:
@@ -190,9 +198,6 @@ class Mp4Writer(VideoWriter):
                 output_params=["-crf", str(self.crf), "-preset", "fast", "-f", "mp4",
                                "-movflags", "+faststart"])
             self._pipe.send(None)
-        if (width + width % 2, height + height % 2) != self._size:
-            raise InvalidArgumentError(f"{self.path}: a frame of {width}x{height} pixels in a "
-                                       f"video of {self._size[0]}x{self._size[1]}")
         if width % 2 or height % 2:
             image = cv2.copyMakeBorder(image, 0, height % 2, 0, width % 2,
                                        cv2.BORDER_REPLICATE)
@@ -235,9 +240,6 @@ class GifWriter(VideoWriter):
             self._shown = frame.copy()
             self._pending = (self._encode(frame, 0, 0), start)
             return
-        if frame.shape != self._shown.shape:
-            raise InvalidArgumentError(f"{self.path}: a frame of shape {frame.shape} in a "
-                                       f"video of {self._shown.shape}")
         assert self._pending is not None
         height, width = frame.shape[:2]
         diff = cv2.absdiff(np.ascontiguousarray(frame).reshape(height, width * 3),

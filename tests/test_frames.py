@@ -206,9 +206,23 @@ def test_a_strided_out_buffer_is_filled_too():
     assert out[..., 2].tolist() == [[10, 0], [11, 1], [12, 2]] and not big[:, 2:].any()
 
 
-def test_out_of_the_wrong_shape_is_refused():
-    with pytest.raises(InvalidArgumentError, match=r"\(2, 3, 3\).*\(3, 2, 3\)"):
-        FrameConverter(90).convert(RAW.reshape(-1), 3, 2, np.zeros((2, 3, 3), np.uint8))
+@pytest.mark.parametrize("out", [np.zeros((3, 2, 4), np.uint8), np.zeros((3, 2), np.uint8),
+                                 np.zeros((3, 2, 3), np.float32)])
+def test_out_of_the_wrong_kind_is_refused(out):
+    with pytest.raises(InvalidArgumentError, match=r"out is .*, the observation uint8 \(3, 2, 3\)"):
+        FrameConverter(90).convert(RAW.reshape(-1), 3, 2, out)
+
+
+@pytest.mark.parametrize("interpolation", ["area", "linear", "nearest"])
+def test_out_of_another_size_gets_the_picture_scaled_into_it(interpolation):
+    """A screen that changed size, into a buffer made for the old size: as cv2.resize of
+    the oriented picture (within 1 level)."""
+    raw = np.random.default_rng(3).integers(0, 256, (40, 60, 4), np.uint8)
+    converter = FrameConverter(90, spec=ObsSpec("rgb", interpolation=interpolation))
+    out = converter.convert(raw.reshape(-1), 60, 40, np.zeros((50, 30, 3), np.uint8))
+    picture = cv2.cvtColor(np.rot90(raw, -1), cv2.COLOR_BGRA2RGB)
+    expected = cv2.resize(picture, (30, 50), interpolation=INTERPOLATIONS[interpolation])
+    assert np.abs(out.astype(int) - expected).max() <= 1
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [

@@ -216,6 +216,18 @@ def test_gif_above_50_fps_drops_frames_but_keeps_time(tmp_path):
     assert sum(durations) == 2000 and min(durations) >= 20 and len(durations) == 80
 
 
+def test_gif_of_a_screen_that_changes_size_keeps_the_first_size(tmp_path):
+    """A game that switches video modes: later frames are scaled to the first's size."""
+    wide = np.zeros((20, 40, 3), np.uint8)
+    wide[:, :20] = 200  # the left half lit: the left 15 of 30 columns once scaled
+    with GifWriter(tmp_path / "modes.gif", 10, scale=1) as writer:
+        writer.add(np.zeros((20, 30, 3), np.uint8))
+        writer.add(wide)
+    (first, _), (second, _) = gif_frames(tmp_path / "modes.gif")
+    assert first.shape == second.shape == (20, 30, 3)
+    assert (second[:, :15] == 200).all() and not second[:, 15:].any()
+
+
 def test_mp4_has_every_frame_at_fps(tmp_path):
     frames = [np.full((45, 61, 3), 4 * i, np.uint8) for i in range(40)]  # odd sizes
     with open_video(tmp_path / "v.mp4", 19.85, scale=1) as writer:

@@ -94,11 +94,15 @@ function exports.startplugin()
 		fail("cannot open the frames file: " .. tostring(err))
 	end
 	frames_file:setvbuf("no") -- one write(2) per frame
-	-- Where in the frames file this MAME's frames go, and how many bytes it may write there
-	-- (0: any); set by the "frames" command, for a pool's shared file.
-	local frames_offset, frames_room = 0, 0
+	-- A slot of a pool's shared frames file ("frames" command): the file, where the slot
+	-- starts and the one frame size it takes; frames of another size (a screen that
+	-- changed size) and max-pooled pairs still go to frames_file.
+	local slot_file, slot_offset, slot_size = nil, 0, 0
 	local fields = {} -- field id (as in hello) -> ioport field
 	local screens = {} -- screen index (1-based here, 0-based on the wire) -> screen device
+	-- screen index -> true for a vector screen: MAME draws its vectors only into the render
+	-- container, not into the screen's bitmap, so its frame is the snapshot render.
+	local vector = {}
 	local spaces = {} -- "device tag\0space name" -> address space
 	local watch_list = {} -- what "watch" asked for: {tag, space, address, type} each
 	local watched = {} -- the same, resolved: { read function name, space, address }
@@ -247,7 +251,7 @@ function exports.startplugin()
 	-- Runs again after a hard reset, which builds a new machine (same layout, new objects).
 	local function describe()
 		local machine = manager.machine
-		fields, screens, spaces = {}, {}, {}
+		fields, screens, spaces, vector = {}, {}, {}, {}
 		local info = {
 			protocol = PROTOCOL_VERSION,
 			mame = emu.app_version(),
@@ -260,9 +264,15 @@ function exports.startplugin()
 		-- Screens and devices in MAME's own (device tree) order: the first is the main one.
 		for tag, screen in pairs(machine.screens) do
 			local rotation, flipx, flipy = screen:orientation()
+			local width, height, kind = screen.width, screen.height, screen.screen_type
 			screens[#screens + 1] = screen
+			if kind == "vector" then -- the snapshot: its size, already oriented
+				vector[#screens] = true
+				width, height = machine.video:snapshot_size()
+				rotation, flipx, flipy = 0, false, false
+			end
 			info.screens[#info.screens + 1] = {
-				tag = tag, width = screen.width, height = screen.height,
+				tag = tag, width = width, height = height, type = kind,
 				rotation = rotation, flipx = flipx, flipy = flipy, refresh = screen.refresh,
 			}
 		end
@@ -310,6 +320,17 @@ function exports.startplugin()
 			values[i] = w[2][w[1]](w[2], w[3])
 		end
 		return values
+	end
+
+	-- Screen `index`'s pixels now (B,G,R,A), width, height: its bitmap, or for a vector
+	-- screen MAME's snapshot render (at snapshot_size: -snapsize, else MAME's default).
+	local function frame_of(index)
+		if vector[index] then
+			local video = manager.machine.video
+			local width, height = video:snapshot_size()
+			return video:snapshot_pixels(), width, height
+		end
+		return screens[index]:pixels()
 	end
 
 	local function release()
@@ -500,22 +521,24 @@ function exports.startplugin()
 		return reply("ok")
 	end
 
-	-- {"frames", path, offset, room}: write the frames into the file at `path` (which must
-	-- exist), from byte `offset`, at most `room` bytes (a pool's shared file: each MAME its
-	-- slot).
+	-- {"frames", path, offset, size}: write frames of `size` bytes into the file at `path`
+	-- (which must exist) from byte `offset` (a pool's shared file: each MAME its slot).
+	-- Other frames go on to the frames file; their step reply's byte count is negative.
 	function handlers.frames(msg)
-		local path, offset, room = msg[2], msg[3], msg[4]
+		local path, offset, size = msg[2], msg[3], msg[4]
 		if type(path) ~= "string" or math.type(offset) ~= "integer" or offset < 0
-				or math.type(room) ~= "integer" or room < 1 then
-			error("frames needs a path, an offset >= 0 and a room >= 1", 0)
+				or math.type(size) ~= "integer" or size < 1 then
+			error("frames needs a path, an offset >= 0 and a size >= 1", 0)
 		end
 		local file, why = io.open(path, "r+b")
 		if not file then
 			error("cannot open " .. path .. ": " .. tostring(why), 0)
 		end
 		file:setvbuf("no")
-		frames_file:close()
-		frames_file, frames_offset, frames_room = file, offset, room
+		if slot_file then
+			slot_file:close()
+		end
+		slot_file, slot_offset, slot_size = file, offset, size
 		return reply("ok")
 	end
 
@@ -525,8 +548,9 @@ function exports.startplugin()
 		return STEP
 	end
 
-	-- The step reply (see reply_format): the pixels are in the frames file; width, height
-	-- and byte count are 0 when no frame was asked for.
+	-- The step reply (see reply_format): the pixels are in the frames file, or in the slot
+	-- (then the byte count is negative when they went to the frames file all the same);
+	-- width, height and byte count are 0 when no frame was asked for.
 	local function step_reply()
 		local screen = screens[step_screen]
 		local clock = screen or screens[1]
@@ -535,22 +559,26 @@ function exports.startplugin()
 			return send(spack(reply_format, reply_head, reply_size, 70, number, 0, 0, 0,
 				table.unpack(read_all())))
 		end
-		local pixels, width, height = screen:pixels()
-		if frames_room > 0 and #pixels * (step_pair and 2 or 1) > frames_room then
-			return reply("error", "frames_file", string.format(
-				"a frame of %dx%d (%d bytes) is larger than its room (%d bytes)", width,
-				height, #pixels * (step_pair and 2 or 1), frames_room))
+		local pixels, width, height = frame_of(step_screen)
+		local n = #pixels
+		local file, offset, sign = frames_file, 0, 1
+		if slot_file then
+			if n == slot_size and not step_pair then
+				file, offset = slot_file, slot_offset
+			else
+				sign = -1
+			end
 		end
-		frames_file:seek("set", frames_offset)
-		local ok, err = frames_file:write(pixels)
-		if ok and step_pair and pair_size ~= #pixels then -- the screen changed size: no pair
-			ok, err = frames_file:write(pixels)
+		file:seek("set", offset)
+		local ok, err = file:write(pixels)
+		if ok and step_pair and pair_size ~= n then -- the screen changed size: no pair
+			ok, err = file:write(pixels)
 		end
 		if not ok then
 			return reply("error", "frames_file", tostring(err))
 		end
-		return send(spack(reply_format, reply_head, reply_size, 70, number, width, height, #pixels,
-			table.unpack(read_all())))
+		return send(spack(reply_format, reply_head, reply_size, 70, number, width, height,
+			sign * n, table.unpack(read_all())))
 	end
 
 	-- Serve commands until one lets emulation run again (step, exit) or the socket closes.
@@ -641,11 +669,10 @@ function exports.startplugin()
 		if frames_left > 0 then
 			frames_left = frames_left - 1
 			if frames_left > 0 then
-				local screen = step_pair and frames_left == 1 and screens[step_screen]
-				if screen then
-					local pixels = screen:pixels()
-					-- after the last frame's place (if there is room: step_reply checks)
-					frames_file:seek("set", frames_offset + #pixels)
+				if step_pair and frames_left == 1 then
+					local pixels = frame_of(step_screen)
+					-- after the last frame's place
+					frames_file:seek("set", #pixels)
 					if frames_file:write(pixels) then
 						pair_size = #pixels
 					end
