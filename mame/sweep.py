@@ -6,8 +6,8 @@
 
 For each system: a ROM set of zeros is laid out from ``mame -listxml`` (every ROM of the
 system, its parent, BIOS and devices; no copyrighted content), then aiomame starts it and
-checks what a user relies on: the screen (type, size, rotation) and that a step's frame has
-``frame_shape``; the default CPU; ``--steps`` steps (fps); a memory read; a save state
+checks what a user relies on: the screen (type, size, rotation), the frame's shape at start
+and after the steps (some machines change it), and that a step's frame has ``frame_shape``; the default CPU; ``--steps`` steps (fps); a memory read; a save state
 saved and loaded (its size and time). Zero ROMs make most machines draw nothing or hang in
 a loop, which is all these checks need. Each row ends with ``ok`` or what failed: a typed
 aiomame error (its class and first line), or ``UNTYPED`` for anything else, which is a bug.
@@ -107,6 +107,8 @@ async def check(emu: Emulator, row: Row, steps: int) -> None:
         if frame.shape != emu.frame_shape:
             row.notes.append(f"a step's frame is {frame.shape}, frame_shape "
                              f"{emu.frame_shape}")
+        if frame.shape != shape:  # the machine changed its screen's size
+            row.frame_shape += " -> " + "x".join(map(str, frame.shape))
         row.lit_pixels = int(np.count_nonzero(frame.reshape(-1, *frame.shape[2:3]).any(
             axis=-1) if frame.ndim == 3 else frame))
     if any(d.get("spaces") for d in info.get("devices", [])):

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SYSTEMS = ["invaders", "a2600", "c64", "genesis"]
+SYSTEMS = ["invaders", "asteroid", "pong", "a2600", "c64", "genesis"]
 
 
 def test_sweep_of_machines_of_every_kind():
