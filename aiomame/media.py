@@ -73,7 +73,10 @@ def check(binary: str, system: str, media: object) -> dict[str, str]:
             raise MediaFileError(slot, os.fspath(file), problem)
         brief = by_name[slot].brief
         if brief in checked:
-            raise InvalidArgumentError(f"media gives slot {brief!r} twice ({slot!r})")
+            first = next(name for name in media if by_name.get(name) is by_name[slot])
+            raise InvalidArgumentError(
+                f"media names slot {brief!r} twice: as {first!r} and {slot!r} (a game's "
+                "media and the caller's merge by name: use one name)")
         checked[brief] = path
     return checked
 

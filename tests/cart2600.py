@@ -1,8 +1,9 @@
 """A tiny Atari 2600 cartridge (2 KB, 6507 code), hand-assembled here.
 
-At reset it writes 0x42 to RAM 0x80 and clears 0x81, then draws frames forever: 3 lines
-of VSYNC, 0x81 += 1, the background colour 0x1E (yellow) and 259 more lines. A 2 KB cart
-is mirrored at 0xF000 and 0xF800; the reset vector is its last 4 bytes but 2.
+At reset it writes its mark (default 0x42) to RAM 0x80 and clears 0x81, then draws frames
+forever: 3 lines of VSYNC, 0x81 += 1, the background colour 0x1E (yellow) and 259 more
+lines. A 2 KB cart is mirrored at 0xF000 and 0xF800; the reset vector is its last 4 bytes
+but 2.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ MARK_ADDRESS, FRAMES_ADDRESS = 0x80, 0x81
 VSYNC, WSYNC, COLUBK = 0x00, 0x02, 0x09
 
 
-def cartridge(size: int = 2048) -> bytes:
-    """The program, as a cartridge file of ``size`` bytes (2048 or 4096)."""
+def cartridge(size: int = 2048, mark: int = MARK) -> bytes:
+    """The program, as a cartridge file of ``size`` bytes (2048 or 4096), writing
+    ``mark``."""
     code = bytes([
         0x78,                    # F000 SEI
         0xD8,                    # F001 CLD
         0xA2, 0xFF,              # F002 LDX #$FF
         0x9A,                    # F004 TXS
-        0xA9, MARK,              # F005 LDA #MARK
+        0xA9, mark,              # F005 LDA #mark
         0x85, MARK_ADDRESS,      # F007 STA $80
         0xA9, 0x00,              # F009 LDA #0
         0x85, FRAMES_ADDRESS,    # F00B STA $81

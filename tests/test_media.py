@@ -4,12 +4,13 @@ software-list item; bad slots, files and items."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 from cart2600 import FRAMES_ADDRESS, MARK, MARK_ADDRESS, cartridge
 
-from aiomame import Address, Emulator
+from aiomame import Address, Emulator, EnvPool, GameEnv
 from aiomame.errors import (
     InvalidArgumentError,
     MediaFileError,
@@ -19,6 +20,8 @@ from aiomame.errors import (
     UnknownMediaSlotError,
     UnknownSoftwareError,
 )
+from aiomame.games import GameDefinitionError, SystemGame, load_game
+from aiomame.gym import MameEnv
 from aiomame.mame import find_mame, mame_hash_path
 from aiomame.softlist import list_file, read_list
 
@@ -125,3 +128,67 @@ async def test_missing_item_files(tmp_path: Path) -> None:
 
 async def test_arcade_has_no_media(emu: Emulator) -> None:
     assert emu.info["media"] == []
+
+
+DEFINITION = """
+system = "a2600"
+software = "{software}"
+[media]
+cart = "cart.bin"
+[memory.mark]
+address = 0x80
+[actions]
+noop = []
+"""
+
+
+def write_definition(folder: Path, software: str = "") -> Path:
+    """A game on our cartridge (mark 0x42), given as a file beside its definition."""
+    (folder / "cart.bin").write_bytes(cartridge())
+    path = folder / "cart2600.toml"
+    text = DEFINITION.format(software=software)
+    path.write_text(text if software else text.replace('software = ""\n', ""))
+    return path
+
+
+async def test_game_definition_media(tmp_path: Path) -> None:
+    """A definition's media, relative to the file; a2600 loads no ROMs, so the game needs
+    no roms_path."""
+    path = write_definition(tmp_path)
+    game = load_game(path)
+    assert game.media == {"cart": str(tmp_path / "cart.bin")} and game.software is None
+    async with GameEnv(path) as env:
+        _, info = await env.reset()
+        assert info["mark"] == MARK
+        assert env.emulator.info["media"][0]["file"] == str(tmp_path / "cart.bin")
+
+
+async def test_pool_and_gym_override_media(tmp_path: Path) -> None:
+    """The caller's media replace the definition's slot by slot: in EnvPool and Gymnasium."""
+    path = write_definition(tmp_path)
+    other = tmp_path / "other.bin"
+    other.write_bytes(cartridge(mark=0x24))
+    async with EnvPool(path, num_envs=2, media={"cart": other}) as pool:
+        batch = await pool.reset()
+        assert batch.memory["mark"].tolist() == [0x24, 0x24]
+    with pytest.raises(InvalidArgumentError, match="names slot 'cart' twice: as 'cart' and "
+                       "'cartridge'"):
+        GameEnv(path, media={"cartridge": other})
+    env = await asyncio.to_thread(MameEnv, path, media={"cart": other})
+    try:
+        _, info = await asyncio.to_thread(env.reset)
+        assert info["mark"] == 0x24
+    finally:
+        await asyncio.to_thread(env.close)
+
+
+def test_definition_media_errors(tmp_path: Path) -> None:
+    path = write_definition(tmp_path)
+    path.write_text(path.read_text().replace("cart.bin", "gone.bin"))
+    with pytest.raises(GameDefinitionError, match="media.cart: a media file not found"):
+        load_game(path)
+    path.write_text(DEFINITION.format(software=""))
+    with pytest.raises(GameDefinitionError, match="software: must be a software-list item"):
+        load_game(path)
+    with pytest.raises(InvalidArgumentError, match="media must be a mapping"):
+        SystemGame("a2600", actions={"noop": []}, media=["cart.bin"])  # type: ignore[arg-type]
