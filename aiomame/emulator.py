@@ -261,18 +261,24 @@ class Emulator:
 
     async def _describe_media(self, info: dict[str, Any]) -> None:
         """Completes the hello's ``media`` (see :attr:`info`) with ``mame -listxml``'s slot
-        facts (read once per system, in a thread); MediaLoadError if the software item
-        asked for is in no slot."""
+        facts (read once per system, in a thread); MediaLoadError if a file or the
+        software item asked for is not where MAME says it loaded things."""
         process = self._process
         loaded = info.get("media")
         known = await asyncio.to_thread(media_mod.slots, process.binary, self.game) \
             if loaded else ()
         info["media"] = media_mod.describe(loaded, known)
-        if process.software and not any(m["software"] == process.software
-                                        for m in info["media"]):
+        holds = {m["brief"]: m["file"] or m["software"] for m in info["media"]}
+        given = dict(process.media, **({"software": process.software}
+                                       if process.software else {}))
+        for slot, file in process.media.items():
+            if holds.get(slot) != file:
+                raise MediaLoadError(f"MAME started without {file!r} in slot {slot!r} (it "
+                                     f"holds {holds.get(slot)!r})", given,
+                                     output=process.output)
+        if process.software and process.software not in holds.values():
             raise MediaLoadError(f"MAME started without loading {process.software!r} into "
-                                 "a slot", {"software": process.software},
-                                 output=process.output)
+                                 "a slot", given, output=process.output)
 
     # -- what the machine has ------------------------------------------------------------
     @property

@@ -73,7 +73,8 @@ SAVE_STATE_CODES = ("no_save", "load_failed", "save_failed")
 
 # MAME's lines about ROM files that load but fail their checksums, and the line after them.
 _BAD_DUMP = re.compile(r"^(.+?) (?:WRONG CHECKSUMS|WRONG LENGTH):")
-_BAD_DUMPS_END = "WARNING: the machine might not run correctly."
+_BAD_DUMPS_END = ("WARNING: the machine might not run correctly.",  # newer MAMEs, for items:
+                  "WARNING: the software item might not run correctly.")
 _warned_dumps: set[tuple[str, str]] = set()
 _TIMED_OUT = object()  # what a step's timer hands its future
 
@@ -353,7 +354,7 @@ class MameProcess:
         bad = _BAD_DUMP.match(line)
         if bad:
             self._bad_dumps.append(bad.group(1))
-        elif line == _BAD_DUMPS_END and self._bad_dumps:
+        elif line in _BAD_DUMPS_END and self._bad_dumps:
             name = self.software or self.game
             key = (name, self.roms_path)
             if key not in _warned_dumps:

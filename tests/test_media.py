@@ -5,12 +5,13 @@ software-list item; bad slots, files and items."""
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import pytest
 from cart2600 import FRAMES_ADDRESS, MARK, MARK_ADDRESS, cartridge
 
-from aiomame import Address, Emulator, EnvPool, GameEnv
+from aiomame import Address, Emulator, EnvPool, GameEnv, cli
 from aiomame.errors import (
     InvalidArgumentError,
     MediaFileError,
@@ -192,3 +193,45 @@ def test_definition_media_errors(tmp_path: Path) -> None:
         load_game(path)
     with pytest.raises(InvalidArgumentError, match="media must be a mapping"):
         SystemGame("a2600", actions={"noop": []}, media=["cart.bin"])  # type: ignore[arg-type]
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of ``aiomame ARGV`` in this process."""
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return int(exit_info.value.code or 0), out, err
+
+
+@needs_lists
+def test_cli_lists_software(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "games", "--software", "a2600", "breakaway")
+    assert code == 0 and "breakout         1978  Breakout - Breakaway IV" in out
+    code, out, _ = run_cli(capsys, "games", "--software", "a2600", "breakout", "--json")
+    items = json.loads(out)["lists"]["a2600"]
+    assert {"name": "breakout", "description": "Breakout - Breakaway IV", "year": "1978",
+            "publisher": "Atari"} in items
+    code, _, err = run_cli(capsys, "games", "--software", "a260")
+    assert code == 2 and "no such software list" in err and "similar lists: a2600" in err
+
+
+def test_cli_new_game_and_play_with_media(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("cart.bin").write_bytes(cartridge())
+    code, out, _ = run_cli(capsys, "new-game", "a2600", "games/a26.toml", "--media",
+                           "cart=cart.bin", "--roms", str(tmp_path))
+    assert code == 2  # no such folder: games/
+    Path("games").mkdir()
+    code, out, _ = run_cli(capsys, "new-game", "a2600", "games/a26.toml", "--media",
+                           "cart=cart.bin", "--roms", str(tmp_path))
+    assert code == 0, out
+    assert load_game("games/a26.toml").media == {"cart": str(tmp_path / "cart.bin")}
+    assert '[media]\ncart = "../cart.bin"' in Path("games/a26.toml").read_text()
+    code, out, _ = run_cli(capsys, "play", "games/a26.toml", "--episodes", "1",
+                           "--max-steps", "3", "--gif", "", "--json")
+    assert code == 0 and json.loads(out)["steps"] == 3
+    code, _, err = run_cli(capsys, "play", "games/a26.toml", "--media", "flop1=cart.bin")
+    assert code == 2 and "no media slot 'flop1'; its slots: 'cart'" in err
+    code, _, err = run_cli(capsys, "play", "games/a26.toml", "--media", "cart")
+    assert code == 2 and "expected SLOT=FILE" in err

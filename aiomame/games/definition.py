@@ -221,7 +221,7 @@ class _Reader:
         return item
 
     def media(self, data: Mapping[str, Any]) -> dict[str, Path]:
-        return {slot: self.file(f"media.{slot}", file, "a media file")
+        return {slot: Path(os.path.abspath(self.file(f"media.{slot}", file, "a media file")))
                 for slot, file in self.table(data, "media").items()}
 
     def file(self, key: str, value: Any, what: str) -> Path:
