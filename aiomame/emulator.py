@@ -268,17 +268,19 @@ class Emulator:
         known = await asyncio.to_thread(media_mod.slots, process.binary, self.game) \
             if loaded else ()
         info["media"] = media_mod.describe(loaded, known)
+        # What each slot holds, as far as this MAME's Lua says (a slot it does not list is
+        # not checked): a path, "LIST:ITEM", or the item's name alone.
         holds = {m["brief"]: m["file"] or m["software"] for m in info["media"]}
         given = dict(process.media, **({"software": process.software}
                                        if process.software else {}))
         for slot, file in process.media.items():
-            if holds.get(slot) != file:
+            if slot in holds and holds[slot] != file:
                 raise MediaLoadError(f"MAME started without {file!r} in slot {slot!r} (it "
-                                     f"holds {holds.get(slot)!r})", given,
-                                     output=process.output)
-        if process.software and process.software not in holds.values():
-            raise MediaLoadError(f"MAME started without loading {process.software!r} into "
-                                 "a slot", given, output=process.output)
+                                     f"holds {holds[slot]!r})", given, output=process.output)
+        item = process.software
+        if item and holds and not {item, item.split(":")[-1]} & set(holds.values()):
+            raise MediaLoadError(f"MAME started without loading {item!r} into a slot", given,
+                                 output=process.output)
 
     # -- what the machine has ------------------------------------------------------------
     @property

@@ -76,6 +76,12 @@ async def test_software_item(tmp_path: Path) -> None:
                         output_filter=lambda line: "CHECKSUM" not in line) as emu:
         assert (await emu.step())["frame"].shape == emu.frame_shape
         assert emu.info["media"][0]["file"] is None
+    cart = tmp_path / "cart.bin"
+    cart.write_bytes(cartridge())
+    both = Emulator("a2600", tmp_path, media={"cart": cart}, software="breakout")
+    with pytest.raises(MediaLoadError, match="without '.*cart.bin' in slot 'cart' \\(it holds "
+                       "'a2600:breakout'\\)"):
+        await both.start()  # MAME puts the item in the slot, silently: we say so
 
 
 def test_bad_slot_and_file(tmp_path: Path) -> None:

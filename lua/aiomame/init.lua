@@ -248,14 +248,15 @@ function exports.startplugin()
 	-- machine.images is keyed by tag in 0.251, by names in some versions: go by the tag.
 	local function media_of(machine)
 		local by_tag = {}
-		for _, image in pairs(machine.images) do
+		for key, image in pairs(machine.images) do
 			local ok, entry = pcall(function()
-				local softlist = image.loaded_through_softlist
+				local device = image.device
 				return {
-					tag = image.device.tag, name = image.instance_name,
+					tag = device and device.tag or key, name = image.instance_name,
 					brief = image.brief_instance_name,
-					file = image.exists and image.filename or nil,
-					software_list = softlist and image.software_list_name or nil,
+					file = image.exists ~= false and image.filename or nil,
+					software_list = image.loaded_through_softlist and image.software_list_name
+						or nil,
 				}
 			end)
 			if ok then
