@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -11,12 +12,16 @@ from typing import Any
 import cv2
 import numpy as np
 
+from . import mame, softlist
+from . import media as media_mod
 from .errors import (
     AddressError,
     CommandError,
     InvalidArgumentError,
+    MediaLoadError,
     ProtocolError,
     SaveStateError,
+    SetupError,
     StateError,
     StateMismatchError,
     UnknownInputError,
@@ -144,6 +149,14 @@ class Emulator:
     ((height, width) or None) and ``interpolation`` say (see :mod:`aiomame.frames`);
     ``maxpool=True`` makes it the pixel-wise maximum of the step's last two frames (against
     sprites that flicker on alternate frames; MAME then writes two frames per step).
+
+    Media (consoles, computers): ``media`` maps MAME's slot names (brief like ``"cart"``,
+    ``"flop1"``, ``"cass"``, or full like ``"cartridge"``) to files; ``software`` names a
+    software-list item (``"breakout"`` or ``"a2600:breakout"``), its ROM files in
+    ``roms_path/LIST/ITEM/``; ``hashpath``: MAME's software lists (default: the
+    installation's, see :func:`aiomame.mame.mame_hash_path`). All are checked here:
+    UnknownMediaSlotError, MediaFileError, UnknownSoftwareError; a file MAME refuses is a
+    MediaLoadError from :meth:`start`. :attr:`info` ``["media"]`` says what is loaded.
     """
 
     def __init__(
@@ -167,6 +180,9 @@ class Emulator:
         resize: tuple[int, int] | None = None,
         interpolation: str = "area",
         maxpool: bool = False,
+        media: Mapping[str, str | os.PathLike[str]] | None = None,
+        software: str | None = None,
+        hashpath: str | os.PathLike[str] | None = None,
     ) -> None:
         _check_options(game, roms_path, memory_addresses, mame_binary, screen, extra_args,
                        output_filter, {"render": render, "throttle": throttle, "sound": sound,
@@ -189,10 +205,25 @@ class Emulator:
         self.frame_ratio = frame_ratio
         self.step_timeout = step_timeout
         self._screen_tag = screen
+        check_path("hashpath", hashpath, none=True)
+        binary = mame.find_mame(mame_binary)
+        hash_path = os.fspath(hashpath) if hashpath is not None else None
+        slots = media_mod.check(binary, game, {} if media is None else media)
+        item = None
+        if software is not None:
+            hash_path = hash_path or mame.mame_hash_path(binary)
+            if hash_path is None:
+                raise SetupError(f"software={software!r} needs MAME's software lists (hash/"
+                                 "*.xml), which are not beside its plugins nor in its "
+                                 "hashpath: pass hashpath=...")
+            found = softlist.find(binary, game, software, hash_path,
+                                  [s.interface for s in media_mod.slots(binary, game)])
+            item = f"{found.list}:{found.name}"
         self._process = MameProcess(
-            game, roms_path=os.fspath(roms_path), binary=mame_binary, render=render,
+            game, roms_path=os.fspath(roms_path), binary=binary, render=render,
             throttle=throttle, sound=sound, debug=debug, extra_args=extra_args,
-            start_timeout=start_timeout, output_filter=output_filter,
+            start_timeout=start_timeout, output_filter=output_filter, media=slots,
+            software=item, hashpath=hash_path,
         )
         self._names = list(self.memory_addresses)
         self._field_ids: dict[Action, list[int]] = {}
@@ -208,6 +239,7 @@ class Emulator:
         """Start MAME, check the game's screens, devices and addresses, arm the reads."""
         info = await self._process.start()
         try:
+            await self._describe_media(info)
             self._choose_screen(info["screens"])
             await self._process.request("watch", [self._resolve(a) for a in
                                                   self.memory_addresses.values()])
@@ -227,10 +259,36 @@ class Emulator:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
+    async def _describe_media(self, info: dict[str, Any]) -> None:
+        """Completes the hello's ``media`` (see :attr:`info`) with ``mame -listxml``'s slot
+        facts (read once per system, in a thread); MediaLoadError if a file or the
+        software item asked for is not where MAME says it loaded things."""
+        process = self._process
+        loaded = info.get("media")
+        known = await asyncio.to_thread(media_mod.slots, process.binary, self.game) \
+            if loaded else ()
+        info["media"] = media_mod.describe(loaded, known)
+        # What each slot holds, as far as this MAME's Lua says (a slot it does not list is
+        # not checked): a path, "LIST:ITEM", or the item's name alone.
+        holds = {m["brief"]: m["file"] or m["software"] for m in info["media"]}
+        given = dict(process.media, **({"software": process.software}
+                                       if process.software else {}))
+        for slot, file in process.media.items():
+            if slot in holds and holds[slot] != file:
+                raise MediaLoadError(f"MAME started without {file!r} in slot {slot!r} (it "
+                                     f"holds {holds[slot]!r})", given, output=process.output)
+        item = process.software
+        if item and holds and not {item, item.split(":")[-1]} & set(holds.values()):
+            raise MediaLoadError(f"MAME started without loading {item!r} into a slot", given,
+                                 output=process.output)
+
     # -- what the machine has ------------------------------------------------------------
     @property
     def info(self) -> dict[str, Any]:
-        """The plugin's hello: MAME version, system, screens, devices, ports."""
+        """The plugin's hello: MAME version, system, screens, devices, ports, and
+        ``media``: each media slot as ``{"tag", "name", "brief", "type", "interface",
+        "extensions", "file", "software"}`` (``file``: the path loaded, ``software``:
+        ``"LIST:ITEM"`` loaded from a software list, else None)."""
         return self._process.hello
 
     @property

@@ -40,7 +40,7 @@ class GameEnv:
         self.game = get_game(game)
         given = emulator_kwargs if frame_stack is None else {**emulator_kwargs,
                                                                "frame_stack": frame_stack}
-        emulator_kwargs = self.game.obs_options(given)  # with the game's defaults
+        emulator_kwargs = self.game.emulator_options(given)  # with the game's defaults
         self.frame_stack = ObsSpec(frame_stack=emulator_kwargs.pop("frame_stack", 1)).frame_stack
         roms, output_filter = self.game.rom_setup(roms_path, emulator_kwargs.get("mame_binary"))
         emulator_kwargs.setdefault("output_filter", output_filter)

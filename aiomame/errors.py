@@ -9,7 +9,7 @@ protocol or lifecycle faults. Errors about a running MAME carry the tail of its 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -145,6 +145,49 @@ class MissingRomsError(StartError):
         self.roms_path = roms_path
         self.files = list(files)
         self.sets = list(sets)
+
+
+class UnknownMediaSlotError(InvalidArgumentError):
+    """A media slot name (``media={"cart": ...}``) that the system does not have; ``slot``
+    and the system's ``valid`` slots (brief names)."""
+
+    def __init__(self, system: str, slot: str, valid: Sequence[str]) -> None:
+        names = ", ".join(map(repr, valid)) or "(none: it takes no media)"
+        super().__init__(f"{system!r} has no media slot {slot!r}; its slots: {names}")
+        self.system = system
+        self.slot = slot
+        self.valid = list(valid)
+
+
+class MediaFileError(InvalidArgumentError):
+    """The file given for a media slot is missing (or not a file): ``slot`` and ``file``."""
+
+    def __init__(self, slot: str, file: str, problem: str = "no such file") -> None:
+        super().__init__(f"media {slot!r}: {problem}: {file!r}")
+        self.slot = slot
+        self.file = file
+
+
+class UnknownSoftwareError(InvalidArgumentError):
+    """A software-list item that none of the system's lists holds (or that none of its
+    slots can take); ``software``, the ``lists`` searched and ``similar`` names."""
+
+    def __init__(self, message: str, software: str, lists: Sequence[str],
+                 similar: Sequence[str] = ()) -> None:
+        super().__init__(message + (f"; similar: {', '.join(similar)}" if similar else ""))
+        self.software = software
+        self.lists = list(lists)
+        self.similar = list(similar)
+
+
+class MediaLoadError(StartError):
+    """MAME refused a media file or software item (wrong size or format, or no slot took
+    it); ``media``: what was given, slot -> file (``"software"`` -> the item)."""
+
+    def __init__(self, message: str, media: Mapping[str, str], **kw) -> None:
+        given = ", ".join(f"{slot}={file}" for slot, file in media.items())
+        super().__init__(f"{message} (given: {given})", **kw)
+        self.media = dict(media)
 
 
 class MameExitedError(AiomameError):

@@ -63,15 +63,37 @@ def mame_plugins_dir(binary: str) -> str:
     for candidate in (here / "plugins", *map(Path, _MAME_PLUGIN_DIRS)):
         if (candidate / "boot.lua").is_file():
             return str(candidate)
-    out = subprocess.run([binary, "-showconfig"], capture_output=True, text=True, timeout=30,
-                         stdin=subprocess.DEVNULL).stdout
-    for line in out.splitlines():
-        if line.startswith("pluginspath"):
-            for entry in line.split(None, 1)[-1].split(";"):
-                entry = os.path.expandvars(os.path.expanduser(entry.strip()))
-                if (Path(entry) / "boot.lua").is_file():
-                    return entry
+    for entry in _config_entries(binary, "pluginspath"):
+        if (Path(entry) / "boot.lua").is_file():
+            return entry
     raise SetupError(f"cannot find MAME's plugin folder (with boot.lua) for {binary!r}")
+
+
+@cache
+def mame_hash_path(binary: str) -> str | None:
+    """MAME's software lists (``hash/*.xml``) for ``binary``: the ``hash`` folder beside its
+    plugins (Debian: /usr/share/games/mame/hash), else the existing folders of the
+    ``hashpath`` of its configuration (``-showconfig``), ';'-separated; None if none."""
+    beside = Path(mame_plugins_dir(binary)).parent / "hash"
+    if beside.is_dir():
+        return str(beside)
+    folders = [entry for entry in _config_entries(binary, "hashpath") if Path(entry).is_dir()]
+    return ";".join(folders) or None
+
+
+def _config_entries(binary: str, option: str) -> list[str]:
+    """The ';'-separated folders of ``option`` in ``binary -showconfig`` (the system's
+    mame.ini), with ``~`` and variables expanded."""
+    try:
+        out = subprocess.run([binary, "-showconfig"], capture_output=True, text=True,
+                             timeout=30, stdin=subprocess.DEVNULL).stdout
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise MameNotFoundError(f"cannot run {binary!r}: {exc}") from exc
+    for line in out.splitlines():
+        if line.split(None, 1)[:1] == [option]:
+            return [os.path.expandvars(os.path.expanduser(entry.strip()))
+                    for entry in line.split(None, 1)[-1].split(";") if entry.strip()]
+    return []
 
 
 def aiomame_plugins_dir() -> str:

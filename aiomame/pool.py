@@ -145,8 +145,8 @@ class EnvPool(PoolFront):
     the pixels. ``frame_stack=k`` makes each observation the env's last k frames, oldest
     first (a new episode starts with k copies of its first frame). ``copy=True`` returns
     batches the caller owns instead of views. Other keyword arguments (``obs_type``,
-    ``resize``, ``interpolation``, ``step_timeout``, ``mame_binary``, ``extra_args``...) go
-    to each :class:`~aiomame.Emulator`.
+    ``resize``, ``interpolation``, ``step_timeout``, ``mame_binary``, ``media``,
+    ``software``, ``extra_args``...) go to each :class:`~aiomame.Emulator`.
     """
 
     def __init__(
@@ -193,9 +193,10 @@ class EnvPool(PoolFront):
         self.game, self._games, self.system, self._emulator_args = _configure(
             game, num_envs, roms_path, memory_addresses, frame_ratio, emulator_kwargs)
         game = self.game
-        if game is not None:  # the game's observation defaults, where none are given
-            emulator_kwargs = game.obs_options(emulator_kwargs if frame_stack is None else
-                                               {**emulator_kwargs, "frame_stack": frame_stack})
+        if game is not None:  # the game's observation and media defaults, where none given
+            emulator_kwargs = game.emulator_options(
+                emulator_kwargs if frame_stack is None
+                else {**emulator_kwargs, "frame_stack": frame_stack})
             frame_stack = emulator_kwargs.pop("frame_stack", None)
         self.frame_stack = ObsSpec(frame_stack=1 if frame_stack is None else frame_stack
                                    ).frame_stack

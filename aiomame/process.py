@@ -25,7 +25,7 @@ import socket
 import sys
 import warnings
 import weakref
-from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -36,6 +36,7 @@ from .errors import (
     CommandError,
     MameExitedError,
     MameTimeoutError,
+    MediaLoadError,
     MissingRomsError,
     NoDisplayError,
     ProtocolError,
@@ -59,7 +60,9 @@ from .sigterm import exit_on_sigterm
 
 OUTPUT_LINES = 200
 EXIT_GRACE = 3.0
-_ROM_PROBLEM = re.compile(r"^(\S+) (NOT FOUND|WRONG LENGTH)")
+_ROM_PROBLEM = re.compile(r"^(.+?) (NOT FOUND|WRONG LENGTH)")  # software: names with spaces
+# MAME refusing a media file: "Device NAME load (-cartridge FILE) failed: WHY" (0.251).
+_MEDIA_REFUSED = re.compile(r"Device (.+?) load (?:\(.*\) )?failed: (.*)")
 _TRIED_IN = re.compile(r"NOT FOUND \(tried in ([^)]*)\)")  # the ROM sets MAME looked in
 # Lines MAME always prints in aiomame's set-up, which say nothing about the game.
 _NOISE = ("Warning: -video none doesn't make much sense", "ALSA lib seq_hw.c")
@@ -69,8 +72,9 @@ SAVE_STATE_CODES = ("no_save", "load_failed", "save_failed")
 
 
 # MAME's lines about ROM files that load but fail their checksums, and the line after them.
-_BAD_DUMP = re.compile(r"^(\S+) (?:WRONG CHECKSUMS|WRONG LENGTH):")
-_BAD_DUMPS_END = "WARNING: the machine might not run correctly."
+_BAD_DUMP = re.compile(r"^(.+?) (?:WRONG CHECKSUMS|WRONG LENGTH):")
+_BAD_DUMPS_END = ("WARNING: the machine might not run correctly.",  # newer MAMEs, for items:
+                  "WARNING: the software item might not run correctly.")
 _warned_dumps: set[tuple[str, str]] = set()
 _TIMED_OUT = object()  # what a step's timer hands its future
 
@@ -127,12 +131,18 @@ class MameProcess:
         extra_args: Sequence[str] = (),
         start_timeout: float = 30.0,
         output_filter: Callable[[str], bool] | None = None,
+        media: Mapping[str, str] | None = None,
+        software: str | None = None,
+        hashpath: str | None = None,
     ) -> None:
         self.game = game
         self.roms_path = os.path.abspath(roms_path)
         self.binary = mame.find_mame(binary)
         self.render, self.throttle, self.sound, self.debug = render, throttle, sound, debug
         self.extra_args = list(extra_args)
+        self.media = dict(media or {})  # brief slot name -> absolute path, checked
+        self.software = software  # "LIST:ITEM", checked
+        self.hashpath = hashpath  # None: the installation's (mame.mame_hash_path)
         self.start_timeout = start_timeout
         self._keep_line = output_filter or (lambda line: True)
         self.output: collections.deque[str] = collections.deque(maxlen=OUTPUT_LINES)
@@ -170,7 +180,7 @@ class MameProcess:
         data = [("-bgfx_path", "bgfx"), ("-artpath", "artwork")] if self.render else []
         data += [("-samplepath", "samples")] if self.sound else []
         args = [
-            self.binary, self.game,
+            self.binary, self.game, *([self.software] if self.software else []),
             "-noreadconfig", "-skip_gameinfo",
             "-rompath", self.roms_path,
             "-pluginspath", plugins, "-plugin", "aiomame",
@@ -181,6 +191,12 @@ class MameProcess:
         ]
         for kind in ("cfg", "nvram", "input", "state", "snapshot", "diff", "comment"):
             args += [f"-{kind}_directory", os.path.join(socket_dir, kind)]
+        # -noreadconfig forgets the hashpath of mame.ini: software lists need it given.
+        hashpath = self.hashpath or mame.mame_hash_path(self.binary)
+        if hashpath:
+            args += ["-hashpath", hashpath]
+        for slot, path in self.media.items():
+            args += [f"-{slot}", path]
         for option, folder in data:
             if os.path.isdir(os.path.join(share, folder)):
                 args += [option, os.path.join(share, folder)]
@@ -304,8 +320,17 @@ class MameProcess:
                 tail = text.split("best match first", 1)[1].splitlines()[1:]
                 similar = [line.split()[0] for line in tail if line.strip()][:5]
             return UnknownGameError(self.game, similar, returncode=code, output=out)
+        refused = next(filter(None, map(_MEDIA_REFUSED.search, out)), None)
+        if refused:
+            given = dict(self.media, **({"software": self.software} if self.software else {}))
+            return MediaLoadError(f"MAME could not load the media into {refused[1]}: "
+                                  f"{refused[2]}", given, returncode=code, output=out)
         missing = [m[1] for m in map(_ROM_PROBLEM.match, out) if m]
         if missing or "Required files are missing" in text:
+            if self.software:  # its files go in ROMPATH/LIST/ITEM/
+                folder = os.path.join(self.roms_path, *self.software.split(":"))
+                return MissingRomsError(self.software, folder, missing, returncode=code,
+                                        output=out)
             tried = _TRIED_IN.search(text)
             sets = tried[1].split() if tried else []
             return MissingRomsError(self.game, self.roms_path, missing, sets,
@@ -330,17 +355,20 @@ class MameProcess:
         bad = _BAD_DUMP.match(line)
         if bad:
             self._bad_dumps.append(bad.group(1))
-        elif line == _BAD_DUMPS_END and self._bad_dumps:
-            key = (self.game, self.roms_path)
+        elif line in _BAD_DUMPS_END and self._bad_dumps:
+            name = self.software or self.game
+            key = (name, self.roms_path)
             if key not in _warned_dumps:
                 _warned_dumps.add(key)
                 files = self._bad_dumps
+                check = (f"check the set with: {self.binary} -verifyroms {self.game} -rompath "
+                         f"{self.roms_path}" if not self.software else "a software item's "
+                         "files go in ROMPATH/LIST/ITEM/")
                 warnings.warn(RomChecksumWarning(
-                    f"{len(files)} ROM file(s) of {self.game!r} in {self.roms_path!r} fail "
+                    f"{len(files)} ROM file(s) of {name!r} in {self.roms_path!r} fail "
                     f"MAME's checksums ({', '.join(files[:4])}{', ...' if len(files) > 4 else ''}"
                     f"): MAME runs them anyway, and the game may misbehave or show black "
-                    f"frames; check the set with: {self.binary} -verifyroms {self.game} "
-                    f"-rompath {self.roms_path}"), stacklevel=2)
+                    f"frames; {check}"), stacklevel=2)
 
     async def _drain_output(self) -> None:
         if self._output_task is not None:

@@ -11,16 +11,14 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import subprocess
 import tempfile
-import xml.etree.ElementTree as ET
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-from .errors import InvalidArgumentError, SetupError, UnknownGameError, invalid_choice
+from . import listxml
+from .errors import InvalidArgumentError, invalid_choice
 
 
 @dataclass(frozen=True)
@@ -35,23 +33,12 @@ class RomFile:
     sha1: str | None
 
 
-@cache
 def rom_files(binary: str, system: str) -> tuple[RomFile, ...]:
     """The ROM files ``system`` loads on this MAME, in MAME's order."""
-    try:
-        result = subprocess.run([binary, "-listxml", system], capture_output=True, timeout=60,
-                                stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SetupError(f"cannot run {binary!r} -listxml {system}: {exc}") from exc
-    machines = ET.fromstring(result.stdout).iter("machine") if result.returncode == 0 else ()
-    machine = next((m for m in machines if m.get("name") == system), None)
-    if machine is None:
-        raise UnknownGameError(system, [], returncode=result.returncode,
-                               output=result.stderr.decode(errors="replace").splitlines())
     return tuple(
         RomFile(rom.get("name", ""), int(rom.get("size", "0")), rom.get("region", ""),
                 int(rom.get("offset", "0"), 16), rom.get("crc"), rom.get("sha1"))
-        for rom in machine.iter("rom")
+        for rom in listxml.machine(binary, system).iter("rom")
     )
 
 

@@ -164,7 +164,7 @@ class ScriptedMachine:
 
     frame_ratio, supports_save = 3, True
     info: ClassVar = {"system": "sfiii3n", "mame": "0.251"}
-    process = SimpleNamespace(roms_path="roms/")
+    process = SimpleNamespace(roms_path="roms/", media={}, software=None)
 
     def __init__(self, after):
         self.after, self.count, self.steps, self.loads = after, 0, 0, 0

@@ -148,6 +148,41 @@ def add_mame(parser: argparse.ArgumentParser) -> None:
                              "else /usr/games/mame)")
 
 
+def add_media(parser: argparse.ArgumentParser) -> None:
+    """``--software ITEM`` and ``--media SLOT=FILE`` (repeatable): what the machine loads."""
+    parser.add_argument("--software", default=None, metavar="ITEM",
+                        help="a software-list item to run (like breakout or a2600:breakout; "
+                             "its files in ROMPATH/LIST/ITEM/; see `games --software LIST`)")
+    parser.add_argument("--media", action="append", default=[], metavar="SLOT=FILE",
+                        type=media_entry,
+                        help="load FILE into MAME's media slot SLOT (like cart=game.bin or "
+                             "flop1=disk.dsk); repeat for several slots")
+
+
+def media_entry(text: str) -> tuple[str, str]:
+    """``SLOT=FILE`` as (slot, file)."""
+    slot, equals, file = text.partition("=")
+    if not (equals and slot and file):
+        raise argparse.ArgumentTypeError(f"expected SLOT=FILE (like cart=game.bin), got "
+                                         f"{text!r}")
+    return slot, file
+
+
+def media_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The Emulator's ``media`` and ``software`` from :func:`add_media`'s arguments (only
+    those given)."""
+    options: dict[str, Any] = {}
+    if args.media:
+        slots = [slot for slot, _ in args.media]
+        twice = sorted({slot for slot in slots if slots.count(slot) > 1})
+        if twice:
+            raise UsageError(f"--media gives slot(s) {', '.join(twice)} more than once")
+        options["media"] = dict(args.media)
+    if args.software is not None:
+        options["software"] = args.software
+    return options
+
+
 def add_json(parser: argparse.ArgumentParser) -> None:
     """``--json``: the result as one JSON document on stdout."""
     parser.add_argument("--json", action="store_true",
@@ -217,7 +252,7 @@ def system_roms(game: Game | None, roms: str | None, mame: str | None = None
                 ) -> tuple[str, Any]:
     """(ROM path, MAME output filter) for ``game`` (None: a plain system): ``roms`` if
     given, else a game's bundled ROMs, else ``./roms`` if it exists."""
-    if game is not None and (roms is not None or game.rom_images):
+    if game is not None and (roms is not None or game.rom_images or game.media):
         return game.rom_setup(roms, mame)
     if roms is None:
         if not os.path.isdir("roms"):

@@ -5,17 +5,23 @@ system is marked ``*`` when its ROM set is in PATH (``<set>.zip``, ``<set>.7z`` 
 ``<set>/`` in one of PATH's ';'-separated folders); ``--present`` lists only those, and
 ``--verify`` also has MAME check each one found (``mame -verifyroms``). MAME's list
 (``mame -listfull``) is cached per MAME binary in $XDG_CACHE_HOME/aiomame/systems/.
+``--software LIST`` lists the items of a software list (MAME's ``hash/LIST.xml``: a
+system's cartridges, disks, tapes), or of every list of a system, with TEXT searching them.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
+from .. import softlist
+from ..errors import SetupError, UnknownGameError
 from ..games import GAMES, Game
-from ..mame import find_mame
+from ..mame import find_mame, mame_hash_path
 from ..mame_systems import all_systems, search_systems
 from .common import (
     UsageError,
@@ -45,6 +51,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                         "(about 0.1 s a set)")
     p.add_argument("--registered", action="store_true",
                    help="only the registered games, not MAME's systems")
+    p.add_argument("--software", default=None, metavar="LIST",
+                   help="list the items (name, year, description) of software list LIST, or "
+                        "of every list of system LIST, e.g. a2600")
     add_mame(p)
     add_json(p)
     add_progress(p)
@@ -52,6 +61,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> None:
+    if args.software is not None:
+        return _software(args)
     if (args.present or args.verify) and args.roms is None:
         raise UsageError(f"--{'present' if args.present else 'verify'} needs --roms PATH")
     present = sets_present(args.roms) if args.roms is not None else None
@@ -77,6 +88,40 @@ def main(args: argparse.Namespace) -> None:
                     "cached": cached, "roms": args.roms, "games": games, "systems": systems})
         return
     _print(args, games, systems)
+
+
+def _software(args: argparse.Namespace) -> None:
+    """The items of software list ``--software``, or of each list of that system."""
+    mame = find_mame(args.mame)
+    hash_path = mame_hash_path(mame)
+    if hash_path is None:
+        raise SetupError(f"MAME's software lists (hash/*.xml) are not installed for {mame}")
+    path = softlist.list_file(hash_path, args.software)
+    if path is not None:
+        lists = {args.software: list(softlist.read_list(path).values())}
+    else:
+        try:
+            lists = softlist.items(mame, args.software, hash_path)
+        except UnknownGameError:
+            names = sorted({p.stem for folder in hash_path.split(";")
+                            for p in Path(folder).glob("*.xml")})
+            similar = difflib.get_close_matches(args.software, names, n=5, cutoff=0.6)
+            hint = f"; similar lists: {', '.join(similar)}" if similar else ""
+            raise UsageError(f"--software {args.software!r}: no such software list in "
+                             f"{hash_path} nor MAME system{hint}") from None
+    found = {name: [i for i in items if _matches(args.text, i.name, i.description)]
+             for name, items in lists.items()}
+    if args.json:
+        print_json({"hashpath": hash_path, "lists": {
+            name: [{"name": i.name, "description": i.description, "year": i.year,
+                    "publisher": i.publisher} for i in items] for name, items in found.items()}})
+        return
+    for name, items in found.items():
+        matching = f" matching {args.text!r}" if args.text else ""
+        print(f"Software list {name}: {len(items)} items{matching} (run one: play/new-game "
+              "--software ITEM, Emulator(..., software=ITEM))")
+        for i in items:
+            print(f"  {i.name:<16} {i.year:<5} {i.description}")
 
 
 def _title(game: type[Game]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from ..emulator import Emulator
 from ..games.definition import game_class
 from ..runner import run
-from .common import UsageError, add_roms
+from .common import UsageError, add_media, add_roms, media_options
 
 _CONTROL = re.compile(r"^P\d+ |^\d+ Players? Start$|^Start$|^Coin \d+$")
 """Field names of player controls (not DIP switches or settings): active buttons."""
@@ -31,6 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("out", nargs="?", help="the file to write (default: SYSTEM.toml)")
     add_roms(p, "roms", help="MAME's ROM path, folders separated by ';' (default: roms)")
     p.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    add_media(p)
     p.set_defaults(func=main)
 
 
@@ -42,17 +44,27 @@ def main(args: argparse.Namespace) -> None:
         raise UsageError(f"{out}: a game definition's file name ends in .toml")
     if not out.resolve().parent.is_dir():
         raise UsageError(f"{str(out)!r}: no such folder to write it in")
-    info, actions = run(_ask(args.system, args.roms))
-    text = definition_text(info, actions, args.roms, out.name)
+    media = media_options(args)
+    info, actions = run(_ask(args.system, args.roms, media))
+    text = definition_text(info, actions, args.roms, out.name, _relative(media, out))
     out.write_text(text)
     game_class(out)  # as written, it loads
     print(f"wrote {out}: {args.system}, {sum(1 for a in actions if _active(a))} buttons; "
           f"run it with aiomame.GameEnv({str(out)!r}, roms_path={args.roms!r})")
 
 
-async def _ask(system: str, roms: str) -> tuple[dict[str, Any], list[dict[str, str]]]:
-    async with Emulator(system, roms) as emu:
+async def _ask(system: str, roms: str, media: dict[str, Any]
+               ) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    async with Emulator(system, roms, **media) as emu:
         return dict(emu.info), emu.list_actions()
+
+
+def _relative(media: dict[str, Any], out: Path) -> dict[str, Any]:
+    """``media``'s files relative to the definition's folder (as a definition has them)."""
+    folder = out.resolve().parent
+    files = {slot: os.path.relpath(Path(file).resolve(), folder)
+             for slot, file in media.get("media", {}).items()}
+    return {**media, "media": files} if files else media
 
 
 def _active(action: dict[str, str]) -> bool:
@@ -64,9 +76,11 @@ def _toml(value: str) -> str:
 
 
 def definition_text(info: dict[str, Any], actions: list[dict[str, str]], roms: str,
-                    name: str = "THIS.toml") -> str:
+                    name: str = "THIS.toml", media: dict[str, Any] | None = None) -> str:
     """The definition file for a system with ``info`` (:attr:`Emulator.info`) and inputs
-    ``actions`` (:meth:`Emulator.list_actions`)."""
+    ``actions`` (:meth:`Emulator.list_actions`), loading ``media`` (``software`` and
+    ``media``: slot -> file relative to the definition, as given to the Emulator)."""
+    media = media or {}
     system = info["system"]
     analog = {(p["tag"], f["name"]) for p in info.get("ports", ()) for f in p["fields"]
               if f.get("analog")}
@@ -81,6 +95,8 @@ def definition_text(info: dict[str, Any], actions: list[dict[str, str]], roms: s
         f"# It runs as written: GameEnv({name!r}, roms_path={roms!r}). Fill in memory,",
         "# reward, done and start below (reference: README, \"Game definitions as data\").",
         f"system = {_toml(system)}",
+        *([f"software = {_toml(media['software'])}  # a software-list item"]
+          if "software" in media else []),
         "frame_ratio = 3             # frames per step",
         "# max_episode_steps = 10000",
         "",
@@ -138,6 +154,7 @@ def definition_text(info: dict[str, Any], actions: list[dict[str, str]], roms: s
         "# modulo = 65535",
         "# offset = 1",
         "",
+        *_media_lines(info, media.get("media", {})),
         "# Observation defaults (GameEnv and EnvPool arguments override them).",
         "# [obs]",
         "# obs_type = \"grayscale\"     # rgb, grayscale or bgra",
@@ -146,3 +163,19 @@ def definition_text(info: dict[str, Any], actions: list[dict[str, str]], roms: s
         "",
     ]
     return "\n".join(lines)
+
+
+def _media_lines(info: dict[str, Any], files: dict[str, str]) -> list[str]:
+    """The [media] table: the files given, else the slots as commented examples."""
+    slots = info.get("media", ())
+    if not files and not slots:
+        return []
+    lines = ["# Media: MAME slot = file, relative to this file. This system's slots:"]
+    for slot in slots:
+        kinds = ", ".join("." + e for e in slot.get("extensions", ()))
+        lines.append(f"#   {slot['brief']} ({slot['name']}, takes {kinds or 'any file'})")
+    lines.append("[media]" if files else "# [media]")
+    lines += [f"{slot} = {_toml(file)}" for slot, file in files.items()]
+    if not files:
+        lines.append(f"# {slots[0]['brief']} = \"game.bin\"")
+    return [*lines, ""]

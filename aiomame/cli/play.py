@@ -29,7 +29,7 @@ from ..games import GAMES, Game, get_game
 from ..recording import Recorder
 from ..runner import run
 from ..video import VideoWriter, check_format, open_video, steps_per_second
-from .common import INTERRUPTED_EXIT, UsageError, add_roms
+from .common import INTERRUPTED_EXIT, UsageError, add_media, add_roms, media_options
 
 Policy = Callable[[np.ndarray, dict[str, Any]], Any]
 """An agent: (observation, memory values) -> action."""
@@ -50,6 +50,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--render", action="store_true", help="show MAME's window")
     p.add_argument("--throttle", action="store_true",
                    help="run at the game's real speed (default: as fast as possible)")
+    add_media(p)
     p.set_defaults(func=main)
 
 
@@ -202,6 +203,7 @@ class Session:
         # A trained policy may see small grayscale frames: the videos show the screen.
         self.screen_videos = bool(observes)
         options.update(observes)
+        options.update(media_options(args) if "media" in args else {})  # play's, not record's
         async with GameEnv(get_game(args.game), roms_path=args.roms, **options) as env:
             policy = make_policy(args.agent, env, args.seed)
             recorder = Recorder(env, game=args.game)

@@ -48,7 +48,12 @@ class Game:
     obs: ClassVar[Mapping[str, Any]] = {}
     """Observation defaults (``obs_type``, ``resize``, ``interpolation``, ``maxpool``,
     ``frame_stack``): :class:`~aiomame.GameEnv` and :class:`~aiomame.EnvPool` use them where
-    the caller gives none (see :meth:`obs_options`)."""
+    the caller gives none (see :meth:`emulator_options`)."""
+    media: ClassVar[Mapping[str, str | Path]] = {}
+    """Media the game loads, MAME's slot name -> file (``{"cart": path}``, see
+    :class:`~aiomame.Emulator`); a caller's ``media`` adds slots to these or replaces them."""
+    software: ClassVar[str | None] = None
+    """The software-list item the game runs (``"breakout"``), unless the caller gives one."""
     deterministic_start: ClassVar[bool] = False
     """Whether :meth:`start` always reaches the same state (scripted inputs from a hard
     reset): then the default :meth:`new_game` saves it once and loads it later, as it does
@@ -62,9 +67,17 @@ class Game:
     _start_states: dict[tuple[Any, ...], State]
     _seeds: random.Random
 
-    def obs_options(self, given: Mapping[str, Any]) -> dict[str, Any]:
-        """Keyword arguments ``given`` over :attr:`obs`."""
-        return {**self.obs, **given}
+    def emulator_options(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """Keyword arguments ``given`` over the game's defaults: :attr:`obs`,
+        :attr:`software` and :attr:`media` (merged slot by slot)."""
+        options = {**self.obs, **given}
+        if self.software is not None:
+            options.setdefault("software", self.software)
+        if self.media:
+            extra = given.get("media")
+            options["media"] = {**self.media, **extra} if isinstance(extra, Mapping) \
+                else self.media if extra is None else extra
+        return options
 
     def action_names(self) -> list[str]:
         """The discrete actions' names, in index order; with :attr:`buttons`, the buttons'
@@ -186,8 +199,11 @@ class Game:
         return starts
 
     def _start_key(self, emu: Emulator) -> tuple[Any, ...]:
-        """What a saved start depends on: the machine, its MAME, ROMs and frame ratio."""
-        return (emu.info["system"], emu.info["mame"], emu.process.roms_path, emu.frame_ratio)
+        """What a saved start depends on: the machine, its MAME, ROMs, media and frame
+        ratio."""
+        process = emu.process
+        return (emu.info["system"], emu.info["mame"], process.roms_path, emu.frame_ratio,
+                tuple(sorted(process.media.items())), process.software)
 
     def _start_state(self, emu: Emulator) -> State | None:
         given = self.start_state
@@ -220,9 +236,11 @@ class Game:
         check_path("roms_path", roms_path, none=True)
         if roms_path is not None:
             return os.fspath(roms_path), None
-        if not self.rom_images:
-            raise InvalidArgumentError(f"game {self.name!r} ships no ROMs: pass roms_path")
         binary = find_mame(mame_binary)
+        # A game on media alone (a cartridge of its own) needs no ROMs if its system loads
+        # none (the Atari 2600): its ROM path is then an empty set.
+        if not self.rom_images and (not self.media or romset.rom_files(binary, self.system)):
+            raise InvalidArgumentError(f"game {self.name!r} ships no ROMs: pass roms_path")
         images = self.read_rom_images()
         return (romset.lay_out(images, self.system, binary),
-                romset.checksum_warning_filter(images, self.system, binary))
+                romset.checksum_warning_filter(images, self.system, binary) if images else None)

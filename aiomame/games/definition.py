@@ -24,6 +24,9 @@ does, without code. Paths in it are relative to the file. Top-level keys:
   new game writes ``seed % modulo + offset`` there.
 - ``[obs]``: defaults for ``obs_type``, ``resize`` (``[height, width]``),
   ``interpolation``, ``maxpool``, ``frame_stack``.
+- ``[media]``: MAME slot name -> file the machine loads (``cart = "game.bin"``; the slot
+  names are checked when the game starts); ``software``: a software-list item
+  (``"breakout"`` or ``"a2600:breakout"``), its files in ``ROMPATH/LIST/ITEM/``.
 """
 
 from __future__ import annotations
@@ -49,7 +52,8 @@ from .system import OPERATORS, Condition, SeedTarget, StartStep, SystemGame
 
 SUFFIX = ".toml"
 TOP_KEYS = ("system", "description", "frame_ratio", "max_episode_steps", "roms", "memory",
-            "actions", "buttons", "reward", "done", "start", "seed", "obs")
+            "actions", "buttons", "reward", "done", "start", "seed", "obs", "media",
+            "software")
 MEMORY_KEYS = ("address", "type", "device", "space")
 SEED_KEYS = (*MEMORY_KEYS, "modulo", "offset")
 START_KEYS = ("state", "reset", "script")
@@ -159,11 +163,13 @@ class _Reader:
             "reward": self.reward(data, names), "done": self.done(data, names),
             "max_episode_steps": max_steps, "frame_ratio": frame_ratio,
             **self.start(data, names, system), "seed": self.seed(data),
-            "obs": self.obs(data, frame_ratio)}
+            "obs": self.obs(data, frame_ratio), "media": self.media(data),
+            "software": self.software(data)}
         attributes = {
             "system": system, "description": description, "rom_images": self.roms(data),
             "memory_addresses": memory, "actions": actions or {}, "buttons": tuple(buttons or ()),
-            "frame_ratio": frame_ratio, "max_episode_steps": max_steps, "obs": options["obs"]}
+            "frame_ratio": frame_ratio, "max_episode_steps": max_steps, "obs": options["obs"],
+            "media": options["media"], "software": options["software"]}
         return options, attributes
 
     # -- generic checks ----------------------------------------------------------------------
@@ -206,6 +212,17 @@ class _Reader:
         for region, file in self.table(data, "roms").items():
             images[region] = self.file(f"roms.{region}", file, "a ROM image file")
         return images
+
+    def software(self, data: Mapping[str, Any]) -> str | None:
+        what = "a software-list item like 'breakout' or 'a2600:breakout'"
+        item = self.get(data, "", "software", str, what, None)
+        if item == "":
+            self.fail("software", f"must be {what}, got", item)
+        return item
+
+    def media(self, data: Mapping[str, Any]) -> dict[str, Path]:
+        return {slot: Path(os.path.abspath(self.file(f"media.{slot}", file, "a media file")))
+                for slot, file in self.table(data, "media").items()}
 
     def file(self, key: str, value: Any, what: str) -> Path:
         if not isinstance(value, str) or not value:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -120,6 +121,9 @@ class SystemGame(Game):
     - ``obs``: observation defaults (``obs_type``, ``resize``, ``interpolation``,
       ``maxpool``, ``frame_stack``) for :class:`~aiomame.GameEnv` and
       :class:`~aiomame.EnvPool`.
+    - ``media`` (slot name -> file, like ``{"cart": "game.bin"}``) and ``software`` (a
+      software-list item, like ``"breakout"``): what the machine loads (see
+      :class:`~aiomame.Emulator`).
     """
 
     def __init__(self, system: str, *, memory_addresses: Mapping[str, Address] | None = None,
@@ -133,7 +137,9 @@ class SystemGame(Game):
                  start_script: Sequence[StartStep] | None = None,
                  start_reset: str | None = "hard",
                  seed: SeedTarget | None = None,
-                 obs: Mapping[str, Any] | None = None) -> None:
+                 obs: Mapping[str, Any] | None = None,
+                 media: Mapping[str, str | os.PathLike[str]] | None = None,
+                 software: str | None = None) -> None:
         if not isinstance(system, str) or not system:
             raise InvalidArgumentError(f"system must be a MAME system name, got {system!r}")
         self.name = self.system = system
@@ -179,6 +185,15 @@ class SystemGame(Game):
             raise InvalidArgumentError(f"seed must be a SeedTarget or None, got {seed!r}")
         self.seed_target = seed
         self.obs = dict(obs or {})
+        if not isinstance(media or {}, Mapping):
+            raise InvalidArgumentError(f"media must be a mapping of slot names to files, "
+                                       f"got {media!r}")
+        self.media = {slot: os.fspath(file) if isinstance(file, os.PathLike) else file
+                      for slot, file in (media or {}).items()}
+        if software is not None and (not isinstance(software, str) or not software):
+            raise InvalidArgumentError(f"software must be a software-list item name or "
+                                       f"None, got {software!r}")
+        self.software = software
 
     def reward(self, previous: Mapping[str, Any], current: Mapping[str, Any]) -> float:
         return float(sum(w * (current[n] - previous[n]) for n, w in self._weights.items()))

@@ -247,6 +247,33 @@ function exports.startplugin()
 		return ok and entries or {}
 	end
 
+	-- The media slots (image devices), one entry per device, in tag order: its tag, names
+	-- and what is loaded (file: the path, or the item's name when software_list is set).
+	-- machine.images is keyed by tag in 0.251, by names in some versions: go by the tag.
+	local function media_of(machine)
+		local by_tag = {}
+		for key, image in pairs(machine.images) do
+			local ok, entry = pcall(function()
+				local device = image.device
+				return {
+					tag = device and device.tag or key, name = image.instance_name,
+					brief = image.brief_instance_name,
+					file = image.exists ~= false and image.filename or nil,
+					software_list = image.loaded_through_softlist and image.software_list_name
+						or nil,
+				}
+			end)
+			if ok then
+				by_tag[entry.tag] = entry
+			end
+		end
+		local list = {}
+		for _, tag in ipairs(sorted_keys(by_tag)) do
+			list[#list + 1] = by_tag[tag]
+		end
+		return list
+	end
+
 	-- Look the running machine over: fill fields/screens/spaces, return the hello's info.
 	-- Runs again after a hard reset, which builds a new machine (same layout, new objects).
 	local function describe()
@@ -260,6 +287,7 @@ function exports.startplugin()
 			screens = {},
 			devices = {},
 			ports = {},
+			media = media_of(machine),
 		}
 		-- Screens and devices in MAME's own (device tree) order: the first is the main one.
 		for tag, screen in pairs(machine.screens) do
