@@ -18,20 +18,27 @@ def machine(binary: str, system: str) -> ET.Element:
     Raises UnknownGameError for a system this MAME does not know, SetupError if MAME
     cannot be run.
     """
+    return machines(binary, system)[0]
+
+
+def machines(binary: str, system: str) -> list[ET.Element]:
+    """Every ``<machine>`` element ``mame -listxml SYSTEM`` prints: ``system``'s first,
+    then its devices' (each with its own ROMs). Raises as :func:`machine`."""
     with _lock:
-        return _machine(binary, system)
+        return _machines(binary, system)
 
 
 @cache
-def _machine(binary: str, system: str) -> ET.Element:
+def _machines(binary: str, system: str) -> list[ET.Element]:
     try:
         result = subprocess.run([binary, "-listxml", system], capture_output=True, timeout=60,
                                 stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SetupError(f"cannot run {binary!r} -listxml {system}: {exc}") from exc
-    machines = ET.fromstring(result.stdout).iter("machine") if result.returncode == 0 else ()
-    found = next((m for m in machines if m.get("name") == system), None)
-    if found is None:
+    found = list(ET.fromstring(result.stdout).iter("machine")) if result.returncode == 0 \
+        else []
+    first = next((m for m in found if m.get("name") == system), None)
+    if first is None:
         raise UnknownGameError(system, [], returncode=result.returncode,
                                output=result.stderr.decode(errors="replace").splitlines())
-    return found
+    return [first, *(m for m in found if m is not first)]

@@ -109,16 +109,7 @@ def zero_filled(binary: str, system: str, dest: str | os.PathLike[str]) -> str:
 
     Raises :class:`UnknownGameError` when this MAME has no such system, :class:`SetupError`
     when MAME cannot be run."""
-    try:
-        result = subprocess.run([binary, "-listxml", system], capture_output=True, timeout=60,
-                                stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise SetupError(f"cannot run {binary!r} -listxml {system}: {exc}") from exc
-    machines = list(ET.fromstring(result.stdout).iter("machine")) \
-        if result.returncode == 0 else []
-    if not any(m.get("name") == system for m in machines):
-        raise UnknownGameError(system, [], returncode=result.returncode,
-                               output=result.stderr.decode(errors="replace").splitlines())
+    machines = listxml.machines(binary, system)
     for machine in machines:
         folder = Path(dest) / machine.get("name", "")
         for rom in machine.iter("rom"):

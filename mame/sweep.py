@@ -6,8 +6,9 @@
 
 For each system: a ROM set of zeros is laid out from ``mame -listxml`` (every ROM of the
 system, its parent, BIOS and devices; no copyrighted content), then aiomame starts it and
-checks what a user relies on: the screen (type, size, rotation), the frame's shape at start
-and after the steps (some machines change it), and that a step's frame has ``frame_shape``; the default CPU; ``--steps`` steps (fps); a memory read; a save state
+checks what a user relies on: the screen (type, size, rotation); the frame's shape at start
+and after the steps (some machines change it), and that a step's frame has
+``frame_shape``; the default CPU; ``--steps`` steps (fps); a memory read; a save state
 saved and loaded (its size and time). Zero ROMs make most machines draw nothing or hang in
 a loop, which is all these checks need. Each row ends with ``ok`` or what failed: a typed
 aiomame error (its class and first line), or ``UNTYPED`` for anything else, which is a bug.
