@@ -13,8 +13,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .. import romset
+from ..analog import Axis, axis_ranges, check_vector, positions
 from ..emulator import Action, Address, Emulator
-from ..errors import InvalidArgumentError, check_path
+from ..errors import InvalidArgumentError, StateError, check_path
 from ..mame import find_mame
 from ..state import State
 
@@ -38,6 +39,11 @@ class Game:
     buttons: ClassVar[tuple[Action, ...]] = ()
     """Instead of :attr:`actions`: the action is a vector of 0/1, one per button, each
     held for the step when 1 (Gymnasium's ``MultiBinary``)."""
+    axes: ClassVar[tuple[Axis, ...]] = ()
+    """Instead of :attr:`actions`: analog inputs, and the action is a float vector (a
+    Gymnasium ``Box`` in [-1, 1]): one entry per axis, mapped linearly onto its range (see
+    :class:`~aiomame.analog.Axis`), then one per button of :attr:`buttons`, held when > 0.
+    The ranges are read from MAME when the env starts (:meth:`bind_axes`)."""
     frame_ratio: ClassVar[int] = 3
     vectorized: ClassVar[bool] = False
     """Whether :meth:`reward` and :meth:`terminated` also take mappings of numpy arrays (one
@@ -61,21 +67,57 @@ class Game:
     # saved by new_game, and where seeds come from when none is given.
     _start_states: dict[tuple[Any, ...], State]
     _seeds: random.Random
+    _axis_ranges: np.ndarray  # (axes, 2): each axis's min and max, set by bind_axes
 
     def obs_options(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """Keyword arguments ``given`` over :attr:`obs`."""
         return {**self.obs, **given}
 
     def action_names(self) -> list[str]:
-        """The discrete actions' names, in index order; with :attr:`buttons`, the buttons'
-        (``port/field``), in the order of the action vector."""
-        if self.buttons:
-            return [f"{b.port}/{b.field}" for b in self.buttons]
+        """The discrete actions' names, in index order; with :attr:`axes` or
+        :attr:`buttons`, theirs (``port/field``), in the order of the action vector."""
+        if self.axes or self.buttons:
+            return [f"{b.port}/{b.field}" for b in (*self.axes, *self.buttons)]
         return list(self.actions)
+
+    def action_shape(self) -> tuple[int, ...]:
+        """The shape of one action: () for an index, else (entries of the vector,)."""
+        vector = len(self.axes) + len(self.buttons)
+        return (vector,) if vector else ()
+
+    def bind_axes(self, inputs: list[dict[str, Any]]) -> None:
+        """Read the :attr:`axes`' ranges from a running machine's inputs
+        (:meth:`~aiomame.Emulator.list_actions`). Raises UnknownInputError for an input the
+        machine lacks, InvalidArgumentError for a digital one or a range outside it."""
+        if self.axes:
+            self._axis_ranges = axis_ranges(self.axes, inputs)
+
+    def axis_inputs(self, actions: Any, n: int) -> list[tuple[Action, ...]]:
+        """The inputs held by each of the ``n`` rows of ``actions`` (``(n, axes + buttons)``
+        numbers in [-1, 1]; see :attr:`axes`): one tuple of Action per row. Raises
+        InvalidArgumentError for another shape or a value outside [-1, 1], StateError
+        before :meth:`bind_axes`."""
+        ranges = self.__dict__.get("_axis_ranges")
+        if ranges is None:
+            raise StateError(f"the axes of {self.name!r} have no ranges yet: start the env")
+        array = np.asarray(actions)
+        k = len(self.axes)
+        check_vector(array, (n, k + len(self.buttons)), self.action_names(), actions)
+        values = positions(array[:, :k], ranges)
+        axes = [(a.port, a.field) for a in self.axes]
+        return [tuple(Action(port, field, v) for (port, field), v in zip(axes, row, strict=True))
+                + self.pressed(held) for row, held in zip(values, (array[:, k:] > 0).tolist(),
+                                                          strict=True)]
 
     def inputs(self, action: Any) -> tuple[Action, ...]:
         """The inputs that ``action`` holds for one step: a discrete action index (any
-        integer type), or with :attr:`buttons` a vector of 0/1, one per button."""
+        integer type), with :attr:`buttons` a vector of 0/1, one per button, or with
+        :attr:`axes` a vector of numbers in [-1, 1] (see :attr:`axes`)."""
+        if self.axes:
+            array = np.asarray(action)
+            check_vector(array, (len(self.axes) + len(self.buttons),), self.action_names(),
+                         action)
+            return self.axis_inputs(array[None], 1)[0]
         if self.buttons:
             bits = np.asarray(action)
             if bits.shape != (len(self.buttons),) or (bits.size and bits.dtype.kind not in "biu") \
