@@ -206,15 +206,30 @@ async def test_a_recording_of_axes_replays(circus_roms: Path, tmp_path: Path):
         assert await verify(loaded, env) is None
 
 
-def test_cli_actions_shows_analog_ranges(circus_roms: Path):
+def test_cli_actions_shows_analog_ranges(circus_roms: Path, capsys: pytest.CaptureFixture):
     import json
-    import subprocess
-    import sys
 
-    result = subprocess.run(
-        [sys.executable, "-m", "aiomame", "actions", "circus", "--roms", str(circus_roms),
-         "--json"], capture_output=True, text=True, timeout=60)
-    ports = {p["tag"]: p["fields"] for p in json.loads(result.stdout)["ports"]}
+    from aiomame import cli
+
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["actions", "circus", "--roms", str(circus_roms), "--json"])
+    assert not exit_info.value.code
+    ports = {p["tag"]: p["fields"] for p in json.loads(capsys.readouterr().out)["ports"]}
     assert ports[":PADDLE"] == [{"name": "Paddle", "analog": True, "min": LOW, "max": HIGH,
                                  "default": DEFAULT, "kind": "PADDLE"}]
     assert {"name": "Coin 1", "analog": False} in ports[":INPUTS"]
+
+
+@pytest.mark.asyncio(loop_scope="session")
+async def test_a_dial_value_is_its_counter(tmp_path: Path):
+    """A relative input: goindol's dial (Z80, read directly at 0xC820). The value is the
+    wrapping counter the game reads; let go, it reads 0 again."""
+    roms = romset.zero_filled(find_mame(), "goindol", tmp_path)
+    async with Emulator("goindol", roms, {"dial": Address(0xC820)}) as emu:
+        assert {"port": ":DIAL", "field": "Dial", "analog": True, "min": 0, "max": 255,
+                "default": 0, "kind": "DIAL"} in emu.list_actions()
+        seen = [(await emu.step([Action(":DIAL", "Dial", v)]))["dial"] for v in (10, 255, 3)]
+        assert seen == [10, 255, 3]
+        assert (await emu.step())["dial"] == 0
+        with pytest.raises(InvalidArgumentError, match=r"256 .*0\.\.255"):
+            await emu.step([Action(":DIAL", "Dial", 256)])
