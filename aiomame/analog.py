@@ -12,7 +12,7 @@ which the game sees as a turn back; give a dial its count every step).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,14 +62,15 @@ def check_value(port: str, field: str, entry: Mapping[str, Any], value: int) -> 
             f"analog input ({entry.get('kind')}): {low}..{high}")
 
 
-def axis_ranges(axes: Sequence[Axis], inputs: Iterable[Mapping[str, Any]]) -> np.ndarray:
-    """Each axis's (min, max), an (n, 2) int64 array: as the axis gives it, else its field's
-    (``inputs``: :meth:`~aiomame.Emulator.list_actions`). Raises UnknownInputError for a
-    port or field the machine lacks, InvalidArgumentError for a digital field or a range
-    outside the field's."""
+def resolve_axes(axes: Sequence[Axis], inputs: Iterable[Mapping[str, Any]]
+                 ) -> tuple[tuple[str, str, int, int], ...]:
+    """Each axis as (port, field, min, max): its range as the axis gives it, else its
+    field's (``inputs``: :meth:`~aiomame.Emulator.list_actions`). Raises UnknownInputError
+    for a port or field the machine lacks, InvalidArgumentError for a digital field or a
+    range outside the field's."""
     fields = {(e["port"], e["field"]): e for e in inputs}
-    ranges = np.zeros((len(axes), 2), np.int64)
-    for i, axis in enumerate(axes):
+    resolved = []
+    for axis in axes:
         entry = fields.get((axis.port, axis.field))
         if entry is None:
             ports = sorted({port for port, _ in fields})
@@ -89,22 +90,23 @@ def axis_ranges(axes: Sequence[Axis], inputs: Iterable[Mapping[str, Any]]) -> np
             check_value(axis.port, axis.field, entry, value)
         if low >= high:
             raise InvalidArgumentError(f"axis {axis!r}: min {low} is not below max {high}")
-        ranges[i] = low, high
-    return ranges
+        resolved.append((axis.port, axis.field, int(low), int(high)))
+    return tuple(resolved)
 
 
-def check_vector(array: np.ndarray, shape: tuple[int, ...], names: Sequence[str],
-                 given: Any) -> None:
-    """InvalidArgumentError unless ``array`` has ``shape`` and holds numbers in [-1, 1]."""
-    if array.shape != shape or (array.size and array.dtype.kind not in "fiu") \
-            or not (np.abs(array) <= 1).all():  # NaN compares False: refused too
-        raise InvalidArgumentError(
-            f"the action must be {'x'.join(map(str, shape))} numbers in [-1, 1] (one per "
-            f"axis, then one per button, held when > 0: {', '.join(names)}); got {given!r}")
+def vector_rows(actions: Any, shape: tuple[int, ...], names: Callable[[], Sequence[str]]
+                ) -> list[Any]:
+    """``actions`` as nested lists of numbers, checked to have ``shape``; else
+    InvalidArgumentError (``names()``: the vector's entries, for the message)."""
+    array = np.asarray(actions)
+    if array.shape != shape or (array.size and array.dtype.kind not in "fiu"):
+        raise vector_error(actions, shape, names())
+    return array.tolist()
 
 
-def positions(values: np.ndarray, ranges: np.ndarray) -> list[list[int]]:
-    """Axis entries in [-1, 1] (``(..., n)``) as the field values they map to."""
-    low, high = ranges[:, 0], ranges[:, 1]
-    return np.rint(low + (values + 1) * (high - low) / 2).astype(np.int64).tolist()
+def vector_error(given: Any, shape: tuple[int, ...], names: Sequence[str]
+                 ) -> InvalidArgumentError:
+    return InvalidArgumentError(
+        f"the action must be {'x'.join(map(str, shape))} numbers in [-1, 1] (one per axis, "
+        f"then one per button, held when > 0: {', '.join(names)}); got {given!r}")
 

@@ -14,7 +14,12 @@ import pytest_asyncio
 from aiomame import Action, Address, EnvPool, GameEnv, romset
 from aiomame.analog import Axis
 from aiomame.emulator import Emulator
-from aiomame.errors import InvalidArgumentError, RomChecksumWarning, UnknownInputError
+from aiomame.errors import (
+    InvalidArgumentError,
+    RomChecksumWarning,
+    StateError,
+    UnknownInputError,
+)
 from aiomame.games import GameDefinitionError, SystemGame, load_game
 from aiomame.mame import find_mame
 
@@ -179,7 +184,9 @@ def test_definition_positions_and_axes(tmp_path: Path):
                     '{port = ":P2", field = "Dial", min = 0, max = 9}]\n')
     game = load_game(path)
     assert game.axes == (Axis(":PADDLE", "Paddle"), Axis(":P2", "Dial", 0, 9))
-    assert game.buttons == ()
+    assert game.buttons == () and game.action_shape() == (2,)
+    with pytest.raises(StateError, match="start the env"):  # ranges come from MAME
+        game.inputs([0.0, 0.0])
     for bad, where in (('axes = []', "axes"), ('axes = [{port = ":P", fild = "x"}]', "fild"),
                        ('axes = [{port = ":P", field = "x", min = 5, max = 1}]', "min"),
                        ('axes = [":P/x"]\n[actions]\nnoop = []', "not both")):

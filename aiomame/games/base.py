@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import operator
 import os
 import random
@@ -13,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .. import romset
-from ..analog import Axis, axis_ranges, check_vector, positions
+from ..analog import Axis, resolve_axes, vector_error, vector_rows
 from ..emulator import Action, Address, Emulator
 from ..errors import InvalidArgumentError, StateError, check_path
 from ..mame import find_mame
@@ -67,7 +68,7 @@ class Game:
     # saved by new_game, and where seeds come from when none is given.
     _start_states: dict[tuple[Any, ...], State]
     _seeds: random.Random
-    _axis_ranges: np.ndarray  # (axes, 2): each axis's min and max, set by bind_axes
+    _axis_ranges: tuple[tuple[str, str, int, int], ...]  # (port, field, min, max) per axis
 
     def obs_options(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """Keyword arguments ``given`` over :attr:`obs`."""
@@ -90,34 +91,38 @@ class Game:
         (:meth:`~aiomame.Emulator.list_actions`). Raises UnknownInputError for an input the
         machine lacks, InvalidArgumentError for a digital one or a range outside it."""
         if self.axes:
-            self._axis_ranges = axis_ranges(self.axes, inputs)
+            self._axis_ranges = resolve_axes(self.axes, inputs)
 
     def axis_inputs(self, actions: Any, n: int) -> list[tuple[Action, ...]]:
         """The inputs held by each of the ``n`` rows of ``actions`` (``(n, axes + buttons)``
         numbers in [-1, 1]; see :attr:`axes`): one tuple of Action per row. Raises
         InvalidArgumentError for another shape or a value outside [-1, 1], StateError
         before :meth:`bind_axes`."""
-        ranges = self.__dict__.get("_axis_ranges")
-        if ranges is None:
+        shape = (n, len(self.axes) + len(self.buttons))
+        return [self._held(row, actions, shape)
+                for row in vector_rows(actions, shape, self.action_names)]
+
+    def _held(self, row: list[float], given: Any, shape: tuple[int, ...]
+              ) -> tuple[Action, ...]:
+        """The inputs one checked-shape vector of :attr:`axes` and buttons holds."""
+        axes = self.__dict__.get("_axis_ranges")
+        if axes is None:
             raise StateError(f"the axes of {self.name!r} have no ranges yet: start the env")
-        array = np.asarray(actions)
-        k = len(self.axes)
-        check_vector(array, (n, k + len(self.buttons)), self.action_names(), actions)
-        values = positions(array[:, :k], ranges)
-        axes = [(a.port, a.field) for a in self.axes]
-        return [tuple(Action(port, field, v) for (port, field), v in zip(axes, row, strict=True))
-                + self.pressed(held) for row, held in zip(values, (array[:, k:] > 0).tolist(),
-                                                          strict=True)]
+        inputs = []
+        for (port, field, low, high), x in zip(axes, row):  # noqa: B905  (then buttons)
+            if not -1 <= x <= 1:  # NaN too
+                raise vector_error(given, shape, self.action_names())
+            inputs.append(Action(port, field, math.floor(low + (x + 1) * (high - low) / 2
+                                                         + 0.5)))
+        return (*inputs, *itertools.compress(self.buttons, [x > 0 for x in row[len(axes):]]))
 
     def inputs(self, action: Any) -> tuple[Action, ...]:
         """The inputs that ``action`` holds for one step: a discrete action index (any
         integer type), with :attr:`buttons` a vector of 0/1, one per button, or with
         :attr:`axes` a vector of numbers in [-1, 1] (see :attr:`axes`)."""
         if self.axes:
-            array = np.asarray(action)
-            check_vector(array, (len(self.axes) + len(self.buttons),), self.action_names(),
-                         action)
-            return self.axis_inputs(array[None], 1)[0]
+            shape = (len(self.axes) + len(self.buttons),)
+            return self._held(vector_rows(action, shape, self.action_names), action, shape)
         if self.buttons:
             bits = np.asarray(action)
             if bits.shape != (len(self.buttons),) or (bits.size and bits.dtype.kind not in "biu") \
