@@ -108,13 +108,13 @@ class Game:
         axes = self.__dict__.get("_axis_ranges")
         if axes is None:
             raise StateError(f"the axes of {self.name!r} have no ranges yet: start the env")
-        inputs = []
-        for (port, field, low, high), x in zip(axes, row):  # noqa: B905  (then buttons)
+        inputs, k = [], len(axes)
+        for (port, field, low, high), x in zip(axes, row[:k], strict=True):
             if not -1 <= x <= 1:  # NaN too
                 raise vector_error(given, shape, self.action_names())
             inputs.append(Action(port, field, math.floor(low + (x + 1) * (high - low) / 2
                                                          + 0.5)))
-        return (*inputs, *itertools.compress(self.buttons, [x > 0 for x in row[len(axes):]]))
+        return (*inputs, *itertools.compress(self.buttons, [x > 0 for x in row[k:]]))
 
     def inputs(self, action: Any) -> tuple[Action, ...]:
         """The inputs that ``action`` holds for one step: a discrete action index (any
