@@ -14,6 +14,7 @@ import numpy as np
 
 from . import mame, softlist
 from . import media as media_mod
+from .analog import analog_entry, check_value
 from .errors import (
     AddressError,
     CommandError,
@@ -83,7 +84,8 @@ class Address:
 
 @dataclass(frozen=True)
 class Action:
-    """An input field held down for one step: ``Action(":IN1", "Coin 1")``."""
+    """An input field held down for one step: ``Action(":IN1", "Coin 1")``; on an analog
+    field, ``value`` is its position for the step (:mod:`aiomame.analog`)."""
 
     port: str
     field: str
@@ -295,9 +297,14 @@ class Emulator:
     def process(self) -> MameProcess:
         return self._process
 
-    def list_actions(self) -> list[dict[str, str]]:
-        """Every input as ``{"port": ..., "field": ...}`` (MAMEToolkit's list_actions)."""
-        return [{"port": p["tag"], "field": f["name"]}
+    def list_actions(self) -> list[dict[str, Any]]:
+        """Every input as ``{"port": ..., "field": ...}`` (MAMEToolkit's list_actions); an
+        analog one (paddle, dial, trackball, pedal, stick, light gun) also has
+        ``"analog": True``, the ``"min"``..``"max"`` values an :class:`Action` may give it,
+        its ``"default"`` and ``"kind"`` (``"PADDLE"``, ``"DIAL"``, ``"TRACKBALL_X"``...;
+        see :mod:`aiomame.analog`)."""
+        return [{"port": p["tag"], "field": f["name"], **analog_entry(f)} if f.get("analog")
+                else {"port": p["tag"], "field": f["name"]}
                 for p in self._ports() for f in p["fields"]]
 
     @property
@@ -411,13 +418,16 @@ class Emulator:
         ports = {p["tag"]: p for p in self._ports()}
         if action.port not in ports:
             raise invalid_choice("input port", action.port, ports, UnknownInputError)
-        fields = {f["name"]: f["id"] for f in ports[action.port]["fields"]}
+        fields = {f["name"]: f for f in ports[action.port]["fields"]}
         if action.field not in fields:
             raise invalid_choice(f"input field of port {action.port!r}", action.field, fields,
                                  UnknownInputError)
         if not is_int(action.value):
             raise InvalidArgumentError(f"Action value must be an int, got {action.value!r}")
-        return [fields[action.field], int(action.value)]
+        field = fields[action.field]
+        if field.get("analog"):
+            check_value(action.port, action.field, field, int(action.value))
+        return [field["id"], int(action.value)]
 
     # -- stepping ----------------------------------------------------------------------
     def step_command(self, actions: Iterable[Action] = (), frame: bool = True) -> bytes:

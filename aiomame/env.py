@@ -68,9 +68,13 @@ class GameEnv:
     async def start(self) -> GameEnv:
         await self.emulator.start()
         shape = self.emulator.frame_shape
-        if shape is None:
+        try:
+            if shape is None:
+                raise StateError(f"{self.game.system!r} has no screen to observe")
+            self.game.bind_axes(self.emulator.list_actions())
+        except BaseException:
             await self.close()
-            raise StateError(f"{self.game.system!r} has no screen to observe")
+            raise
         self._stack = FrameStacks(1, self.frame_stack, shape)
         self._size = self.emulator.screen_size
         return self
@@ -108,8 +112,8 @@ class GameEnv:
         return stack.stack(0).copy(), data
 
     async def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        """Hold ``action`` (an action index of any integer type, or the buttons' 0/1
-        vector) for one step."""
+        """Hold ``action`` (an action index of any integer type, the buttons' 0/1 vector,
+        or with axes a vector in [-1, 1]: :attr:`Game.axes`) for one step."""
         episode = self.episode
         if episode.previous is None or episode.ended:
             raise StateError("call reset() before step()" if episode.previous is None else

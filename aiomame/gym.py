@@ -47,8 +47,13 @@ def env_id(game: type[Game]) -> str:
 def env_spaces(game: Game, obs_shape: tuple[int, ...]
                ) -> tuple[spaces.Box, spaces.Space[Any]]:
     """(observation space, action space) of one env: uint8 frames of ``obs_shape``;
-    ``Discrete`` over the game's actions, or ``MultiBinary`` over its buttons."""
+    ``Discrete`` over the game's actions, ``MultiBinary`` over its buttons, or with axes a
+    float32 ``Box`` in [-1, 1]: one entry per axis, then one per button (see
+    :attr:`Game.axes <aiomame.games.Game.axes>`)."""
     observation = spaces.Box(0, 255, obs_shape, np.uint8)
+    if game.axes:
+        return observation, spaces.Box(-1.0, 1.0, (len(game.axes) + len(game.buttons),),
+                                       np.float32)
     if game.buttons:
         return observation, spaces.MultiBinary(len(game.buttons))
     return observation, spaces.Discrete(len(game.action_names()))
@@ -102,8 +107,9 @@ class MameEnv(gymnasium.Env[np.ndarray, Any]):
     :class:`~aiomame.games.Game` (e.g. a :class:`~aiomame.games.SystemGame`).
     Observations: uint8 frames as ``obs_type``,
     ``resize``, ``interpolation``, ``maxpool`` and ``frame_stack`` make them (see
-    :class:`aiomame.GameEnv`); actions: ``Discrete`` over the game's actions, or
-    ``MultiBinary`` over its buttons; ``info``: the step's memory values.
+    :class:`aiomame.GameEnv`); actions: ``Discrete`` over the game's actions,
+    ``MultiBinary`` over its buttons, or a ``Box`` in [-1, 1] over its analog axes (then
+    its buttons); ``info``: the step's memory values.
     ``reset(seed=..., options={"state": State})`` starts a new game (seeded, if the game
     takes seeds: a deterministic machine needs none) or an episode from a saved state.
     ``render_mode="rgb_array"``: ``render()`` is the screen as the player sees it, RGB,
@@ -249,7 +255,7 @@ def _autoreset_mode(mode: Any) -> AutoresetMode:
     raise invalid_choice("autoreset_mode", mode, [*_AUTORESET, *names])
 
 
-_SYSTEM_OPTIONS = ("memory_addresses", "buttons", "actions", "reward", "done",
+_SYSTEM_OPTIONS = ("memory_addresses", "buttons", "axes", "actions", "reward", "done",
                    "max_episode_steps", "frame_ratio", "start_state", "start_script",
                    "start_reset", "seed", "obs")
 

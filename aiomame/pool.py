@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from .analog import check_value
 from .batch import Batch, Buffers
 from .emulator import Action, Address, Emulator, check_emulator_kwargs
 from .episode import Episodes
@@ -201,7 +202,8 @@ class EnvPool(PoolFront):
         self.frame_stack = ObsSpec(frame_stack=1 if frame_stack is None else frame_stack
                                    ).frame_stack
         self._buttons = 0 if game is None else len(game.buttons)
-        self._action_inputs = [] if game is None or self._buttons else [
+        self._axes = game is not None and bool(game.axes)
+        self._action_inputs = [] if game is None or self._buttons or self._axes else [
             game.inputs(i) for i in range(len(game.action_names()))]
         self._emulator_kwargs = emulator_kwargs
         self._names = list(self._emulator_args[2] or {})
@@ -272,6 +274,8 @@ class EnvPool(PoolFront):
         tasks = [loop.create_task(self._start_emulator(env.emulator)) for env in self._envs]
         try:
             await asyncio.gather(*tasks)
+            if self.game is not None:
+                self.game.bind_axes(self._envs[0].emulator.list_actions())
             self._allocate()
             if self._shared is not None:
                 await asyncio.gather(*(self._share(env.emulator, env.id) for env in self._envs))
@@ -329,7 +333,7 @@ class EnvPool(PoolFront):
         if stacks is not None and stacks.k == 1:
             self._rows.frames = stacks.slots[:, 0]  # the frames, in env order: a batch as is
         self._out = Buffers(self.num_envs, shape if self.frames else None, self._names)
-        self._valid_inputs = {(a["port"], a["field"])
+        self._valid_inputs = {(a["port"], a["field"]): a
                               for a in self._envs[0].emulator.list_actions()}
 
     async def close(self) -> None:
@@ -600,6 +604,9 @@ class EnvPool(PoolFront):
         """One job per env: an action index for a game with discrete actions, else the
         inputs to hold (a tuple of Action)."""
         n = len(ids)
+        if self._axes:
+            assert self.game is not None
+            return self.game.axis_inputs(actions, n) if n else []
         if self._buttons:
             return self._check_buttons(actions, ids)
         if self.game is not None:
@@ -673,6 +680,9 @@ class EnvPool(PoolFront):
                                  UnknownInputError)
         if not is_int(action.value):
             raise InvalidArgumentError(f"Action value must be an int, got {action.value!r}")
+        entry = self._valid_inputs[action.port, action.field]
+        if entry.get("analog"):
+            check_value(action.port, action.field, entry, int(action.value))
         self._known_actions.add(action)
 
     # -- receiving ---------------------------------------------------------------------------

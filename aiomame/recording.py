@@ -23,8 +23,9 @@ stream holding a msgpack map:
 ``state``       the :class:`~aiomame.State` bytes the episode began from (or nil)
 ``obs``         the observation options the frame checksums are of (``obs_type``,
                 ``resize``, ``interpolation``, ``maxpool``)
-``actions``     ``{"dtype": "u1"|"u2", "shape": [steps, (buttons)], "data": bytes}``:
-                discrete action indices, or a 0/1 vector per step for games with buttons
+``actions``     ``{"dtype": "u1"|"u2"|"f8", "shape": [steps, (vector)], "data": bytes}``:
+                discrete action indices, a 0/1 vector per step for games with buttons, or
+                a vector of floats (f8: replayed exactly) for games with axes
 ``memory``      the names of the memory values, in checksum order
 ``memory_crc``  CRC-32 per step of the msgpack list of the memory values (u32 little-endian,
                 steps + 1 of them: the reset first)
@@ -62,7 +63,7 @@ FORMAT_VERSION = 1
 SUFFIX = ".aiorec"
 """The usual file name ending of a recording (nothing depends on it)."""
 _VERSION = struct.Struct(">H")
-_ACTION_DTYPES = {"u1": np.uint8, "u2": np.uint16}
+_ACTION_DTYPES = {"u1": np.uint8, "u2": np.uint16, "f8": np.dtype("<f8")}
 _OBS_KEYS = ("obs_type", "resize", "interpolation", "maxpool")
 
 
@@ -129,8 +130,9 @@ def game_reference(env: GameEnv) -> str:
 class Recording:
     """One episode's start and inputs, with per-step checksums (see the module docstring).
 
-    ``actions`` is ``(steps,)`` action indices, or ``(steps, buttons)`` 0/1 for games with
-    buttons; ``memory_crc`` and ``frame_crc`` hold ``steps + 1`` CRC-32s, the reset's first.
+    ``actions`` is ``(steps,)`` action indices, ``(steps, buttons)`` 0/1 for games with
+    buttons, or ``(steps, axes + buttons)`` floats for games with axes; ``memory_crc`` and
+    ``frame_crc`` hold ``steps + 1`` CRC-32s, the reset's first.
     """
 
     game: str
@@ -162,7 +164,8 @@ class Recording:
     def to_bytes(self) -> bytes:
         """The file's bytes (see the module docstring)."""
         actions = np.ascontiguousarray(self.actions)
-        dtype = "u1" if actions.size == 0 or int(actions.max()) <= 0xFF else "u2"
+        dtype = "f8" if actions.dtype.kind == "f" else \
+            "u1" if actions.size == 0 or int(actions.max()) <= 0xFF else "u2"
         body = {
             "aiomame": self.aiomame, "game": self.game, "system": self.system,
             "mame": self.mame, "frame_ratio": self.frame_ratio, "refresh": float(self.refresh),
@@ -245,7 +248,8 @@ class Recording:
         return cls(
             game=str(body["game"]), system=str(body["system"]), mame=str(body["mame"]),
             frame_ratio=int(body["frame_ratio"]), refresh=float(body["refresh"]),
-            actions=actions.astype(np.int64), memory=[str(n) for n in body["memory"]],
+            actions=actions.astype(np.float64 if actions.dtype.kind == "f" else np.int64),
+            memory=[str(n) for n in body["memory"]],
             memory_crc=memory_crc, frame_crc=frame_crc, seed=seed, state=state,
             obs=dict(body["obs"]), reward=float(body["reward"]), ended=body["ended"],
             aiomame=str(body["aiomame"]))
@@ -328,9 +332,9 @@ class Recorder:
 
         if self._start is None:
             raise InvalidArgumentError("nothing recorded yet: call reset() first")
-        buttons = len(self.env.game.buttons)
-        shape = (len(self._actions), buttons) if buttons else (len(self._actions),)
-        actions = np.array(self._actions, np.int64).reshape(shape)
+        game = self.env.game
+        actions = np.array(self._actions, np.float64 if game.axes else np.int64).reshape(
+            (len(self._actions), *game.action_shape()))
         return Recording(actions=actions, memory=self._names(),
                          memory_crc=np.array(self._memory_crc, np.uint32),
                          frame_crc=np.array(self._frame_crc, np.uint32), reward=self._reward,
@@ -454,12 +458,11 @@ def _check_env(recording: Recording, env: GameEnv) -> None:
             f"the recording is of system {recording.system!r} at frame_ratio "
             f"{recording.frame_ratio}; the env runs {hello['system']!r} at frame_ratio "
             f"{env.emulator.frame_ratio}")
-    buttons = len(env.game.buttons)
-    shape = recording.actions.shape[1:]
-    if shape != ((buttons,) if buttons else ()):
+    shape, takes = recording.actions.shape[1:], env.game.action_shape()
+    if shape != takes:
         raise InvalidArgumentError(
             f"the recording's actions have shape {shape}, the game "
-            f"{env.game.name!r} takes {'a vector of ' + str(buttons) if buttons else 'an index'}")
+            f"{env.game.name!r} takes {f'a vector of {takes[0]}' if takes else 'an index'}")
     if names := [n for n in recording.memory if n not in env.game.memory_addresses]:
         raise InvalidArgumentError(f"the recording checks memory values the game "
                                    f"{env.game.name!r} does not read: {', '.join(names)}")

@@ -46,7 +46,7 @@ class MameVecEnv(VecEnv):
     ``frame_stack`` make them; a grayscale frame gets a channel axis, ``(H, W, 1)``, so
     that SB3 sees an image (and its ``VecFrameStack`` / ``VecTransposeImage`` apply);
     ``frame_stack=k`` gives ``(k, H, W)``, channels first. Actions: ``Discrete`` over the
-    game's actions or ``MultiBinary`` over its buttons.
+    game's actions, ``MultiBinary`` over its buttons, or a ``Box`` over its axes.
 
     ``seed(s)`` seeds env ``i`` with ``s + i`` at the next ``reset()``. ``get_attr`` reads
     an attribute of each env's game definition, else of its emulator (``frame_ratio``,

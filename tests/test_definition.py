@@ -111,7 +111,8 @@ MEMORY = MINIMAL + '[memory]\nscore = { address = 0x2008, type = "u16" }\n'
     (MINIMAL + '[actions]\nnoop = []\n', "actions", "either [actions]"),
     ('system = "invaders"\n', "", "give either [actions]"),
     ('system = "invaders"\n[actions]\nleft = [":CONTP1", "P1 Left"]\n', "actions.left[0]",
-     "an input is 'PORT/FIELD' (like ':IN1/Coin 1') or [PORT, FIELD], got ':CONTP1'"),
+     "an input is 'PORT/FIELD' (like ':IN1/Coin 1'), [PORT, FIELD], or [PORT, FIELD, VALUE] "
+     "(an analog input's position), got ':CONTP1'"),
     ('system = "invaders"\nbuttons = []\n', "buttons", "is empty"),
     (MINIMAL + '[roms]\nmaincpu = "nowhere.bin"\n', "roms.maincpu", "ROM image file not found"),
     (MINIMAL + '[start]\nstate = "nowhere.state"\n', "start.state", "state file not found"),

@@ -1,10 +1,10 @@
 """``aiomame actions GAME``: what an agent can press.
 
 For a registered game (or a definition file): its actions by index with the inputs each
-holds (for a game with buttons, the action vector's entries), without starting MAME; with
-``--inputs`` also its system's input ports and fields. For a MAME system: starts it (ROMs
-from ``--roms``) and lists its ports and fields, analog ones marked; each is usable as
-``Action(port, field)``.
+holds (for a game with buttons or axes, the action vector's entries), without starting
+MAME; with ``--inputs`` also its system's input ports and fields. For a MAME system: starts
+it (ROMs from ``--roms``) and lists its ports and fields, analog ones marked with their kind
+and range; each is usable as ``Action(port, field)`` (an analog one with a value in range).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..analog import analog_entry
 from ..emulator import Emulator
 from ..games import Game
 from ..runner import run
@@ -46,8 +47,10 @@ def main(args: argparse.Namespace) -> None:
         print_json(result)
         return
     if game is not None:
-        kind = ("buttons: the action is a vector of 0/1, one entry per button"
-                if result["kind"] == "buttons" else "discrete actions, by index")
+        kind = {"buttons": "buttons: the action is a vector of 0/1, one entry per button",
+                "axes": "entries: the action is a vector in [-1, 1], one entry per analog "
+                        "axis (-1: its min, 1: its max), then per button (held when > 0)",
+                }.get(result["kind"], "discrete actions, by index")
         print(f"{game.name} (MAME system {system!r}): {len(result['actions'])} {kind}")
         for action in result["actions"]:
             held = ", ".join(action["inputs"]) or "(nothing)"
@@ -60,15 +63,16 @@ def main(args: argparse.Namespace) -> None:
               "(Action(port, field); analog fields marked)")
         for port in result["ports"]:
             for field in port["fields"]:
-                mark = "  [analog]" if field["analog"] else ""
+                mark = (f"  [analog {field.get('kind')} {field.get('min')}..{field.get('max')}"
+                        f", default {field.get('default')}]" if field["analog"] else "")
                 print(f"  {port['tag']:<16} {field['name']}{mark}")
 
 
 def _game_actions(game: Game) -> dict[str, Any]:
-    if game.buttons:
+    if game.axes or game.buttons:
         actions = [{"index": i, "name": name, "inputs": [name]}
                    for i, name in enumerate(game.action_names())]
-        return {"kind": "buttons", "actions": actions}
+        return {"kind": "axes" if game.axes else "buttons", "actions": actions}
     actions = [{"index": i, "name": name,
                 "inputs": [f"{a.port}/{a.field}" for a in game.inputs(i)]}
                for i, name in enumerate(game.action_names())]
@@ -79,6 +83,6 @@ async def _ports(system: str, roms: str, mame: str | None, output_filter: Any
                  ) -> list[dict[str, Any]]:
     async with Emulator(system, roms, mame_binary=mame, output_filter=output_filter) as emu:
         return [{"tag": p["tag"],
-                 "fields": [{"name": f["name"], "analog": bool(f.get("analog"))}
-                            for f in p["fields"]]}
+                 "fields": [{"name": f["name"], **analog_entry(f)} if f.get("analog")
+                            else {"name": f["name"], "analog": False} for f in p["fields"]]}
                 for p in emu.info["ports"]]

@@ -176,8 +176,11 @@ def _stepper(target: Any, game: Game | None, envs: int, rng: np.random.Generator
     """An async function(flag) stepping ``target`` once with random actions (None: reset)."""
     buttons = len(game.buttons) if game is not None else 0
     count = len(game.action_names()) if game is not None else 0
+    axes = game is not None and bool(game.axes)
 
     def actions(n: int) -> Any:
+        if axes:
+            return rng.uniform(-1, 1, size=(n, count))
         if buttons:
             return rng.integers(0, 2, size=(n, buttons))
         return rng.integers(0, count, size=n)

@@ -144,7 +144,8 @@ def _game_entry(game: type[Game], present: set[str] | None) -> dict[str, Any]:
         roms = "present" if game.system in present else "missing"
     return {"name": game.name, "system": game.system, "description": _title(game),
             "actions": list(game().action_names()),
-            "kind": "buttons" if game.buttons else "discrete", "roms": roms}
+            "kind": "axes" if game.axes else "buttons" if game.buttons else "discrete",
+            "roms": roms}
 
 
 def _verify(systems: list[dict[str, Any]], args: argparse.Namespace) -> None:

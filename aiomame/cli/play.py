@@ -157,14 +157,20 @@ def make_policy(name: str, env: GameEnv, seed: int | None) -> Policy:
     """The agent ``name`` for ``env`` (checked by :func:`agent_spec`)."""
     rng = random.Random(seed)
     buttons = len(env.game.buttons)
+    axes = len(env.game.axes)
     if name == "random":
+        if axes:  # each axis anywhere in [-1, 1], each button held half the time
+            return lambda obs, info: np.array(
+                [rng.uniform(-1, 1) for _ in range(axes)]
+                + [rng.choice((-1.0, 1.0)) for _ in range(buttons)], np.float32)
         if buttons:
             return lambda obs, info: np.array([rng.getrandbits(1) for _ in range(buttons)],
                                               np.uint8)
         count = len(env.action_names)
         return lambda obs, info: rng.randrange(count)
     if name == "noop":
-        none = np.zeros(buttons, np.uint8) if buttons else 0
+        none = np.zeros(axes + buttons, np.float32 if axes else np.uint8) \
+            if axes or buttons else 0  # axes: the middle of each range
         return lambda obs, info: none
     if name not in _game_agents(env.game):
         trained = checkpoint_agent(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import operator
 import os
 import random
@@ -13,8 +14,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .. import romset
+from ..analog import Axis, resolve_axes, vector_error, vector_rows
 from ..emulator import Action, Address, Emulator
-from ..errors import InvalidArgumentError, check_path
+from ..errors import InvalidArgumentError, StateError, check_path
 from ..mame import find_mame
 from ..state import State
 
@@ -38,6 +40,11 @@ class Game:
     buttons: ClassVar[tuple[Action, ...]] = ()
     """Instead of :attr:`actions`: the action is a vector of 0/1, one per button, each
     held for the step when 1 (Gymnasium's ``MultiBinary``)."""
+    axes: ClassVar[tuple[Axis, ...]] = ()
+    """Instead of :attr:`actions`: analog inputs, and the action is a float vector (a
+    Gymnasium ``Box`` in [-1, 1]): one entry per axis, mapped linearly onto its range (see
+    :class:`~aiomame.analog.Axis`), then one per button of :attr:`buttons`, held when > 0.
+    The ranges are read from MAME when the env starts (:meth:`bind_axes`)."""
     frame_ratio: ClassVar[int] = 3
     vectorized: ClassVar[bool] = False
     """Whether :meth:`reward` and :meth:`terminated` also take mappings of numpy arrays (one
@@ -66,6 +73,7 @@ class Game:
     # saved by new_game, and where seeds come from when none is given.
     _start_states: dict[tuple[Any, ...], State]
     _seeds: random.Random
+    _axis_ranges: tuple[tuple[str, str, int, int], ...]  # (port, field, min, max) per axis
 
     def emulator_options(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """Keyword arguments ``given`` over the game's defaults: :attr:`obs`,
@@ -80,15 +88,54 @@ class Game:
         return options
 
     def action_names(self) -> list[str]:
-        """The discrete actions' names, in index order; with :attr:`buttons`, the buttons'
-        (``port/field``), in the order of the action vector."""
-        if self.buttons:
-            return [f"{b.port}/{b.field}" for b in self.buttons]
+        """The discrete actions' names, in index order; with :attr:`axes` or
+        :attr:`buttons`, theirs (``port/field``), in the order of the action vector."""
+        if self.axes or self.buttons:
+            return [f"{b.port}/{b.field}" for b in (*self.axes, *self.buttons)]
         return list(self.actions)
+
+    def action_shape(self) -> tuple[int, ...]:
+        """The shape of one action: () for an index, else (entries of the vector,)."""
+        vector = len(self.axes) + len(self.buttons)
+        return (vector,) if vector else ()
+
+    def bind_axes(self, inputs: list[dict[str, Any]]) -> None:
+        """Read the :attr:`axes`' ranges from a running machine's inputs
+        (:meth:`~aiomame.Emulator.list_actions`). Raises UnknownInputError for an input the
+        machine lacks, InvalidArgumentError for a digital one or a range outside it."""
+        if self.axes:
+            self._axis_ranges = resolve_axes(self.axes, inputs)
+
+    def axis_inputs(self, actions: Any, n: int) -> list[tuple[Action, ...]]:
+        """The inputs held by each of the ``n`` rows of ``actions`` (``(n, axes + buttons)``
+        numbers in [-1, 1]; see :attr:`axes`): one tuple of Action per row. Raises
+        InvalidArgumentError for another shape or a value outside [-1, 1], StateError
+        before :meth:`bind_axes`."""
+        shape = (n, len(self.axes) + len(self.buttons))
+        return [self._held(row, actions, shape)
+                for row in vector_rows(actions, shape, self.action_names)]
+
+    def _held(self, row: list[float], given: Any, shape: tuple[int, ...]
+              ) -> tuple[Action, ...]:
+        """The inputs one checked-shape vector of :attr:`axes` and buttons holds."""
+        axes = self.__dict__.get("_axis_ranges")
+        if axes is None:
+            raise StateError(f"the axes of {self.name!r} have no ranges yet: start the env")
+        inputs, k = [], len(axes)
+        for (port, field, low, high), x in zip(axes, row[:k], strict=True):
+            if not -1 <= x <= 1:  # NaN too
+                raise vector_error(given, shape, self.action_names())
+            inputs.append(Action(port, field, math.floor(low + (x + 1) * (high - low) / 2
+                                                         + 0.5)))
+        return (*inputs, *itertools.compress(self.buttons, [x > 0 for x in row[k:]]))
 
     def inputs(self, action: Any) -> tuple[Action, ...]:
         """The inputs that ``action`` holds for one step: a discrete action index (any
-        integer type), or with :attr:`buttons` a vector of 0/1, one per button."""
+        integer type), with :attr:`buttons` a vector of 0/1, one per button, or with
+        :attr:`axes` a vector of numbers in [-1, 1] (see :attr:`axes`)."""
+        if self.axes:
+            shape = (len(self.axes) + len(self.buttons),)
+            return self._held(vector_rows(action, shape, self.action_names), action, shape)
         if self.buttons:
             bits = np.asarray(action)
             if bits.shape != (len(self.buttons),) or (bits.size and bits.dtype.kind not in "biu") \

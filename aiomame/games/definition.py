@@ -11,7 +11,12 @@ does, without code. Paths in it are relative to the file. Top-level keys:
   default u8), ``device``, ``space``: an :class:`~aiomame.Address`, read every step.
 - ``[actions]``: NAME -> list of inputs held together (a discrete action), or instead
   ``buttons``: a list of inputs (a 0/1 vector per step). An input is ``"PORT/FIELD"`` or
-  ``[PORT, FIELD]``, e.g. ``":CONTP1/P1 Left"``.
+  ``[PORT, FIELD]``, e.g. ``":CONTP1/P1 Left"``, or ``[PORT, FIELD, VALUE]``: an analog
+  input at a position (``[":PADDLE", "Paddle", 64]``).
+- ``axes`` (with ``buttons`` or without, instead of ``[actions]``): analog inputs, each
+  ``{port, field, min, max}`` (min and max optional: the field's range) or an input as
+  above; the action is a vector in [-1, 1], one entry per axis then one per button
+  (:attr:`~aiomame.games.Game.axes`).
 - ``[reward]``: memory NAME -> weight: the reward is the weighted sum of their increases.
 - ``[done]``: ``any = [...]`` or ``all = [...]`` conditions, each ``"NAME OP VALUE"`` or
   ``[NAME, OP, VALUE]`` with OP one of ``== != < <= > >=``.
@@ -31,6 +36,7 @@ does, without code. Paths in it are relative to the file. Top-level keys:
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tomllib
@@ -38,6 +44,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, NoReturn
 
+from ..analog import Axis
 from ..emulator import TYPES, Action, Address
 from ..errors import (
     InvalidArgumentError,
@@ -52,9 +59,10 @@ from .system import OPERATORS, Condition, SeedTarget, StartStep, SystemGame
 
 SUFFIX = ".toml"
 TOP_KEYS = ("system", "description", "frame_ratio", "max_episode_steps", "roms", "memory",
-            "actions", "buttons", "reward", "done", "start", "seed", "obs", "media",
+            "actions", "buttons", "axes", "reward", "done", "start", "seed", "obs", "media",
             "software")
 MEMORY_KEYS = ("address", "type", "device", "space")
+AXIS_KEYS = ("port", "field", "min", "max")
 SEED_KEYS = (*MEMORY_KEYS, "modulo", "offset")
 START_KEYS = ("state", "reset", "script")
 STEP_KEYS = ("if", "reset", "inputs", "steps", "until", "max_steps")
@@ -158,8 +166,9 @@ class _Reader:
         memory = self.memory(data)
         names = list(memory)
         actions, buttons = self.actions(data)
+        axes = self.axes(data)
         options: dict[str, Any] = {
-            "memory_addresses": memory, "actions": actions, "buttons": buttons,
+            "memory_addresses": memory, "actions": actions, "buttons": buttons, "axes": axes,
             "reward": self.reward(data, names), "done": self.done(data, names),
             "max_episode_steps": max_steps, "frame_ratio": frame_ratio,
             **self.start(data, names, system), "seed": self.seed(data),
@@ -168,6 +177,7 @@ class _Reader:
         attributes = {
             "system": system, "description": description, "rom_images": self.roms(data),
             "memory_addresses": memory, "actions": actions or {}, "buttons": tuple(buttons or ()),
+            "axes": axes or (),
             "frame_ratio": frame_ratio, "max_episode_steps": max_steps, "obs": options["obs"],
             "media": options["media"], "software": options["software"]}
         return options, attributes
@@ -259,11 +269,35 @@ class _Reader:
             port, slash, field = value.partition("/")
             if slash and port and field:
                 return Action(port, field)
-        elif (isinstance(value, list) and len(value) == 2
-              and all(isinstance(v, str) and v for v in value)):
-            return Action(value[0], value[1])
-        self.fail(key, "an input is 'PORT/FIELD' (like ':IN1/Coin 1') or [PORT, FIELD], got",
-                  value)
+        elif (isinstance(value, list) and len(value) in (2, 3)
+              and all(isinstance(v, str) and v for v in value[:2])):
+            if len(value) == 2:
+                return Action(value[0], value[1])
+            if isinstance(value[2], int) and not isinstance(value[2], bool):
+                return Action(value[0], value[1], value[2])
+        self.fail(key, "an input is 'PORT/FIELD' (like ':IN1/Coin 1'), [PORT, FIELD], or "
+                  "[PORT, FIELD, VALUE] (an analog input's position), got", value)
+
+    def axes(self, data: Mapping[str, Any]) -> tuple[Axis, ...] | None:
+        if "axes" not in data:
+            return None
+        value = data["axes"]
+        if not isinstance(value, list) or not value:
+            self.fail("axes", "must be a non-empty list of analog inputs like "
+                      "[{port = ':PADDLE', field = 'Paddle'}], got", value)
+        axes = []
+        for i, entry in enumerate(value):
+            key = f"axes[{i}]"
+            if not isinstance(entry, dict):
+                action = self.input(key, entry)
+                entry = {"port": action.port, "field": action.field}
+            self.keys(key, entry, AXIS_KEYS)
+            port = self.get(entry, key, "port", str, "an input port like ':PADDLE'")
+            field = self.get(entry, key, "field", str, "an input field like 'Paddle'")
+            low = self.get(entry, key, "min", int, "an int", None)
+            high = self.get(entry, key, "max", int, "an int", None)
+            axes.append(self.check(key, functools.partial(Axis, port, field, low, high)))
+        return tuple(axes)
 
     def inputs(self, key: str, value: Any) -> tuple[Action, ...]:
         if not isinstance(value, list):
@@ -272,11 +306,14 @@ class _Reader:
 
     def actions(self, data: Mapping[str, Any]
                 ) -> tuple[dict[str, tuple[Action, ...]] | None, tuple[Action, ...] | None]:
-        if ("actions" in data) == ("buttons" in data):
+        vector = "buttons" in data or "axes" in data
+        if ("actions" in data) == vector:
             self.fail("actions" if "actions" in data else "",
                       "give either [actions] (NAME = [inputs], a discrete action) or buttons "
-                      "(a list of inputs, a 0/1 vector)" + (", not both" if "actions" in data
-                                                            else ""))
+                      "(a list of inputs, a 0/1 vector) and/or axes (analog inputs, a vector "
+                      "in [-1, 1])" + (", not both" if "actions" in data else ""))
+        if "axes" in data and "buttons" not in data:
+            return None, None
         if "buttons" in data:
             buttons = self.inputs("buttons", data["buttons"])
             if not buttons:

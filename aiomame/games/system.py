@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..analog import Axis
 from ..emulator import Action, Address, Emulator
 from ..errors import GameError, InvalidArgumentError, check_step_limit, invalid_choice, is_int
 from ..state import State
@@ -103,8 +104,11 @@ class SystemGame(Game):
 
     - ``memory_addresses``: name -> :class:`~aiomame.Address`, returned in each step's info.
     - Actions, one of: ``buttons``, a sequence of :class:`~aiomame.Action` (the action is a
-      0/1 vector, one entry per button: Gymnasium's ``MultiBinary``); or ``actions``,
-      name -> the Actions held together (a discrete action index; ``()`` for none).
+      0/1 vector, one entry per button: Gymnasium's ``MultiBinary``); ``axes``, a sequence
+      of :class:`~aiomame.analog.Axis` (analog inputs, with ``buttons`` or without: the
+      action is a vector in [-1, 1], one entry per axis then per button: a ``Box``; see
+      :attr:`Game.axes`); or ``actions``, name -> the Actions held together (a discrete
+      action index; ``()`` for none; an analog field's Action is a named position).
     - ``reward``: a memory name (the reward is its increase per step), name -> weight (the
       weighted sum of the increases), or None (always 0).
     - ``done``: None (episodes end only at ``max_episode_steps``, if given), a condition
@@ -128,6 +132,7 @@ class SystemGame(Game):
 
     def __init__(self, system: str, *, memory_addresses: Mapping[str, Address] | None = None,
                  buttons: Sequence[Action] | None = None,
+                 axes: Sequence[Axis] | None = None,
                  actions: Mapping[str, Action | Sequence[Action]] | None = None,
                  reward: str | Mapping[str, float] | None = None,
                  done: Condition | Sequence[Condition] | Callable[[Mapping[str, Any]], bool]
@@ -145,16 +150,22 @@ class SystemGame(Game):
         self.name = self.system = system
         self.memory_addresses = dict(memory_addresses or {})
         names = list(self.memory_addresses)
-        if (buttons is None) == (actions is None):
+        if (buttons is None and axes is None) == (actions is None):
             raise InvalidArgumentError(
-                "give either buttons (a sequence of Action: a 0/1 vector per step) or "
-                "actions (name -> Actions held together: a discrete action index)")
+                "give either buttons (a sequence of Action: a 0/1 vector per step) and/or "
+                "axes (a sequence of Axis: a vector in [-1, 1]), or actions (name -> "
+                "Actions held together: a discrete action index)")
+        if axes is not None:
+            if isinstance(axes, (str, bytes)) or not isinstance(axes, Sequence) \
+                    or not axes or not all(isinstance(a, Axis) for a in axes):
+                raise InvalidArgumentError(
+                    f"axes must be a non-empty sequence of Axis(port, field), got {axes!r}")
+            self.axes = tuple(axes)
         if buttons is not None:
             self.buttons = tuple(_check_action(b, "buttons") for b in buttons)
             if not self.buttons:
                 raise InvalidArgumentError("buttons is empty: give at least one Action")
-        else:
-            assert actions is not None
+        elif actions is not None:
             self.actions = {name: _held(name, held) for name, held in actions.items()}
             if not self.actions:
                 raise InvalidArgumentError("actions is empty: give at least one")

@@ -274,6 +274,40 @@ function exports.startplugin()
 		return list
 	end
 
+	-- An analog field as the hello describes it: the values Action(port, field, value) may
+	-- set (MAME's set_value clamps to these, in the field's own units: mask shifted out; a
+	-- positional control counts 0..maxvalue-1), its default, its kind (the type's token
+	-- without the player: "PADDLE", "DIAL", "TRACKBALL_X", "PEDAL", "AD_STICK_X",
+	-- "LIGHTGUN_X"...) and player (0 for player 1). Properties are looked up under pcall:
+	-- a MAME without one leaves its entry out.
+	local function describe_analog(entry, field)
+		local ok, mask = pcall(function() return field.mask end)
+		if not ok or not mask or mask == 0 then
+			return
+		end
+		local shift = 0
+		while (mask >> shift) & 1 == 0 do
+			shift = shift + 1
+		end
+		local function get(name)
+			local got, value = pcall(function() return field[name] end)
+			return got and value or nil
+		end
+		local got, token = pcall(function()
+			return manager.machine.ioport:input_type_to_token(field.type)
+		end)
+		local kind = got and type(token) == "string" and token:gsub("^P%d+_", "") or "ANALOG"
+		local low, high, default = get("minvalue"), get("maxvalue"), get("defvalue")
+		if low and high then
+			entry.min, entry.max = (low & mask) >> shift, (high & mask) >> shift
+			if kind:find("^POSITIONAL") then
+				entry.min, entry.max = 0, high - 1
+			end
+		end
+		entry.default = default and (default & mask) >> shift
+		entry.kind, entry.player = kind, get("player")
+	end
+
 	-- Look the running machine over: fill fields/screens/spaces, return the hello's info.
 	-- Runs again after a hard reset, which builds a new machine (same layout, new objects).
 	local function describe()
@@ -326,7 +360,11 @@ function exports.startplugin()
 			for _, fname in ipairs(sorted_keys(port_fields)) do
 				local field = port_fields[fname]
 				fields[#fields + 1] = field
-				entry.fields[#entry.fields + 1] = { name = fname, id = #fields - 1, analog = field.is_analog }
+				local described = { name = fname, id = #fields - 1, analog = field.is_analog }
+				if described.analog then
+					describe_analog(described, field)
+				end
+				entry.fields[#entry.fields + 1] = described
 			end
 			info.ports[#info.ports + 1] = entry
 		end
