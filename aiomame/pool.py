@@ -907,8 +907,7 @@ class EnvPool:
                 elif kind == "autoreset":
                     await self._autoreset(env)
                 elif kind == "fail":  # a step on the fast path failed
-                    process = env.emulator.process
-                    raise await process.fail(process.step_error(arg), self._step_timeout)
+                    raise await self._step_failure(env, arg)
                 else:
                     await self._begin(env, *arg)
             except FAILURES as exc:
@@ -928,6 +927,13 @@ class EnvPool:
             inputs, frame=stacks is not None,
             out=None if stacks is None else stacks.next_slot(env.id))
         self._account([env], tuple(values))
+
+    async def _step_failure(self, env: _Env, reply: Any) -> BaseException:
+        """The error of a fast-path step that got ``reply`` (see MameProcess.fail). In its own
+        frame: a local of the worker's would keep the dead MAME's process (its connection,
+        buffers and output lines) alive until the env's next failure."""
+        process = env.emulator.process
+        return await process.fail(process.step_error(reply), self._step_timeout)
 
     async def _autoreset(self, env: _Env) -> None:
         self._show_start(env, await self._first_step(env.game, env.emulator, None, None))

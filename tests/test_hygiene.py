@@ -2,7 +2,8 @@
 
 - start/close cycles and SIGKILL restarts in a pool leave no growth in child processes, open
   FDs, runtime-dir entries or RSS (a short run here; benchmarks/cycles.py runs 1,000 cycles
-  and 200 restarts);
+  and 200 restarts), and the pool keeps no dead MAME's MameProcess (its connection and
+  buffers);
 - a runtime directory that is not a directory, cannot be created, is read-only or full is a
   clear :class:`RuntimeDirError` at start (real tmpfs mounts; where mounting is impossible,
   /sys and RLIMIT_FSIZE give the kernel's own refusals instead);
@@ -32,6 +33,7 @@ from test_rundir import SYNC_SCRIPT, gone_within, start
 from aiomame import EnvPool
 from aiomame.emulator import Emulator
 from aiomame.errors import RuntimeDirError
+from aiomame.process import MameProcess
 from aiomame.restarter import Restarter
 from aiomame.rundir import OWNER_FILE, PREFIX, runtime_base
 
@@ -42,7 +44,8 @@ FRAME_BYTES = 224 * 260 * 4  # the test ROM's screen
 
 
 def census() -> dict[str, float]:
-    """What this process holds: children, open FDs, its runtime-dir entries, RSS (MB)."""
+    """What this process holds: children, open FDs, its runtime-dir entries, MameProcess
+    objects, RSS (MB)."""
     gc.collect()
     me = os.getpid()
     children = 0
@@ -53,8 +56,9 @@ def census() -> dict[str, float]:
     mine = sum(1 for p in base.glob(f"{PREFIX}*") if _owner(p) == me)
     with open("/proc/self/status") as f:
         rss = next(int(line.split()[1]) / 1024 for line in f if line.startswith("VmRSS:"))
+    mames = sum(isinstance(o, MameProcess) for o in gc.get_objects())
     return {"children": children, "fds": len(os.listdir("/proc/self/fd")), "rundir": mine,
-            "rss": rss}
+            "mames": mames, "rss": rss}
 
 
 def _owner(path: Path) -> int | None:
@@ -113,6 +117,7 @@ async def test_sigkill_restarts_in_a_pool_leave_nothing_behind(roms):
             await kill_and_wait()
         after = census()
         assert sum(restarter.restarts.values()) == RESTARTS + 3
+        assert after["mames"] == envs, "a dead MAME's MameProcess is still referenced"
     assert_no_growth(before, after, f"{RESTARTS} SIGKILL restarts")
 
 
