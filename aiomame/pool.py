@@ -727,8 +727,7 @@ class EnvPool(PoolFront):
                 elif kind == "autoreset":
                     await self._autoreset(env)
                 elif kind == "fail":  # a step on the fast path failed
-                    process = env.emulator.process
-                    raise await process.fail(process.step_error(arg), self._step_timeout)
+                    raise await self._step_failure(env, arg)
                 else:
                     await self._begin(env, *arg)
             except FAILURES as exc:
@@ -750,6 +749,13 @@ class EnvPool(PoolFront):
         if stacks is not None and env.emulator.screen_size != self._frame_size:
             self._note_size(env)
         self._account([env], tuple(values))
+
+    async def _step_failure(self, env: _Env, reply: Any) -> BaseException:
+        """The error of a fast-path step that got ``reply`` (see MameProcess.fail). In its own
+        frame: a local of the worker's would keep the dead MAME's process (its connection,
+        buffers and output lines) alive until the env's next failure."""
+        process = env.emulator.process
+        return await process.fail(process.step_error(reply), self._step_timeout)
 
     async def _autoreset(self, env: _Env) -> None:
         self._show_start(env, await self._first_step(env.game, env.emulator, None, None))

@@ -2,7 +2,8 @@
 
 - start/close cycles and SIGKILL restarts in a pool leave no growth in child processes, open
   FDs, runtime-dir entries or RSS (a short run here; benchmarks/cycles.py runs 1,000 cycles
-  and 200 restarts);
+  and 200 restarts), and the pool keeps no dead MAME's MameProcess (its connection and
+  buffers);
 - a runtime directory that is not a directory, cannot be created, is read-only or full is a
   clear :class:`RuntimeDirError` at start (real tmpfs mounts; where mounting is impossible,
   /sys and RLIMIT_FSIZE give the kernel's own refusals instead);
@@ -22,6 +23,7 @@ import signal
 import stat
 import subprocess
 import sys
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,13 +94,17 @@ async def test_sigkill_restarts_in_a_pool_leave_nothing_behind(roms):
     envs, pick = 3, random.Random(14)
     # stable_after=0: every crash starts a new row, so the limit never ends the run.
     restarter = Restarter(restart_limit=2, stable_after=0.0, backoff=0.05)
+    killed: list[weakref.ref] = []  # each killed MAME's MameProcess
     async with EnvPool("invaders", envs, roms_path=roms, memory_addresses=ADDRESSES,
                        frame_ratio=2, restarter=restarter) as pool:
 
         async def kill_and_wait() -> None:
             env_id = pick.randrange(envs)
             done = restarter.restarts.get(env_id, 0)
-            os.kill(pool.emulators[env_id].process.pid, signal.SIGKILL)
+            process = pool.emulators[env_id].process
+            killed.append(weakref.ref(process))
+            os.kill(process.pid, signal.SIGKILL)
+            del process
             async with asyncio.timeout(30):
                 while restarter.restarts.get(env_id, 0) == done:
                     await pool.step([()] * envs)
@@ -113,6 +119,8 @@ async def test_sigkill_restarts_in_a_pool_leave_nothing_behind(roms):
             await kill_and_wait()
         after = census()
         assert sum(restarter.restarts.values()) == RESTARTS + 3
+        kept = sum(ref() is not None for ref in killed)  # census() ran gc.collect()
+        assert not kept, f"{kept} dead MAMEs' MameProcess still referenced"
     assert_no_growth(before, after, f"{RESTARTS} SIGKILL restarts")
 
 
