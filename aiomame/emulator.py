@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -508,10 +508,8 @@ class Emulator:
     async def save_state(self) -> State:
         """The whole machine's state now, between steps (MAME's own save state, in memory)."""
         self._check_saves()
-        reply = await self._state_command("save_state")
-        if len(reply) != 2 or not isinstance(reply[1], bytes):
-            raise ProtocolError(f"expected a state, got {reply!r:.200}")
-        return State(self.info["system"], self.info["mame"], reply[1])
+        data = await self._state_command(self._process.save_state)
+        return State(self.info["system"], self.info["mame"], data)
 
     async def load_state(self, state: State | bytes) -> None:
         """Make the machine ``state`` at once: the next step runs on from it.
@@ -520,27 +518,30 @@ class Emulator:
         one. Everything is checked before sending (see :meth:`check_state`), so a refused
         state leaves the machine as it was; so does one MAME refuses (``SaveStateError``).
         """
-        await self._state_command("load_state", self.check_state(state).data)
+        await self._state_command(self._process.load_state, self.check_state(state).data)
 
     def _check_saves(self) -> None:
         if not self.supports_save:
             raise SaveStateError(f"MAME's driver for {self.game!r} does not support save "
                                  "states", "no_save")
 
-    async def _state_command(self, *command: Any) -> list[Any]:
+    async def _state_command(self, call: Callable[..., Awaitable[Any]], *args: Any) -> Any:
         try:
-            return await self._command(*command)
+            return await self._command(*args, call=call)
         except CommandError as exc:
             if exc.code == "reset_pending":  # reset("hard") and no step since
                 raise StateError(str(exc)) from None
             raise
 
-    async def _command(self, *command: Any) -> list[Any]:
+    async def _command(self, *args: Any, call: Callable[..., Awaitable[Any]] | None = None
+                       ) -> Any:
+        """``call(*args, timeout=step_timeout)`` (default: the process's ``request``), one
+        at a time."""
         if self._busy:
             raise StateError("another step or command is still running on this emulator")
         self._busy = True
         try:
-            return await self._process.request(*command, timeout=self.step_timeout)
+            return await (call or self._process.request)(*args, timeout=self.step_timeout)
         finally:
             self._busy = False
 

@@ -65,7 +65,14 @@ _TRIED_IN = re.compile(r"NOT FOUND \(tried in ([^)]*)\)")  # the ROM sets MAME l
 _NOISE = ("Warning: -video none doesn't make much sense", "ALSA lib seq_hw.c")
 _PLUGIN_LINE = "aiomame: "  # how the plugin reports what stops it before it can connect
 # The plugin's error codes that mean MAME cannot save or load a state (SaveStateError).
-SAVE_STATE_CODES = ("no_save", "load_failed", "save_failed")
+SAVE_STATE_CODES = ("no_save", "load_failed", "save_failed", "state_file")
+# What each command is, in the words of errors ("MAME went away while stepping").
+DOING = {"step": "stepping", "watch": "setting the memory to watch", "read": "reading memory",
+         "read_range": "reading a range of memory", "write": "writing memory",
+         "reset": "resetting", "inputs": "listing the inputs", "save_state": "saving a state",
+         "load_state": "loading a state", "frames": "redirecting the frames",
+         "exit": "exiting"}
+STATE_FILE = "state"  # where a state crosses between MAME and Python, in the private dir
 
 
 # MAME's lines about ROM files that load but fail their checksums, and the line after them.
@@ -91,6 +98,23 @@ def _largest_frame(screens: Any) -> int:
                     and 0 < width <= 16384 and 0 < height <= 16384:
                 sizes.append(width * height * 4)
     return max(sizes)
+
+
+def _read_state(path: str, reply: list[Any]) -> bytes:
+    """The state the plugin's ``reply`` (``["state_file", size]``) says is in ``path``;
+    ProtocolError if the reply or the file is not that."""
+    if len(reply) != 2 or reply[0] != "state_file" or not isinstance(reply[1], int):
+        raise ProtocolError(f"expected a state file's size, got {reply!r:.200}")
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise ProtocolError(f"MAME said it saved a state into {path!r}, which cannot be "
+                            f"read: {exc.strerror}") from None
+    if len(data) != reply[1]:
+        raise ProtocolError(f"MAME said it saved a state of {reply[1]} bytes; its file "
+                            f"holds {len(data)}")
+    return data
 
 
 async def _close_at_loop_end(process: weakref.ref[MameProcess]) -> AsyncGenerator[None, None]:
@@ -367,7 +391,8 @@ class MameProcess:
                                            returncode=self.returncode, output=self.output)
         elif isinstance(exc, asyncio.CancelledError):
             # The reply may be half read: the stream can no longer be trusted.
-            self._broken = StateError(f"{doing!r} was cancelled before its reply was read")
+            self._broken = StateError(f"a call was cancelled while {doing}, before its reply "
+                                      "was read")
             return None
         else:  # ProtocolError: out of step with the plugin, which may run on for a long step
             self._broken = exc
@@ -404,12 +429,58 @@ class MameProcess:
         """Send one command and return the plugin's reply; an ``error`` reply raises."""
         self._check_usable()
         assert self._conn is not None
-        reply = await self._exchange(self._encode(*command), self._conn.read, timeout, command[0])
+        reply = await self._exchange(self._encode(*command), self._conn.read, timeout,
+                                     DOING.get(command[0], f"running {command[0]!r}"))
         if reply[0] == "error":
             code = reply[1] if len(reply) > 1 else None
             kind = SaveStateError if code in SAVE_STATE_CODES else CommandError
             raise kind(f"{command[0]!r} failed in the plugin: {reply[2]}", code)
         return reply
+
+    async def save_state(self, timeout: float) -> bytes:
+        """MAME's whole machine state (its ``buffer_save``), of any size: MAME writes it into
+        a file in the private directory, read here and removed at once.
+
+        Raises SaveStateError (no save support, the directory full: code ``state_file``),
+        CommandError (``reset_pending``), ProtocolError (a reply or file that does not
+        match), and what :meth:`request` raises.
+        """
+        self._check_usable()
+        path = os.path.join(self._dir, STATE_FILE)  # type: ignore[arg-type]
+        try:
+            reply = await self.request("save_state", path, timeout=timeout)
+            try:
+                return _read_state(path, reply)
+            except ProtocolError as exc:  # out of step with the plugin: MAME is killed
+                await self._failure(exc, DOING["save_state"], timeout)
+                raise
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+
+    async def load_state(self, data: bytes, timeout: float) -> None:
+        """Make the machine the state ``data`` (MAME's ``buffer_load``), of any size: it goes
+        through a file in the private directory, removed once MAME has read it.
+
+        Raises SaveStateError (MAME refuses the bytes: code ``load_failed``; the directory
+        full: ``state_file``), CommandError (``reset_pending``), and what :meth:`request`
+        raises.
+        """
+        self._check_usable()
+        path = os.path.join(self._dir, STATE_FILE)  # type: ignore[arg-type]
+        try:
+            try:
+                with open(path, "wb") as f:
+                    f.write(data)
+            except OSError as exc:
+                raise SaveStateError(
+                    f"cannot write the state ({len(data)} bytes) into {self._dir!r}: "
+                    f"{exc.strerror} (runtime directory full? see AIOMAME_RUNTIME_DIR)",
+                    "state_file") from None
+            await self.request("load_state", path, len(data), timeout=timeout)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
 
     def send_step(self, command: bytes, sink: Callable[[Any], None]) -> None:
         """Send a step command (from :func:`~aiomame.protocol.step_command`); its reply goes
@@ -458,7 +529,7 @@ class MameProcess:
             reply = await future
         except asyncio.CancelledError as exc:
             self.abandon_step()
-            await self._failure(exc, "step", timeout)
+            await self._failure(exc, DOING["step"], timeout)
             raise
         finally:
             timer.cancel()
@@ -503,7 +574,7 @@ class MameProcess:
         MAME is then unusable."""
         if isinstance(error, AiomameError) and not isinstance(error, ProtocolError):
             return error  # the plugin refused the step: MAME is fine
-        typed = await self._failure(error, "step", timeout)
+        typed = await self._failure(error, DOING["step"], timeout)
         return error if typed is None else typed
 
     async def redirect_frames(self, path: str, offset: int, room: int) -> None:
