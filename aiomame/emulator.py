@@ -15,6 +15,8 @@ from .errors import (
     AddressError,
     CommandError,
     InvalidArgumentError,
+    MameExitedAtStartError,
+    MameExitedError,
     ProtocolError,
     SaveStateError,
     StateError,
@@ -205,14 +207,21 @@ class Emulator:
 
     # -- lifecycle ---------------------------------------------------------------------
     async def start(self) -> Emulator:
-        """Start MAME, check the game's screens, devices and addresses, arm the reads."""
+        """Start MAME, check the game's screens, devices and addresses, arm the reads.
+
+        Raises StartError (or a subclass: MissingRomsError, UnknownGameError,
+        RuntimeDirError; MameExitedAtStartError, also a MameExitedError, for a MAME that
+        exits after its hello), MameTimeoutError, ProtocolError, SetupError.
+        """
         info = await self._process.start()
         try:
             self._choose_screen(info["screens"])
             await self._process.request("watch", [self._resolve(a) for a in
                                                   self.memory_addresses.values()])
-        except BaseException:
+        except BaseException as exc:
             await self.close()
+            if isinstance(exc, MameExitedError):  # start() failed: a StartError too
+                raise MameExitedAtStartError(exc) from exc
             raise
         return self
 

@@ -34,6 +34,7 @@ from . import mame
 from .errors import (
     AiomameError,
     CommandError,
+    MameExitedAtStartError,
     MameExitedError,
     MameTimeoutError,
     MissingRomsError,
@@ -79,6 +80,9 @@ STATE_FILE = "state"  # where a state crosses between MAME and Python, in the pr
 _BAD_DUMP = re.compile(r"^(\S+) (?:WRONG CHECKSUMS|WRONG LENGTH):")
 _BAD_DUMPS_END = "WARNING: the machine might not run correctly."
 _warned_dumps: set[tuple[str, str]] = set()
+# Frames that are not the user's: a warning points past them, at the line that called in.
+_NOT_THE_CALLERS = (os.path.dirname(os.path.abspath(__file__)) + os.sep,
+                    os.path.dirname(asyncio.__file__) + os.sep)
 _TIMED_OUT = object()  # what a step's timer hands its future
 
 
@@ -115,6 +119,15 @@ def _read_state(path: str, reply: list[Any]) -> bytes:
         raise ProtocolError(f"MAME said it saved a state of {reply[1]} bytes; its file "
                             f"holds {len(data)}")
     return data
+
+
+def _caller() -> tuple[str, int, dict[str, Any]]:
+    """(file, line, globals) of the code that called into aiomame: the innermost frame
+    outside aiomame and asyncio (for an env started in a task, the line running the loop)."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_NOT_THE_CALLERS):
+        frame = frame.f_back
+    return frame.f_code.co_filename, frame.f_lineno, frame.f_globals
 
 
 async def _close_at_loop_end(process: weakref.ref[MameProcess]) -> AsyncGenerator[None, None]:
@@ -175,6 +188,7 @@ class MameProcess:
         # Where MAME writes the frames: its own file, or a slot of a pool's shared file.
         self._frames_at: tuple[str, int] | None = None
         self._bad_dumps: list[str] = []
+        self._started_at: tuple[str, int, dict[str, Any]] | None = None  # see _caller
 
     @property
     def pid(self) -> int | None:
@@ -224,6 +238,7 @@ class MameProcess:
                 "and WAYLAND_DISPLAY are unset): run it in a desktop session or under "
                 "xvfb-run, or use render=False (headless)")
         version = mame.mame_version(self.binary)
+        self._started_at = _caller()  # where warnings about this start point
         loop = self._loop = asyncio.get_running_loop()
         exit_on_sigterm()
         self._guard = _close_at_loop_end(weakref.ref(self))
@@ -281,8 +296,10 @@ class MameProcess:
             # for max-pooling): a full runtime directory fails here, not at a later step.
             reserve(frames, 2 * _largest_frame(self.hello.get("screens")))
             return self.hello
-        except BaseException:
+        except BaseException as exc:
             await self.close()
+            if isinstance(exc, MameExitedError):
+                raise MameExitedAtStartError(exc) from exc
             raise
 
     async def _accept(self, loop: asyncio.AbstractEventLoop, listener: socket.socket,
@@ -358,12 +375,15 @@ class MameProcess:
             if key not in _warned_dumps:
                 _warned_dumps.add(key)
                 files = self._bad_dumps
-                warnings.warn(RomChecksumWarning(
+                filename, lineno, module_globals = self._started_at  # type: ignore[misc]
+                # Emitted by the output task: pointed at the line that started this MAME.
+                warnings.warn_explicit(RomChecksumWarning(
                     f"{len(files)} ROM file(s) of {self.game!r} in {self.roms_path!r} fail "
                     f"MAME's checksums ({', '.join(files[:4])}{', ...' if len(files) > 4 else ''}"
                     f"): MAME runs them anyway, and the game may misbehave or show black "
                     f"frames; check the set with: {self.binary} -verifyroms {self.game} "
-                    f"-rompath {self.roms_path}"), stacklevel=2)
+                    f"-rompath {self.roms_path}"), RomChecksumWarning, filename, lineno,
+                    module_globals=module_globals)
 
     async def _drain_output(self) -> None:
         if self._output_task is not None:
