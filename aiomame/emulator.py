@@ -252,6 +252,14 @@ class Emulator:
                 for p in self._ports() for f in p["fields"]]
 
     @property
+    def default_cpu(self) -> str | None:
+        """The device an :class:`Address` without ``device`` reads: the machine's own CPU
+        (``":maincpu"``, else the CPU with the shallowest tag, not one inside a slot or a
+        peripheral such as a floppy drive; the first device with memory if no CPU). Also
+        ``info["default_cpu"]``. None before start, or for a machine without memory."""
+        return self.info.get("default_cpu")
+
+    @property
     def frame_shape(self) -> tuple[int, ...] | None:
         """The shape of a frame (uint8), known once started: (height, width, 3) for RGB as
         displayed, (h, w) grayscale, (h, w, 4) BGRA; None for a game without screen."""
@@ -304,20 +312,31 @@ class Emulator:
             raise StateError("the emulator is not started: call start() first")
         devices = {d["tag"]: d for d in self.info["devices"]}
         tag = address.device
-        if tag is None:  # the main CPU: ":maincpu" where it exists, else the first device
-            if not devices:
+        if tag is None:  # the machine's own CPU (see default_cpu)
+            tag = self.default_cpu
+            if tag is None:
                 raise AddressError(f"{self.game!r} has no device with memory to read")
-            tag = ":maincpu" if ":maincpu" in devices else next(iter(devices))
         if tag not in devices:
             raise invalid_choice(f"device of {self.game!r}", tag, devices, AddressError)
         spaces = {s["name"]: s for s in devices[tag]["spaces"]}
         if address.space not in spaces:
             raise invalid_choice(f"address space of {tag!r}", address.space, spaces,
                                  AddressError)
-        mask = spaces[address.space]["address_mask"]
+        space = spaces[address.space]
+        mask = space["address_mask"]
         if address.address & ~mask:
             raise AddressError(f"address 0x{address.address:X} is outside {tag} "
                                f"{address.space} (0x0-0x{mask:X})")
+        if space["shift"] > 0:  # bit addresses: a byte every 8, a bus word every 16 (or 32)
+            bits = min(int(address.type[1:]), space["data_width"])
+            align = bits >> 3 << space["shift"]
+            if address.address % align:
+                raise AddressError(
+                    f"address 0x{address.address:X} of {tag} {address.space} is not where "
+                    f"a {address.type} starts: this space's addresses are bits (a byte every "
+                    f"{1 << space['shift']}), and a {address.type} starts at a multiple of "
+                    f"{align} (0x{address.address - address.address % align:X} or "
+                    f"0x{address.address - address.address % align + align:X})")
         return [tag, address.space, address.address, address.type]
 
     def _inputs(self, actions: Iterable[Action]) -> list[list[int]]:
@@ -444,7 +463,11 @@ class Emulator:
 
     async def read_range(self, start: int, length: int, device: str | None = None,
                          space: str = "program") -> bytes:
-        """``length`` bytes of memory from ``start`` (byte addresses), read now, between steps.
+        """``length`` bytes of memory from ``start``, read now, between steps.
+
+        ``start`` is an address of the space: a byte address on most CPUs; on a
+        bit-addressed one (TMS34010: the space's ``shift`` is 3 in ``info``), a bit address,
+        and byte k is then at ``start + 8 * k``.
 
         One command for the whole block (MAME's ``read_range``): 32 KiB take well under a
         millisecond. Reads go through the address map as the CPU's would, so a range over
@@ -457,9 +480,9 @@ class Emulator:
             raise InvalidArgumentError(
                 f"length must be an int in 1..{MAX_READ_RANGE} (16 MiB), got {length!r}")
         tag, name, start, _ = self._resolve(Address(int(start), "u8", device, space))
-        mask = next(s["address_mask"] for d in self.info["devices"] if d["tag"] == tag
-                    for s in d["spaces"] if s["name"] == name)
-        end = start + int(length) - 1
+        mask, shift = next((s["address_mask"], s["shift"]) for d in self.info["devices"]
+                           if d["tag"] == tag for s in d["spaces"] if s["name"] == name)
+        end = start + (int(length) << max(shift, 0)) - 1
         if end > mask:
             raise AddressError(f"range 0x{start:X}..0x{end:X} ({length} bytes) is outside "
                                f"{tag} {name} (0x0-0x{mask:X})")

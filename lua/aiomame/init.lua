@@ -25,7 +25,7 @@ local exports = {
 	author = { name = "aiomame" },
 }
 
-local PROTOCOL_VERSION = 3
+local PROTOCOL_VERSION = 4
 -- Notifier subscriptions end when collected: this file-level table keeps them (it lives as
 -- long as the module, which package.loaded holds).
 local subscriptions = {}
@@ -270,6 +270,10 @@ function exports.startplugin()
 				rotation = rotation, flipx = flipx, flipy = flipy, refresh = screen.refresh,
 			}
 		end
+		-- The default device for memory: the machine's own CPU, the CPU with the shallowest
+		-- tag (":f3" on pet2001, not its floppy drive's ":ieee8:c4040:un1"), ":maincpu"
+		-- before any other, else the first in device order; no CPU: the first device.
+		local default_depth = math.huge
 		for tag, device in pairs(machine.devices) do
 			local ok, dev_spaces = pcall(function() return device.spaces end)
 			if ok and dev_spaces and next(dev_spaces) then
@@ -279,11 +283,24 @@ function exports.startplugin()
 					spaces[tag .. "\0" .. name] = space
 					entry.spaces[#entry.spaces + 1] = {
 						name = name, data_width = space.data_width, endianness = space.endianness,
-						address_mask = space.address_mask, map = map_of(space),
+						address_mask = space.address_mask, shift = space.shift, map = map_of(space),
 					}
 				end
 				info.devices[#info.devices + 1] = entry
+				local cpu_ok, cpu = pcall(function() -- a CPU: it has registers
+					for _ in pairs(device.state) do
+						return true
+					end
+					return false
+				end)
+				local depth = tag == ":maincpu" and 0 or select(2, tag:gsub(":", ""))
+				if cpu_ok and cpu and depth < default_depth then
+					info.default_cpu, default_depth = tag, depth
+				end
 			end
+		end
+		if not info.default_cpu and info.devices[1] then
+			info.default_cpu = info.devices[1].tag
 		end
 		local ports = machine.ioport.ports
 		for _, ptag in ipairs(sorted_keys(ports)) do
@@ -365,14 +382,24 @@ function exports.startplugin()
 		return reply("values", values)
 	end
 
-	-- Bytes `start` .. `start + length - 1` of a space: read_range where MAME has it (one C++
-	-- call), else read_u8 one address at a time, joined in chunks.
+	-- Addresses per byte: 8 on a bit-addressed space (TMS34010: shift 3), else 1.
+	local function byte_step(space)
+		local shift = space.shift
+		return shift > 0 and 1 << shift or 1
+	end
+
+	-- `length` bytes of a space from `start` (a byte every byte_step addresses): read_range
+	-- where MAME has it (one C++ call), else read_u8 one byte at a time, joined in chunks.
 	local function read_bytes(space, start, length)
-		if space.read_range then
-			return space:read_range(start, start + length - 1, 8)
+		local step = byte_step(space)
+		local last = start + length * step - 1
+		if length == 1 then -- read_range refuses a step longer than its range
+			return string.char(space:read_u8(start))
+		elseif space.read_range then
+			return space:read_range(start, last, 8, step)
 		end
 		local parts, chunk, read_u8, char = {}, {}, space.read_u8, string.char
-		for address = start, start + length - 1 do
+		for address = start, last, step do
 			chunk[#chunk + 1] = read_u8(space, address)
 			if #chunk == 4096 then
 				parts[#parts + 1] = char(table.unpack(chunk))
@@ -392,9 +419,9 @@ function exports.startplugin()
 			error("read_range needs integer start and length", 0)
 		elseif length < 1 or length > MAX_RANGE then
 			error(string.format("read_range length must be 1..%d, got %d", MAX_RANGE, length), 0)
-		elseif start < 0 or start + length - 1 > space.address_mask then
+		elseif start < 0 or start + length * byte_step(space) - 1 > space.address_mask then
 			error(string.format("read_range 0x%X..0x%X is outside %s %s (0x0-0x%X)", start,
-				start + length - 1, msg[2], msg[3], space.address_mask), 0)
+				start + length * byte_step(space) - 1, msg[2], msg[3], space.address_mask), 0)
 		end
 		return reply("bytes", msgpack.bin(read_bytes(space, start, length)))
 	end
