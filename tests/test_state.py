@@ -439,28 +439,24 @@ def no_state_file(emu: Emulator) -> bool:
     return folder is None or STATE_FILE not in os.listdir(folder)
 
 
-async def test_a_state_over_the_message_limit_saves_and_loads(big_roms, no_leaks):
-    async with Emulator(BIG, big_roms, frame_ratio=2) as emu:
-        await emu.step(frame=False)
-        start = await emu.save_state()
-        assert len(start.data) > MAX_MESSAGE and no_state_file(emu)
-        for _ in range(3):
-            await emu.step(frame=False)
-        await emu.load_state(start.data)  # bytes too
-        assert no_state_file(emu)
-        assert (await emu.save_state()).data == start.data  # the very machine saved
-
-
-async def test_pool_resets_from_a_state_over_the_message_limit(big_roms, no_leaks):
+async def test_a_state_over_the_message_limit_saves_loads_and_resets_a_pool(big_roms,
+                                                                            no_leaks):
     def differ(a: State, b: State) -> int:
         return int(np.count_nonzero(np.frombuffer(a.data, np.uint8)
                                     != np.frombuffer(b.data, np.uint8)))
 
     async with EnvPool(BIG, 2, roms_path=big_roms, frame_ratio=2) as pool:
+        emu = pool.emulators[1]
         for _ in range(3):
-            await pool.emulators[1].step(frame=False)
-        state = await pool.emulators[1].save_state()
-        assert differ(state, await pool.emulators[0].save_state()) > 1000
+            await emu.step(frame=False)
+        state = await emu.save_state()
+        assert len(state.data) > MAX_MESSAGE and no_state_file(emu)
+        for _ in range(3):
+            await emu.step(frame=False)
+        await emu.load_state(state.data)  # bytes too
+        assert no_state_file(emu)
+        assert (await emu.save_state()).data == state.data  # the very machine saved
+        assert differ(state, await pool.emulators[0].save_state()) > 100  # 6 frames apart
         batch = await pool.reset(state=state)  # the pool's first reset: load, one step
         assert not batch.truncated.any()
         # Both envs are in the same situation, but for two bytes: MAME's sfiii3n differs
