@@ -10,6 +10,7 @@ from testrom import zero_filled_set
 
 from aiomame import Address, Emulator
 from aiomame.errors import AddressError
+from aiomame.memsearch import MemsearchError, start_search
 
 
 @pytest.mark.parametrize("system, cpu", [
@@ -62,3 +63,5 @@ async def test_bit_addressed_memory_reads_in_bytes(mk_roms, no_leaks):
         assert len(await emu.read_range(end, 4)) == 4
         with pytest.raises(AddressError, match="outside"):
             await emu.read_range(end, 5)
+        with pytest.raises(MemsearchError, match="bit-addressed .a byte every 8 addresses."):
+            await start_search(emu)
