@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import contextvars
 import functools
 import mmap
 import os
@@ -121,7 +122,14 @@ def _read_state(path: str, reply: list[Any]) -> bytes:
     return data
 
 
-def _caller() -> tuple[str, int, dict[str, Any]]:
+Caller = tuple[str, int, dict[str, Any]]
+STARTED_FROM: contextvars.ContextVar[Caller | None] = contextvars.ContextVar(
+    "aiomame_started_from", default=None)
+"""Where a start was called from in another thread (set by the blocking API, whose calls
+run on its loop thread): warnings about that start point there (see :func:`caller`)."""
+
+
+def caller() -> Caller:
     """(file, line, globals) of the code that called into aiomame: the innermost frame
     outside aiomame and asyncio (for an env started in a task, the line running the loop)."""
     frame = sys._getframe(1)
@@ -188,7 +196,7 @@ class MameProcess:
         # Where MAME writes the frames: its own file, or a slot of a pool's shared file.
         self._frames_at: tuple[str, int] | None = None
         self._bad_dumps: list[str] = []
-        self._started_at: tuple[str, int, dict[str, Any]] | None = None  # see _caller
+        self._started_at: Caller | None = None  # see caller()
 
     @property
     def pid(self) -> int | None:
@@ -238,7 +246,7 @@ class MameProcess:
                 "and WAYLAND_DISPLAY are unset): run it in a desktop session or under "
                 "xvfb-run, or use render=False (headless)")
         version = mame.mame_version(self.binary)
-        self._started_at = _caller()  # where warnings about this start point
+        self._started_at = STARTED_FROM.get() or caller()  # where its warnings point
         loop = self._loop = asyncio.get_running_loop()
         exit_on_sigterm()
         self._guard = _close_at_loop_end(weakref.ref(self))
