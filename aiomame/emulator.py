@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,8 @@ from .errors import (
     AddressError,
     CommandError,
     InvalidArgumentError,
+    MameExitedAtStartError,
+    MameExitedError,
     MediaLoadError,
     ProtocolError,
     SaveStateError,
@@ -238,15 +240,22 @@ class Emulator:
 
     # -- lifecycle ---------------------------------------------------------------------
     async def start(self) -> Emulator:
-        """Start MAME, check the game's screens, devices and addresses, arm the reads."""
+        """Start MAME, check the game's screens, devices and addresses, arm the reads.
+
+        Raises StartError (or a subclass: MissingRomsError, UnknownGameError,
+        RuntimeDirError; MameExitedAtStartError, also a MameExitedError, for a MAME that
+        exits after its hello), MameTimeoutError, ProtocolError, SetupError.
+        """
         info = await self._process.start()
         try:
             await self._describe_media(info)
             self._choose_screen(info["screens"])
             await self._process.request("watch", [self._resolve(a) for a in
                                                   self.memory_addresses.values()])
-        except BaseException:
+        except BaseException as exc:
             await self.close()
+            if isinstance(exc, MameExitedError):  # start() failed: a StartError too
+                raise MameExitedAtStartError(exc) from exc
             raise
         return self
 
@@ -306,6 +315,14 @@ class Emulator:
         return [{"port": p["tag"], "field": f["name"], **analog_entry(f)} if f.get("analog")
                 else {"port": p["tag"], "field": f["name"]}
                 for p in self._ports() for f in p["fields"]]
+
+    @property
+    def default_cpu(self) -> str | None:
+        """The device an :class:`Address` without ``device`` reads: the machine's own CPU
+        (``":maincpu"``, else the CPU with the shallowest tag, not one inside a slot or a
+        peripheral such as a floppy drive; the first device with memory if no CPU). Also
+        ``info["default_cpu"]``. None before start, or for a machine without memory."""
+        return self.info.get("default_cpu")
 
     @property
     def frame_shape(self) -> tuple[int, ...] | None:
@@ -383,20 +400,31 @@ class Emulator:
             raise StateError("the emulator is not started: call start() first")
         devices = {d["tag"]: d for d in self.info["devices"]}
         tag = address.device
-        if tag is None:  # the main CPU: ":maincpu" where it exists, else the first device
-            if not devices:
+        if tag is None:  # the machine's own CPU (see default_cpu)
+            tag = self.default_cpu
+            if tag is None:
                 raise AddressError(f"{self.game!r} has no device with memory to read")
-            tag = ":maincpu" if ":maincpu" in devices else next(iter(devices))
         if tag not in devices:
             raise invalid_choice(f"device of {self.game!r}", tag, devices, AddressError)
         spaces = {s["name"]: s for s in devices[tag]["spaces"]}
         if address.space not in spaces:
             raise invalid_choice(f"address space of {tag!r}", address.space, spaces,
                                  AddressError)
-        mask = spaces[address.space]["address_mask"]
+        space = spaces[address.space]
+        mask = space["address_mask"]
         if address.address & ~mask:
             raise AddressError(f"address 0x{address.address:X} is outside {tag} "
                                f"{address.space} (0x0-0x{mask:X})")
+        if space["shift"] > 0:  # bit addresses: a byte every 8, a bus word every 16 (or 32)
+            bits = min(int(address.type[1:]), space["data_width"])
+            align = bits >> 3 << space["shift"]
+            if address.address % align:
+                raise AddressError(
+                    f"address 0x{address.address:X} of {tag} {address.space} is not where "
+                    f"a {address.type} starts: this space's addresses are bits (a byte every "
+                    f"{1 << space['shift']}), and a {address.type} starts at a multiple of "
+                    f"{align} (0x{address.address - address.address % align:X} or "
+                    f"0x{address.address - address.address % align + align:X})")
         return [tag, address.space, address.address, address.type]
 
     def _inputs(self, actions: Iterable[Action]) -> list[list[int]]:
@@ -530,7 +558,11 @@ class Emulator:
 
     async def read_range(self, start: int, length: int, device: str | None = None,
                          space: str = "program") -> bytes:
-        """``length`` bytes of memory from ``start`` (byte addresses), read now, between steps.
+        """``length`` bytes of memory from ``start``, read now, between steps.
+
+        ``start`` is an address of the space: a byte address on most CPUs; on a
+        bit-addressed one (TMS34010: the space's ``shift`` is 3 in ``info``), a bit address,
+        and byte k is then at ``start + 8 * k``.
 
         One command for the whole block (MAME's ``read_range``): 32 KiB take well under a
         millisecond. Reads go through the address map as the CPU's would, so a range over
@@ -543,9 +575,9 @@ class Emulator:
             raise InvalidArgumentError(
                 f"length must be an int in 1..{MAX_READ_RANGE} (16 MiB), got {length!r}")
         tag, name, start, _ = self._resolve(Address(int(start), "u8", device, space))
-        mask = next(s["address_mask"] for d in self.info["devices"] if d["tag"] == tag
-                    for s in d["spaces"] if s["name"] == name)
-        end = start + int(length) - 1
+        mask, shift = next((s["address_mask"], s["shift"]) for d in self.info["devices"]
+                           if d["tag"] == tag for s in d["spaces"] if s["name"] == name)
+        end = start + (int(length) << max(shift, 0)) - 1
         if end > mask:
             raise AddressError(f"range 0x{start:X}..0x{end:X} ({length} bytes) is outside "
                                f"{tag} {name} (0x0-0x{mask:X})")
@@ -603,10 +635,8 @@ class Emulator:
     async def save_state(self) -> State:
         """The whole machine's state now, between steps (MAME's own save state, in memory)."""
         self._check_saves()
-        reply = await self._state_command("save_state")
-        if len(reply) != 2 or not isinstance(reply[1], bytes):
-            raise ProtocolError(f"expected a state, got {reply!r:.200}")
-        return State(self.info["system"], self.info["mame"], reply[1])
+        data = await self._state_command(self._process.save_state)
+        return State(self.info["system"], self.info["mame"], data)
 
     async def load_state(self, state: State | bytes) -> None:
         """Make the machine ``state`` at once: the next step runs on from it.
@@ -615,27 +645,30 @@ class Emulator:
         one. Everything is checked before sending (see :meth:`check_state`), so a refused
         state leaves the machine as it was; so does one MAME refuses (``SaveStateError``).
         """
-        await self._state_command("load_state", self.check_state(state).data)
+        await self._state_command(self._process.load_state, self.check_state(state).data)
 
     def _check_saves(self) -> None:
         if not self.supports_save:
             raise SaveStateError(f"MAME's driver for {self.game!r} does not support save "
                                  "states", "no_save")
 
-    async def _state_command(self, *command: Any) -> list[Any]:
+    async def _state_command(self, call: Callable[..., Awaitable[Any]], *args: Any) -> Any:
         try:
-            return await self._command(*command)
+            return await self._command(*args, call=call)
         except CommandError as exc:
             if exc.code == "reset_pending":  # reset("hard") and no step since
                 raise StateError(str(exc)) from None
             raise
 
-    async def _command(self, *command: Any) -> list[Any]:
+    async def _command(self, *args: Any, call: Callable[..., Awaitable[Any]] | None = None
+                       ) -> Any:
+        """``call(*args, timeout=step_timeout)`` (default: the process's ``request``), one
+        at a time."""
         if self._busy:
             raise StateError("another step or command is still running on this emulator")
         self._busy = True
         try:
-            return await self._process.request(*command, timeout=self.step_timeout)
+            return await (call or self._process.request)(*args, timeout=self.step_timeout)
         finally:
             self._busy = False
 

@@ -200,6 +200,17 @@ class MameExitedError(AiomameError):
         self.output = list(output)
 
 
+class MameExitedAtStartError(StartError, MameExitedError):
+    """MAME exited after it said hello, before the emulator was ready: ``start()`` failed
+    (a :class:`StartError`) because MAME went away (a :class:`MameExitedError`, with the
+    exit status and MAME's last lines)."""
+
+    def __init__(self, exited: MameExitedError) -> None:
+        AiomameError.__init__(self, str(exited))
+        self.returncode = exited.returncode
+        self.output = exited.output
+
+
 class MameTimeoutError(AiomameError, TimeoutError):
     """MAME did not answer within the timeout; it has been killed."""
 

@@ -360,6 +360,10 @@ def _space_info(emu: Emulator, device: str | None, space: str) -> tuple[str, dic
     tag, name, _, _ = emu._resolve(Address(0, "u8", device, space))
     info = next(s for d in emu.info["devices"] if d["tag"] == tag for s in d["spaces"]
                 if s["name"] == name)
+    if info["shift"] > 0:  # its regions and candidates would count bits as bytes
+        raise MemsearchError(f"{tag} {name} is bit-addressed (a byte every "
+                             f"{1 << info['shift']} addresses): RAM search works on "
+                             "byte-addressed spaces only")
     return tag, info
 
 

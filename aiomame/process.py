@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import contextvars
 import functools
 import mmap
 import os
@@ -34,6 +35,7 @@ from . import mame
 from .errors import (
     AiomameError,
     CommandError,
+    MameExitedAtStartError,
     MameExitedError,
     MameTimeoutError,
     MediaLoadError,
@@ -68,7 +70,14 @@ _TRIED_IN = re.compile(r"NOT FOUND \(tried in ([^)]*)\)")  # the ROM sets MAME l
 _NOISE = ("Warning: -video none doesn't make much sense", "ALSA lib seq_hw.c")
 _PLUGIN_LINE = "aiomame: "  # how the plugin reports what stops it before it can connect
 # The plugin's error codes that mean MAME cannot save or load a state (SaveStateError).
-SAVE_STATE_CODES = ("no_save", "load_failed", "save_failed")
+SAVE_STATE_CODES = ("no_save", "load_failed", "save_failed", "state_file")
+# What each command is, in the words of errors ("MAME went away while stepping").
+DOING = {"step": "stepping", "watch": "setting the memory to watch", "read": "reading memory",
+         "read_range": "reading a range of memory", "write": "writing memory",
+         "reset": "resetting", "inputs": "listing the inputs", "save_state": "saving a state",
+         "load_state": "loading a state", "frames": "redirecting the frames",
+         "exit": "exiting"}
+STATE_FILE = "state"  # where a state crosses between MAME and Python, in the private dir
 
 
 # MAME's lines about ROM files that load but fail their checksums, and the line after them.
@@ -76,6 +85,9 @@ _BAD_DUMP = re.compile(r"^(.+?) (?:WRONG CHECKSUMS|WRONG LENGTH):")
 _BAD_DUMPS_END = ("WARNING: the machine might not run correctly.",  # newer MAMEs, for items:
                   "WARNING: the software item might not run correctly.")
 _warned_dumps: set[tuple[str, str]] = set()
+# Frames that are not the user's: a warning points past them, at the line that called in.
+_NOT_THE_CALLERS = (os.path.dirname(os.path.abspath(__file__)) + os.sep,
+                    os.path.dirname(asyncio.__file__) + os.sep)
 _TIMED_OUT = object()  # what a step's timer hands its future
 
 
@@ -95,6 +107,39 @@ def _largest_frame(screens: Any) -> int:
                     and 0 < width <= 16384 and 0 < height <= 16384:
                 sizes.append(width * height * 4)
     return max(sizes)
+
+
+def _read_state(path: str, reply: list[Any]) -> bytes:
+    """The state the plugin's ``reply`` (``["state_file", size]``) says is in ``path``;
+    ProtocolError if the reply or the file is not that."""
+    if len(reply) != 2 or reply[0] != "state_file" or not isinstance(reply[1], int):
+        raise ProtocolError(f"expected a state file's size, got {reply!r:.200}")
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise ProtocolError(f"MAME said it saved a state into {path!r}, which cannot be "
+                            f"read: {exc.strerror}") from None
+    if len(data) != reply[1]:
+        raise ProtocolError(f"MAME said it saved a state of {reply[1]} bytes; its file "
+                            f"holds {len(data)}")
+    return data
+
+
+Caller = tuple[str, int, dict[str, Any]]
+STARTED_FROM: contextvars.ContextVar[Caller | None] = contextvars.ContextVar(
+    "aiomame_started_from", default=None)
+"""Where a start was called from in another thread (set by the blocking API, whose calls
+run on its loop thread): warnings about that start point there (see :func:`caller`)."""
+
+
+def caller() -> Caller:
+    """(file, line, globals) of the code that called into aiomame: the innermost frame
+    outside aiomame and asyncio (for an env started in a task, the line running the loop)."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_NOT_THE_CALLERS):
+        frame = frame.f_back
+    return frame.f_code.co_filename, frame.f_lineno, frame.f_globals
 
 
 async def _close_at_loop_end(process: weakref.ref[MameProcess]) -> AsyncGenerator[None, None]:
@@ -162,6 +207,7 @@ class MameProcess:
         self._frames_at: tuple[str, int] | None = None
         self._frames_own = False  # _frames maps MAME's own file although _frames_at is set
         self._bad_dumps: list[str] = []
+        self._started_at: Caller | None = None  # see caller()
 
     @property
     def pid(self) -> int | None:
@@ -217,6 +263,7 @@ class MameProcess:
                 "and WAYLAND_DISPLAY are unset): run it in a desktop session or under "
                 "xvfb-run, or use render=False (headless)")
         version = mame.mame_version(self.binary)
+        self._started_at = STARTED_FROM.get() or caller()  # where its warnings point
         loop = self._loop = asyncio.get_running_loop()
         exit_on_sigterm()
         self._guard = _close_at_loop_end(weakref.ref(self))
@@ -274,8 +321,10 @@ class MameProcess:
             # for max-pooling): a full runtime directory fails here, not at a later step.
             reserve(frames, 2 * _largest_frame(self.hello.get("screens")))
             return self.hello
-        except BaseException:
+        except BaseException as exc:
             await self.close()
+            if isinstance(exc, MameExitedError):
+                raise MameExitedAtStartError(exc) from exc
             raise
 
     async def _accept(self, loop: asyncio.AbstractEventLoop, listener: socket.socket,
@@ -364,11 +413,14 @@ class MameProcess:
                 check = (f"check the set with: {self.binary} -verifyroms {self.game} -rompath "
                          f"{self.roms_path}" if not self.software else "a software item's "
                          "files go in ROMPATH/LIST/ITEM/")
-                warnings.warn(RomChecksumWarning(
+                filename, lineno, module_globals = self._started_at  # type: ignore[misc]
+                # Emitted by the output task: pointed at the line that started this MAME.
+                warnings.warn_explicit(RomChecksumWarning(
                     f"{len(files)} ROM file(s) of {name!r} in {self.roms_path!r} fail "
                     f"MAME's checksums ({', '.join(files[:4])}{', ...' if len(files) > 4 else ''}"
                     f"): MAME runs them anyway, and the game may misbehave or show black "
-                    f"frames; {check}"), stacklevel=2)
+                    f"frames; {check}"), RomChecksumWarning, filename, lineno,
+                    module_globals=module_globals)
 
     async def _drain_output(self) -> None:
         if self._output_task is not None:
@@ -396,7 +448,8 @@ class MameProcess:
                                            returncode=self.returncode, output=self.output)
         elif isinstance(exc, asyncio.CancelledError):
             # The reply may be half read: the stream can no longer be trusted.
-            self._broken = StateError(f"{doing!r} was cancelled before its reply was read")
+            self._broken = StateError(f"a call was cancelled while {doing}, before its reply "
+                                      "was read")
             return None
         else:  # ProtocolError: out of step with the plugin, which may run on for a long step
             self._broken = exc
@@ -433,12 +486,58 @@ class MameProcess:
         """Send one command and return the plugin's reply; an ``error`` reply raises."""
         self._check_usable()
         assert self._conn is not None
-        reply = await self._exchange(self._encode(*command), self._conn.read, timeout, command[0])
+        reply = await self._exchange(self._encode(*command), self._conn.read, timeout,
+                                     DOING.get(command[0], f"running {command[0]!r}"))
         if reply[0] == "error":
             code = reply[1] if len(reply) > 1 else None
             kind = SaveStateError if code in SAVE_STATE_CODES else CommandError
             raise kind(f"{command[0]!r} failed in the plugin: {reply[2]}", code)
         return reply
+
+    async def save_state(self, timeout: float) -> bytes:
+        """MAME's whole machine state (its ``buffer_save``), of any size: MAME writes it into
+        a file in the private directory, read here and removed at once.
+
+        Raises SaveStateError (no save support, the directory full: code ``state_file``),
+        CommandError (``reset_pending``), ProtocolError (a reply or file that does not
+        match), and what :meth:`request` raises.
+        """
+        self._check_usable()
+        path = os.path.join(self._dir, STATE_FILE)  # type: ignore[arg-type]
+        try:
+            reply = await self.request("save_state", path, timeout=timeout)
+            try:
+                return _read_state(path, reply)
+            except ProtocolError as exc:  # out of step with the plugin: MAME is killed
+                await self._failure(exc, DOING["save_state"], timeout)
+                raise
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+
+    async def load_state(self, data: bytes, timeout: float) -> None:
+        """Make the machine the state ``data`` (MAME's ``buffer_load``), of any size: it goes
+        through a file in the private directory, removed once MAME has read it.
+
+        Raises SaveStateError (MAME refuses the bytes: code ``load_failed``; the directory
+        full: ``state_file``), CommandError (``reset_pending``), and what :meth:`request`
+        raises.
+        """
+        self._check_usable()
+        path = os.path.join(self._dir, STATE_FILE)  # type: ignore[arg-type]
+        try:
+            try:
+                with open(path, "wb") as f:
+                    f.write(data)
+            except OSError as exc:
+                raise SaveStateError(
+                    f"cannot write the state ({len(data)} bytes) into {self._dir!r}: "
+                    f"{exc.strerror} (runtime directory full? see AIOMAME_RUNTIME_DIR)",
+                    "state_file") from None
+            await self.request("load_state", path, len(data), timeout=timeout)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
 
     def send_step(self, command: bytes, sink: Callable[[Any], None]) -> None:
         """Send a step command (from :func:`~aiomame.protocol.step_command`); its reply goes
@@ -487,7 +586,7 @@ class MameProcess:
             reply = await future
         except asyncio.CancelledError as exc:
             self.abandon_step()
-            await self._failure(exc, "step", timeout)
+            await self._failure(exc, DOING["step"], timeout)
             raise
         finally:
             timer.cancel()
@@ -532,7 +631,7 @@ class MameProcess:
         MAME is then unusable."""
         if isinstance(error, AiomameError) and not isinstance(error, ProtocolError):
             return error  # the plugin refused the step: MAME is fine
-        typed = await self._failure(error, "step", timeout)
+        typed = await self._failure(error, DOING["step"], timeout)
         return error if typed is None else typed
 
     async def redirect_frames(self, path: str, offset: int, size: int) -> None:

@@ -18,16 +18,16 @@ Two Unix stream sockets per MAME, because the plugin can use no Lua C module:
     (``width * height`` 32-bit B,G,R,A) are in the frames file Python named, written there
     in one write and mapped here without a copy.
   - ``["ok"]``, ``["values", [...]]``, ``["bytes", bin]``, ``["inputs", ports]``,
-    ``["state", bytes]``,
-    ``["bye"]``; ``["error", code, text]`` when a command fails.
+    ``["state_file", size]``, ``["bye"]``; ``["error", code, text]`` when a command fails.
 
 Commands: ``watch`` (the reads sent after every step), ``step`` (binary too, see
 :func:`step_command`: ``b"S"``, then big-endian frames u32, screen index i16 (-1: no
 frame), pair u8, input count u16, and per input field id u32 and value i64), ``read``,
 ``read_range`` (a block of bytes, at most 16 MiB), ``write``,
-``reset``, ``inputs``, ``save_state``, ``load_state`` (MAME's whole machine state as bytes;
-refused with the codes ``no_save``, ``load_failed``, ``reset_pending``), ``exit`` (see the
-plugin for their arguments).
+``reset``, ``inputs``, ``save_state``, ``load_state`` (MAME's whole machine state, of any
+size: the command names a file in the private directory that MAME writes or reads, so no
+message carries it; refused with the codes ``no_save``, ``load_failed``, ``reset_pending``,
+``state_file``), ``exit`` (see the plugin for their arguments).
 
 :class:`PluginConnection` sends commands and decodes the reply stream.
 """
@@ -44,7 +44,7 @@ import msgpack
 
 from .errors import ProtocolError
 
-PROTOCOL_VERSION = 3
+PROTOCOL_VERSION = 4
 
 _LENGTH = struct.Struct(">I")
 MAX_MESSAGE = 64 << 20  # a reply value (str, bin, array length) past this is a fault

@@ -37,6 +37,7 @@ from . import env as _env
 from . import pool as _pool
 from .batch import Batch
 from .errors import StateError
+from .process import STARTED_FROM, caller
 from .sigterm import exit_on_sigterm
 
 T = TypeVar("T")
@@ -126,8 +127,14 @@ class _Blocking:
 
         self._async = run(make())
         _open.add(self)
+        started_from = caller()  # this thread's: the start runs on the loop's
+
+        async def start() -> Any:
+            STARTED_FROM.set(started_from)  # in the start's own task context
+            return await self._async.start()
+
         try:
-            self._call(self._async.start)
+            self._call(start)
         except BaseException:
             self.close()  # a failed start cleaned up already: this only forgets it
             raise

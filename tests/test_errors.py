@@ -21,11 +21,13 @@ from aiomame.errors import (
     AiomameError,
     CommandError,
     InvalidArgumentError,
+    MameExitedAtStartError,
     MameExitedError,
     MameNotFoundError,
     MameTimeoutError,
     MissingRomsError,
     SetupError,
+    StartError,
     StateError,
     UnknownGameError,
     UnknownInputError,
@@ -174,6 +176,19 @@ async def test_plugin_reports_a_mame_lacking_what_it_needs(roms, tmp_path, no_le
         await emu.start()
 
 
+async def test_mame_dying_right_after_its_hello_is_a_start_error(roms, no_leaks):
+    # Real MAME, with a plugin that exits MAME (status 3) once the hello is written.
+    emu = Emulator("invaders", roms, extra_args=[
+        "-pluginspath", f"{mame_plugins_dir(find_mame())};{HIDE_EMU_FILE};"
+        f"{aiomame_plugins_dir()}", "-plugin", "aiomame_exit_after_hello,aiomame"])
+    with pytest.raises(StartError, match=r"MAME went away while .*\(exit status 3\)") as err:
+        await emu.start()
+    assert isinstance(err.value, MameExitedError)  # what it is, as before
+    assert isinstance(err.value, MameExitedAtStartError)
+    assert err.value.returncode == 3 and err.value.output == list(emu.process.output)
+    assert reaped(emu.process.pid)
+
+
 async def test_start_timeout_kills_mame(roms, no_leaks):
     # -bench 1000 keeps MAME busy without the plugin: it never connects.
     emu = Emulator("invaders", roms, start_timeout=1.5, extra_args=["-noplugin", "aiomame"])
@@ -283,9 +298,11 @@ async def test_bad_rom_checksums_warn_once_per_set_and_path(tmp_path, no_leaks):
 
     roms = write_rom_set(tmp_path)
     with pytest.warns(RomChecksumWarning) as caught:
+        started_at = sys._getframe().f_lineno + 1
         async with Emulator("invaders", roms) as emu:
             await emu.step()
     (warning,) = caught
+    assert (warning.filename, warning.lineno) == (__file__, started_at)  # the caller's line
     message = str(warning.message)
     assert message.startswith(f"4 ROM file(s) of 'invaders' in '{roms}' fail MAME's checksums")
     assert f"-verifyroms invaders -rompath {roms}" in message

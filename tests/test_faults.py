@@ -23,6 +23,7 @@ import msgpack
 import numpy as np
 import pytest
 from conftest import ADDRESSES, alive, reaped
+from testrom import zero_filled_set
 
 from aiomame import Address, Emulator, EnvPool, GameEnv
 from aiomame.errors import (
@@ -33,6 +34,7 @@ from aiomame.errors import (
     StateError,
 )
 from aiomame.mame import aiomame_plugins_dir, find_mame, mame_plugins_dir
+from aiomame.process import DOING, STATE_FILE
 from aiomame.protocol import PROTOCOL_VERSION, PluginConnection
 
 DETECT = 1.0  # the table's bound: a killed MAME is reported within 1 s
@@ -131,7 +133,7 @@ async def test_sigkill_mid_step(roms, no_leaks):
         assert not step.done()  # the step is running in MAME
         os.kill(emu.process.pid, signal.SIGKILL)
         killed_at = time.monotonic()
-        with pytest.raises(MameExitedError, match="while step") as err:
+        with pytest.raises(MameExitedError, match="while stepping") as err:
             async with asyncio.timeout(10):
                 await step
         check_exited(err.value, emu, killed_at)
@@ -152,11 +154,33 @@ async def test_sigkill_mid_command(roms, no_leaks, command):
                  "load_state": lambda: emu.load_state(state),
                  "read": lambda: emu.read(ADDRESSES), "write": lambda: emu.write(COUNTER, 1)}
         with kill_when_sent(emu, command) as killed, \
-                pytest.raises(MameExitedError, match=f"while {command}") as err:
+                pytest.raises(MameExitedError, match=f"while {DOING[command]}") as err:
             async with asyncio.timeout(10):
                 await calls[command]()
         assert killed, f"{command} was not sent"
         check_exited(err.value, emu, killed[0])
+        assert STATE_FILE not in os.listdir(emu.process._dir)  # a state's file is removed
+    assert reaped(emu.process.pid)
+
+
+async def test_sigkill_while_mame_writes_a_state_over_the_message_limit(tmp_path, no_leaks):
+    # sfiii3n's state (112 MB, from a zero-filled set) is killed in the middle of its file.
+    async with Emulator("sfiii3n", zero_filled_set("sfiii3n", tmp_path)) as emu:
+        await emu.step(frame=False)
+        path = os.path.join(emu.process._dir, STATE_FILE)
+
+        async def kill_mid_file() -> float:
+            while not os.path.exists(path):
+                await asyncio.sleep(0.001)
+            os.kill(emu.process.pid, signal.SIGKILL)
+            return time.monotonic()
+
+        killer = asyncio.create_task(kill_mid_file())
+        with pytest.raises(MameExitedError, match="while saving a state") as err:
+            async with asyncio.timeout(30):
+                await emu.save_state()
+        check_exited(err.value, emu, await killer)
+        assert not os.path.exists(path)
     assert reaped(emu.process.pid)
 
 
@@ -169,7 +193,7 @@ async def test_sigkill_mid_game_env_reset_and_save_state(no_leaks, during):
         command = "load_state" if during == "reset" else "save_state"
         call = env.reset if during == "reset" else env.save_state
         with kill_when_sent(env.emulator, command) as killed, \
-                pytest.raises(MameExitedError, match=f"while {command}") as err:
+                pytest.raises(MameExitedError, match=f"while {DOING[command]}") as err:
             async with asyncio.timeout(10):
                 await call()
         assert killed
@@ -258,6 +282,20 @@ async def test_bad_bytes_from_the_plugin_are_a_protocol_error(roms, no_leaks, ki
     assert reaped(emu.process.pid)
 
 
+async def test_a_state_file_shorter_than_said_is_a_protocol_error(roms, no_leaks):
+    # The plugin's save_state reply says 1 TiB; MAME wrote the state's real size.
+    async with Emulator("invaders", roms, extra_args=FAULTY_WIRE) as emu:
+        await emu.step()
+        await arm(emu, "misreported")
+        with pytest.raises(ProtocolError, match=f"a state of {1 << 40} bytes; its file holds"):
+            await emu.save_state()
+        await wait_gone(emu.process.pid)  # out of step with the plugin: killed
+        assert STATE_FILE not in os.listdir(emu.process._dir)
+        with pytest.raises(StateError, match="no longer be used"):
+            await emu.step()
+    assert reaped(emu.process.pid)
+
+
 async def test_truncated_reply_times_out_and_mame_is_killed(roms, no_leaks):
     # Half a reply, then silence (the plugin waits for the next command): the step times out.
     emu = Emulator("invaders", roms, ADDRESSES, extra_args=FAULTY_WIRE, step_timeout=1.0)
@@ -266,7 +304,7 @@ async def test_truncated_reply_times_out_and_mame_is_killed(roms, no_leaks):
         await emu.step()
         await arm(emu, "truncated")
         began = time.monotonic()
-        with pytest.raises(MameTimeoutError, match="no answer within 1.0s while step"):
+        with pytest.raises(MameTimeoutError, match="no answer within 1.0s while stepping"):
             await emu.step()
         assert 1.0 <= time.monotonic() - began < 1.0 + DETECT
         await wait_gone(emu.process.pid)  # killed by the timeout
@@ -336,7 +374,7 @@ async def test_step_cut_by_an_asyncio_timeout_is_never_resumed(roms, no_leaks):
             async with asyncio.timeout(0.3):
                 await emu.step()
         # Its reply would come later, on a stream now out of step: the emulator refuses.
-        with pytest.raises(StateError, match="'step' was cancelled before its reply"):
+        with pytest.raises(StateError, match="cancelled while stepping, before its reply"):
             await emu.read(ADDRESSES)
         began = time.monotonic()
         await emu.close()

@@ -33,7 +33,8 @@ from test_rundir import SYNC_SCRIPT, gone_within, start
 
 from aiomame import EnvPool
 from aiomame.emulator import Emulator
-from aiomame.errors import RuntimeDirError
+from aiomame.errors import RuntimeDirError, SaveStateError
+from aiomame.process import STATE_FILE
 from aiomame.restarter import Restarter
 from aiomame.rundir import OWNER_FILE, PREFIX, runtime_base
 
@@ -209,6 +210,33 @@ async def test_full_runtime_dir_is_a_clear_error_at_start(roms, tmp_path, monkey
         assert f"{2 * FRAME_BYTES:,} bytes" in str(error) and "full" in str(error)
         leftovers = list((tmp_path / "full").iterdir()) if mounted else []
     assert leftovers == []
+
+
+async def test_a_state_without_room_in_the_runtime_dir_is_a_clear_error(roms, tmp_path,
+                                                                        monkeypatch):
+    """States cross in a file of the private directory: a full one refuses the save or load
+    with SaveStateError (code "state_file"), and MAME runs on."""
+    with tmpfs(tmp_path / "full", "size=1m") as mounted:
+        if not mounted:
+            pytest.skip("needs a tmpfs mount (root)")
+        monkeypatch.setenv("AIOMAME_RUNTIME_DIR", str(tmp_path / "full"))
+        async with Emulator("invaders", roms, ADDRESSES, frame_ratio=3) as emu:
+            await emu.step()
+            state = await emu.save_state()
+            filler = tmp_path / "full" / "filler"
+            with open(filler, "wb", buffering=0) as f, contextlib.suppress(OSError):
+                while True:
+                    f.write(b"\0" * 4096)
+            for call in (emu.save_state, lambda: emu.load_state(state)):
+                with pytest.raises(SaveStateError, match="No space left on device") as caught:
+                    await call()
+                assert caught.value.code == "state_file"
+                assert "AIOMAME_RUNTIME_DIR" in str(caught.value)
+                assert STATE_FILE not in os.listdir(emu.process._dir)
+            assert "counter" in await emu.step()  # MAME is fine
+            filler.unlink()
+            await emu.load_state(state)
+        assert list((tmp_path / "full").iterdir()) == []
 
 
 async def test_runtime_dir_with_no_room_at_all_is_a_clear_error(roms, tmp_path, monkeypatch):

@@ -170,3 +170,18 @@ def test_in_jupyter(tmp_path):
 def test_failed_start_raises_the_typed_error_and_leaves_nothing(tmp_path, no_leaks):
     with pytest.raises(MissingRomsError, match="ROM files missing"):
         sync.GameEnv("catch", roms_path=tmp_path)
+
+
+def test_a_checksum_warning_points_at_the_blocking_call(tmp_path, no_leaks):
+    # The start runs on the loop thread; the warning names the line that asked for it.
+    from testrom import write_rom_set
+
+    from aiomame.errors import RomChecksumWarning
+
+    roms = write_rom_set(tmp_path)
+    with pytest.warns(RomChecksumWarning) as caught:
+        line = sys._getframe().f_lineno + 1
+        emu = sync.Emulator("invaders", roms)
+        emu.step()
+        emu.close()
+    assert [(w.filename, w.lineno) for w in caught] == [(__file__, line)]

@@ -12,6 +12,8 @@ VRAM 0x3000 shows the frame counter, so consecutive frames differ.
 
 from __future__ import annotations
 
+import subprocess
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from aiomame import romset
@@ -64,4 +66,22 @@ def write_rom_set(roms_path: Path) -> Path:
     """Write the program as an ``invaders`` ROM set under ``roms_path``, its files named as
     the installed MAME expects; returns roms_path."""
     romset.lay_out({"maincpu": _program()}, "invaders", find_mame(), roms_path)
+    return roms_path
+
+
+def zero_filled_set(system: str, roms_path: Path) -> Path:
+    """Every ROM file ``system`` loads (its own, its parent's, BIOS and devices', each
+    under its machine's name, as ``mame -listxml`` lists them) as zero bytes, under
+    ``roms_path`` (sparse files: no room taken); returns roms_path. Nothing of the original
+    is in a file of zeros, and MAME starts any driver from one (with checksum warnings)."""
+    listing = subprocess.run([find_mame(), "-listxml", system], capture_output=True,
+                             check=True, timeout=60).stdout
+    for machine in ET.fromstring(listing).iter("machine"):
+        for rom in machine.iter("rom"):
+            if rom.get("status") == "nodump":
+                continue
+            folder = roms_path / machine.get("name", "")
+            folder.mkdir(parents=True, exist_ok=True)
+            with open(folder / rom.get("name", ""), "wb") as f:
+                f.truncate(int(rom.get("size", "0")))
     return roms_path

@@ -125,7 +125,7 @@ def definition_text(info: dict[str, Any], actions: list[dict[str, str]], roms: s
             f"{s['name']} (mask 0x{s.get('address_mask', 0):X}, {s.get('data_width', '?')}-bit "
             f"{s.get('endianness', '')})" for s in device.get("spaces", ()))
         lines.append(f"#   {device['tag']} ({device.get('name', '?')}): {spaces}")
-    first = (info.get("devices") or [{"tag": ":maincpu"}])[0]["tag"]
+    first = info.get("default_cpu") or ":maincpu"
     lines += [
         "# [memory]",
         "# score = { address = 0x2008, type = \"u16\" }",

@@ -25,7 +25,7 @@ local exports = {
 	author = { name = "aiomame" },
 }
 
-local PROTOCOL_VERSION = 3
+local PROTOCOL_VERSION = 4
 -- Notifier subscriptions end when collected: this file-level table keeps them (it lives as
 -- long as the module, which package.loaded holds).
 local subscriptions = {}
@@ -35,7 +35,11 @@ local OLDEST_MAME = "0.251"
 local WRITE_STALL_SECONDS = 30
 -- The most bytes one read_range command returns (its reply must stay under Python's 64 MiB).
 local MAX_RANGE = 16 * 1024 * 1024
--- The longest command read from stdin (a load_state carries a whole state); a longer length
+-- A state's string at least this large is freed at once after a save or load (a full Lua
+-- collection, about 10 ms: left to Lua's pace, a pool's MAMEs would each hold one more
+-- state); a smaller one is left to Lua's pace (catch's, 15 KB, saves in under 0.5 ms).
+local COLLECT_STATES_OVER = 16 * 1024 * 1024
+-- The longest command read from stdin (states go through a file, not here); a longer length
 -- means the stream is corrupt, and MAME exits rather than wait for that many bytes.
 local MAX_COMMAND = 1024 * 1024 * 1024
 
@@ -338,6 +342,10 @@ function exports.startplugin()
 				rotation = rotation, flipx = flipx, flipy = flipy, refresh = screen.refresh,
 			}
 		end
+		-- The default device for memory: the machine's own CPU, the CPU with the shallowest
+		-- tag (":f3" on pet2001, not its floppy drive's ":ieee8:c4040:un1"), ":maincpu"
+		-- before any other, else the first in device order; no CPU: the first device.
+		local default_depth = math.huge
 		for tag, device in pairs(machine.devices) do
 			local ok, dev_spaces = pcall(function() return device.spaces end)
 			if ok and dev_spaces and next(dev_spaces) then
@@ -347,11 +355,24 @@ function exports.startplugin()
 					spaces[tag .. "\0" .. name] = space
 					entry.spaces[#entry.spaces + 1] = {
 						name = name, data_width = space.data_width, endianness = space.endianness,
-						address_mask = space.address_mask, map = map_of(space),
+						address_mask = space.address_mask, shift = space.shift, map = map_of(space),
 					}
 				end
 				info.devices[#info.devices + 1] = entry
+				local cpu_ok, cpu = pcall(function() -- a CPU: it has registers
+					for _ in pairs(device.state) do
+						return true
+					end
+					return false
+				end)
+				local depth = tag == ":maincpu" and 0 or select(2, tag:gsub(":", ""))
+				if cpu_ok and cpu and depth < default_depth then
+					info.default_cpu, default_depth = tag, depth
+				end
 			end
+		end
+		if not info.default_cpu and info.devices[1] then
+			info.default_cpu = info.devices[1].tag
 		end
 		local ports = machine.ioport.ports
 		for _, ptag in ipairs(sorted_keys(ports)) do
@@ -448,14 +469,24 @@ function exports.startplugin()
 		return reply("values", values)
 	end
 
-	-- Bytes `start` .. `start + length - 1` of a space: read_range where MAME has it (one C++
-	-- call), else read_u8 one address at a time, joined in chunks.
+	-- Addresses per byte: 8 on a bit-addressed space (TMS34010: shift 3), else 1.
+	local function byte_step(space)
+		local shift = space.shift
+		return shift > 0 and 1 << shift or 1
+	end
+
+	-- `length` bytes of a space from `start` (a byte every byte_step addresses): read_range
+	-- where MAME has it (one C++ call), else read_u8 one byte at a time, joined in chunks.
 	local function read_bytes(space, start, length)
-		if space.read_range then
-			return space:read_range(start, start + length - 1, 8)
+		local step = byte_step(space)
+		local last = start + length * step - 1
+		if length == 1 then -- read_range refuses a step longer than its range
+			return string.char(space:read_u8(start))
+		elseif space.read_range then
+			return space:read_range(start, last, 8, step)
 		end
 		local parts, chunk, read_u8, char = {}, {}, space.read_u8, string.char
-		for address = start, start + length - 1 do
+		for address = start, last, step do
 			chunk[#chunk + 1] = read_u8(space, address)
 			if #chunk == 4096 then
 				parts[#parts + 1] = char(table.unpack(chunk))
@@ -475,9 +506,9 @@ function exports.startplugin()
 			error("read_range needs integer start and length", 0)
 		elseif length < 1 or length > MAX_RANGE then
 			error(string.format("read_range length must be 1..%d, got %d", MAX_RANGE, length), 0)
-		elseif start < 0 or start + length - 1 > space.address_mask then
+		elseif start < 0 or start + length * byte_step(space) - 1 > space.address_mask then
 			error(string.format("read_range 0x%X..0x%X is outside %s %s (0x0-0x%X)", start,
-				start + length - 1, msg[2], msg[3], space.address_mask), 0)
+				start + length * byte_step(space) - 1, msg[2], msg[3], space.address_mask), 0)
 		end
 		return reply("bytes", msgpack.bin(read_bytes(space, start, length)))
 	end
@@ -550,11 +581,35 @@ function exports.startplugin()
 		end
 	end
 
-	-- {"save_state"} -> {"state", bin}: the whole machine state.
-	function handlers.save_state()
+	-- States of any size travel through a file in Python's private directory, named by the
+	-- command: one write and one read on each side (a 112 MB state crosses in about 40 ms
+	-- each way, where pieces over the sockets took seconds and several copies in Python).
+	-- Python removes the file once the reply has come; MAME's own errors (a full directory)
+	-- are the code "state_file".
+	local function write_state(path, data)
+		local file, why = io.open(path, "wb")
+		if file then
+			file:setvbuf("no") -- one write(2): a full directory fails here, not at close
+			local ok
+			ok, why = file:write(data)
+			file:close()
+			if ok then
+				return true
+			end
+		end
+		return reply("error", "state_file", string.format("cannot write the state (%d bytes) "
+			.. "to %s: %s (runtime directory full? see AIOMAME_RUNTIME_DIR)", #data, path,
+			tostring(why)))
+	end
+
+	-- {"save_state", path} -> {"state_file", size}: the whole machine state, in `path`.
+	function handlers.save_state(msg)
 		local code, text = save_refusal()
+		local path = msg[2]
 		if code then
 			return reply("error", code, text)
+		elseif type(path) ~= "string" then
+			error("save_state needs a file path, got a " .. type(path), 0)
 		elseif not safe_point then
 			return DEFER
 		end
@@ -563,26 +618,48 @@ function exports.startplugin()
 		if not ok or type(data) ~= "string" then
 			return reply("error", "save_failed", "MAME could not save the state: " .. tostring(data))
 		end
-		return reply("state", msgpack.bin(data))
+		local size = #data
+		if write_state(path, data) then
+			data = nil
+			if size >= COLLECT_STATES_OVER then
+				collectgarbage()
+			end
+			return reply("state_file", size)
+		end
 	end
 
-	-- {"load_state", bin} -> {"ok"}: the machine is that state at once. MAME checks the
-	-- header (system, layout signature) and the size, not the contents.
+	-- {"load_state", path, size} -> {"ok"}: the machine is the state in `path` (`size`
+	-- bytes) at once. MAME checks the header (system, layout signature) and the size, not
+	-- the contents.
 	function handlers.load_state(msg)
 		local code, text = save_refusal()
-		local data = msg[2]
+		local path, size = msg[2], msg[3]
 		if code then
 			return reply("error", code, text)
-		elseif type(data) ~= "string" then
-			error("load_state needs the state's bytes, got a " .. type(data), 0)
+		elseif type(path) ~= "string" or math.type(size) ~= "integer" then
+			error("load_state needs a file path and its size", 0)
 		elseif not safe_point then
 			return DEFER
 		end
+		local file, why = io.open(path, "rb")
+		local data = file and file:read("a")
+		if file then
+			file:close()
+			os.remove(path) -- its room back before MAME takes the state in
+		end
+		if type(data) ~= "string" or #data ~= size then
+			return reply("error", "state_file", string.format("cannot read the state (%d bytes) "
+				.. "from %s: %s", size, path, data and #data .. " bytes" or tostring(why)))
+		end
 		local machine = manager.machine
 		local ok, result = pcall(machine.buffer_load, machine, data)
+		data = nil
+		if size >= COLLECT_STATES_OVER then
+			collectgarbage()
+		end
 		if not ok or result ~= true then
 			return reply("error", "load_failed", string.format(
-				"MAME refused the state (%d bytes): %s", #data, tostring(result)))
+				"MAME refused the state (%d bytes): %s", size, tostring(result)))
 		end
 		return reply("ok")
 	end

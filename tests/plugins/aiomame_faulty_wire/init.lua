@@ -5,7 +5,8 @@
 -- is then replaced by:
 --   garbage:   16 bytes that are not msgpack (0xc1 is never used);
 --   truncated: its first half, and nothing more (the plugin goes on waiting for a command);
---   oversized: a reply declaring a 1 GiB bin, followed by 1,000 bytes of it.
+--   oversized: a reply declaring a 1 GiB bin, followed by 1,000 bytes of it;
+--   misreported: a save_state reply saying the state file holds 1 TiB (a file cut short).
 local exports = { name = "aiomame_faulty_wire", version = "1.0.0",
 	description = "bad bytes on the reply socket", license = "MIT", author = { name = "aiomame" } }
 
@@ -15,6 +16,7 @@ local FAULTS = {
 	oversized = function(data)
 		return "\x92\xa5bytes\xc6" .. string.pack(">I4", 1 << 30) .. string.rep("\0", 1000)
 	end,
+	misreported = function(data) return "\x92\xaastate_file\xcf" .. string.pack(">I8", 1 << 40) end,
 }
 
 function exports.startplugin()
