@@ -94,8 +94,7 @@ async def check(emu: Emulator, row: Row, steps: int) -> None:
         s = screens[0]
         kind = f"{s['type']} " if s.get("type") else ""
         row.screen = f"{kind}{s['width']}x{s['height']} r{s.get('rotation', 0)}"
-    devices = [d["tag"] for d in info.get("devices", []) if d.get("spaces")]
-    row.cpu = ":maincpu" if ":maincpu" in devices else next(iter(devices), "")
+    row.cpu = emu.default_cpu or ""
     shape = emu.frame_shape
     row.frame_shape = "none" if shape is None else "x".join(map(str, shape))
     frame = None

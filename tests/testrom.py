@@ -12,8 +12,6 @@ VRAM 0x3000 shows the frame counter, so consecutive frames differ.
 
 from __future__ import annotations
 
-import subprocess
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from aiomame import romset
@@ -70,18 +68,6 @@ def write_rom_set(roms_path: Path) -> Path:
 
 
 def zero_filled_set(system: str, roms_path: Path) -> Path:
-    """Every ROM file ``system`` loads (its own, its parent's, BIOS and devices', each
-    under its machine's name, as ``mame -listxml`` lists them) as zero bytes, under
-    ``roms_path`` (sparse files: no room taken); returns roms_path. Nothing of the original
-    is in a file of zeros, and MAME starts any driver from one (with checksum warnings)."""
-    listing = subprocess.run([find_mame(), "-listxml", system], capture_output=True,
-                             check=True, timeout=60).stdout
-    for machine in ET.fromstring(listing).iter("machine"):
-        for rom in machine.iter("rom"):
-            if rom.get("status") == "nodump":
-                continue
-            folder = roms_path / machine.get("name", "")
-            folder.mkdir(parents=True, exist_ok=True)
-            with open(folder / rom.get("name", ""), "wb") as f:
-                f.truncate(int(rom.get("size", "0")))
-    return roms_path
+    """``system``'s ROM set as zero bytes under ``roms_path`` (aiomame.romset.zero_filled);
+    returns roms_path."""
+    return Path(romset.zero_filled(find_mame(), system, roms_path))
