@@ -59,7 +59,9 @@ async def play(env: GameEnv, counter: list[int], resets: int, steps: int, seed: 
         if game_over is not None:
             await env.load_state(game_over)
         for _ in range(steps if game_over is None else 0):
-            await env.step(rng.randrange(3))
+            _, _, terminated, truncated, _ = await env.step(rng.randrange(3))
+            if terminated or truncated:  # a random agent can lose within the steps
+                break
         before = counter[0]
         t = time.perf_counter()
         await env.reset(seed=seed + i)
@@ -95,7 +97,9 @@ async def lost_game(env: GameEnv) -> State:
     terminated = False
     while not terminated:
         _, _, terminated, _, _ = await env.step(0)
-    return await env.save_state()
+    state = await env.save_state()
+    await env.reset(seed=0)  # playable again for the mid-game resets
+    return state
 
 
 async def main(args: argparse.Namespace) -> None:
