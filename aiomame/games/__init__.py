@@ -37,10 +37,12 @@ def register(cls: type[Game]) -> type[Game]:
 
 
 def _register_bundled() -> None:
+    from .basket import Basket
     from .catch import Catch
     from .sf3 import SF3
 
     register(Catch)
+    register(Basket)
     register(SF3)
 
 
