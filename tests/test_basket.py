@@ -1,7 +1,7 @@
 """The bundled console game on real MAME: basket, an Atari 2600 cartridge of our own
 (rom/basket/), run from its file on ``a2600`` with no ROM set. The shipped cartridge is what
 the source assembles to (with dasm: mame/install.sh installs it); controls, scoring, game
-over, seeds; in GameEnv, EnvPool and Gymnasium."""
+over, seeds; in GameEnv, EnvPool and Gymnasium; and with a paddle, as an analog axis."""
 
 from __future__ import annotations
 
@@ -18,7 +18,17 @@ import pytest_asyncio
 import aiomame.gym  # noqa: F401  (registers the Gymnasium ids)
 from aiomame import EnvPool, GameEnv
 from aiomame.games import GAMES, get_game
-from aiomame.games.basket import BASKET_SPEED, CARTRIDGE, RAM, START_LIVES, Basket, tracker
+from aiomame.games.basket import (
+    BASKET_SPEED,
+    CARTRIDGE,
+    MAX_X,
+    RAM,
+    START_LIVES,
+    Basket,
+    BasketPaddle,
+    paddle_tracker,
+    tracker,
+)
 
 BUILD = Path(__file__).resolve().parent.parent / "rom" / "basket" / "build.py"
 NOOP, LEFT, RIGHT = 0, 1, 2
@@ -44,7 +54,7 @@ def test_shipped_cartridge_matches_the_source():
 
 
 def test_registered():
-    assert GAMES["basket"] is Basket
+    assert (GAMES["basket"], GAMES["basket_paddle"]) == (Basket, BasketPaddle)
     game = get_game("basket")
     assert game.action_names() == ["noop", "left", "right"]
     assert (game.system, game.media, game.rom_images) == ("a2600", {"cart": CARTRIDGE}, {})
@@ -75,8 +85,9 @@ async def test_reset_gives_a_fresh_game_from_the_cartridge(env):
 
 
 async def test_left_and_right_move_the_basket_in_memory_and_picture(env):
-    """The picture shows the basket where memory says once it rests: the 2600's frames
-    are not MAME's (the game's VSYNC sets them), so while it moves the picture trails."""
+    """The picture shows the basket where memory says once it rests: MAME shows each
+    pixel as the mean of the 2600's last two frames (a TV's persistence, for games that
+    flicker), so while the basket moves its edges are blends."""
     frame, info = await env.reset(seed=2)
     x = info["basket_x"]
     offset = basket_columns(frame)[0] - x  # the field's left edge in the picture
@@ -156,3 +167,34 @@ def test_gym_make(no_leaks):
         obs, reward, terminated, truncated, info = env.step(RIGHT)
         assert env.observation_space.contains(obs) and not (terminated or truncated)
         assert info["basket_x"] == 72 + 3 * BASKET_SPEED and reward == 0
+
+
+async def test_the_paddle_places_the_basket(no_leaks):
+    async with GameEnv("basket_paddle") as env:
+        assert env.emulator.process.extra_args[:2] == ["-joyport1", "pad"]
+        _, info = await env.reset(seed=1)
+        assert info["control"] == 1
+        assert info["basket_x"] == 126  # where the paddle rests: MAME's default 128, - 2
+        offset = None
+        for position, x in ((-1.0, 0), (1.0, MAX_X), (0.0, MAX_X // 2), (-0.6, 28)):
+            await env.step(np.array([position], np.float32))
+            frame, _, _, _, info = await env.step([position])  # a step at rest: no blend
+            assert info["basket_x"] == x
+            columns = basket_columns(frame)
+            offset = columns[0] - x if offset is None else offset
+            assert columns.tolist() == list(range(x + offset, x + offset + 16))
+        _, info = await env.reset(seed=2)
+        total = 0.0
+        for _ in range(150):
+            _, reward, terminated, _, info = await env.step(paddle_tracker(info))
+            total += reward
+            assert not terminated
+        assert total == info["score"] >= 3
+
+
+def test_gym_make_with_the_paddle(no_leaks):
+    with gym.make("aiomame/BasketPaddle-v0") as env:
+        assert env.action_space == gym.spaces.Box(-1.0, 1.0, (1,), np.float32)
+        env.reset(seed=1)
+        _, _, _, _, info = env.step(np.array([1.0], np.float32))
+        assert info["basket_x"] == MAX_X

@@ -155,8 +155,8 @@ def test_games_search_presence_and_json(capsys, roms):
     result = json.loads(out)
     assert result["cached"] is True
     # catch's ROMs are bundled, basket's a2600 loads none; sf3's are missing
-    assert [(g["name"], g["roms"]) for g in result["games"]] == [("basket", "none needed"),
-                                                                  ("catch", "bundled")]
+    assert [(g["name"], g["roms"]) for g in result["games"]] == [
+        ("basket", "none needed"), ("basket_paddle", "none needed"), ("catch", "bundled")]
     assert result["systems"] == [{"name": "invaders", "present": True, "verified": "bad",
                                   "description": "Space Invaders / Space Invaders M"}]
 

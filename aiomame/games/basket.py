@@ -2,7 +2,8 @@
 
 A basket along the bottom catches fruit falling from random columns: +1 per catch, a miss
 costs one of three lives, the episode ends at game over. It runs as a 4 KB cartridge file
-on MAME's ``a2600`` (which loads no ROM of its own). Actions: noop, left, right (joystick 1).
+on MAME's ``a2600`` (which loads no ROM of its own). :class:`Basket`: actions noop, left,
+right (joystick 1); :class:`BasketPaddle`: paddle 1's position, an analog axis.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ..analog import Axis
 from ..emulator import Action, Address, Emulator
 from ..errors import GameError
 from .base import Game
@@ -18,6 +20,11 @@ from .base import Game
 CARTRIDGE = Path(__file__).resolve().parent / "roms" / "basket.bin"
 JOYSTICK = ":joyport1:joy:JOY"
 RESET_SWITCH = Action(":SWB", "Reset Game")
+MAX_X = 140  # the basket's x at the right edge
+PADDLES = ("-joyport1", "pad")  # MAME's slot option: paddles in port 1, not a joystick
+PADDLE = Axis(":joyport1:pad:POTX", "Paddle", 2, 2 + MAX_X)
+"""Paddle 1 over the values that take the basket from x 0 to 140 (the game sets the basket's
+x to the lines the paddle's pot takes to charge, which MAME makes the value - 2)."""
 START_LIVES = 3
 BASKET_WIDTH, FRUIT_SIZE = 16, 8
 BASKET_SPEED = 2  # pixels per frame
@@ -33,6 +40,7 @@ RAM: Mapping[str, tuple[str, int, str]] = {
     "wait": ("wait", 0x88, "u8"),
     "rng": ("rng", 0x89, "u8"),
     "speed": ("speed", 0x8A, "u8"),
+    "control": ("control", 0x8C, "u8"),
 }
 """The game's RAM (rom/basket/README.md): tests/test_basket.py checks it against the
 source's symbols."""
@@ -81,3 +89,33 @@ def tracker(info: Mapping[str, Any]) -> int:
     if info["wait"] or abs(offset) <= 3 * BASKET_SPEED:
         return 0
     return 1 if offset < 0 else 2
+
+
+class BasketPaddle(Basket):
+    """basket played with a paddle: the action is a ``Box`` of one number in [-1, 1], the
+    basket's place from the left edge to the right."""
+
+    name = "basket_paddle"
+    actions: ClassVar[Mapping[str, tuple[Action, ...]]] = {}
+    axes: ClassVar[tuple[Axis, ...]] = (PADDLE,)
+
+    def emulator_options(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """As :meth:`Game.emulator_options`, with paddles plugged into port 1 (before the
+        caller's ``extra_args``)."""
+        options = super().emulator_options(given)
+        options["extra_args"] = [*PADDLES, *given.get("extra_args", ())]
+        return options
+
+    async def start(self, emu: Emulator) -> None:
+        """As :meth:`Basket.start`, and tell the game to read the paddle (RAM ``control``)."""
+        await super().start(emu)
+        await emu.write(self.memory_addresses["control"], 1)
+
+    def agents(self) -> dict[str, Callable[[Mapping[str, Any]], Any]]:
+        return {"tracker": paddle_tracker}
+
+
+def paddle_tracker(info: Mapping[str, Any]) -> list[float]:
+    """Puts the basket's centre under the falling fruit's at once (an axis value)."""
+    x = min(max(info["fruit_x"] + FRUIT_SIZE // 2 - BASKET_WIDTH // 2, 0), MAX_X)
+    return [2 * x / MAX_X - 1]

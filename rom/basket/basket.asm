@@ -1,7 +1,8 @@
 ; basket: catch the falling fruit, an Atari 2600 game written for aiomame.
 ; A 4 KB cartridge for dasm (rom/basket/build.py): dasm basket.asm -f3 -obasket.bin
-; Joystick 1 moves the basket left and right; a catch scores 1, a miss costs one of 3
-; lives; at game over fire (or the console's Reset switch, any time) starts a new game.
+; Joystick 1 moves the basket left and right, or, with `control` set to 1, paddle 1 sets
+; its place; a catch scores 1, a miss costs one of 3 lives; at game over the joystick's
+; fire (or the console's Reset switch, any time) starts a new game.
 ; RAM layout: README.md. MIT licence, like the rest of aiomame.
 
         processor 6502
@@ -23,6 +24,7 @@ GRP1    = $1C
 HMP0    = $20
 HMOVE   = $2A
 ; TIA, read
+INPT0   = $08           ; bit 7: paddle 1's pot charged (set once its time has passed)
 INPT4   = $0C           ; bit 7: joystick 1's fire button, 0 = pressed
 ; RIOT
 SWCHA   = $0280         ; bit 7: joystick 1 right, bit 6: left (0 = pressed)
@@ -35,18 +37,20 @@ frame   = $80           ; frames since power-on, mod 256
 gover   = $81           ; 1 at game over, else 0
 score   = $82           ; catches, u16 little-endian ($82-$83)
 lives   = $84           ; 3 at the start; the game is over at 0
-basketx = $85           ; the basket's left edge, 0..144 (even)
+basketx = $85           ; the basket's left edge, 0..140 (even)
 fruitx  = $86           ; the fruit's left edge, 8..135
 fruity  = $87           ; the fruit's top row in the field, 0..183+
 wait    = $88           ; frames until the next fruit falls; 0: one is falling
 rng     = $89           ; 8-bit LFSR, never 0: each new fruit's column comes from it
 speed   = $8A           ; rows the fruit falls per frame: 2 + score / 16, at most 5
 drawy   = $8B           ; the row the kernel draws the fruit at (200: none)
+control = $8C           ; 0: joystick, 1: paddle (power-on: 0; the player's choice, kept)
+pot     = $8D           ; lines paddle 1's pot took to charge in the last frame
 
 FIELD   = 184           ; rows of the field under the 7 lines of the status band
 TOP     = 176           ; the basket's top row (8 rows tall, 16 px wide)
 REACH   = 168           ; from this row on the fruit meets the basket's rows
-MAXX    = 144           ; 160 - the basket's width
+MAXX    = 140           ; 160 - the basket's width - 4 (PosObject's x 0 is pixel 4)
 NLIVES  = 3
 PAUSE   = 30            ; frames between fruits
 MAXSPD  = 5
@@ -113,11 +117,20 @@ Frame:
 .vblank:
         lda INTIM
         bne .vblank
+        lda #$82        ; ground the paddles' pots for a line (MAME times them from here)
         sta WSYNC
-        sta VBLANK      ; A = 0: the picture starts
+        sta VBLANK
+        lda #0
+        sta pot
+        sta WSYNC
+        sta VBLANK      ; A = 0: the picture starts, the pots charge
         ldx #7
 .band:
         sta WSYNC
+        bit INPT0
+        bmi .full
+        inc pot
+.full:
         dex
         bne .band
         stx PF1
@@ -141,6 +154,10 @@ Frame:
         sta WSYNC
         sta GRP0
         stx GRP1
+        bit INPT0
+        bmi .charged
+        inc pot
+.charged:
         iny
         cpy #FIELD
         bne .line
@@ -178,6 +195,38 @@ PosObject:
         sta RESP0,x
         rts
 
+; A new game: score 0, 3 lives, the basket centred, the first fruit after a pause
+NewGame:
+        lda #0
+        sta score
+        sta score+1
+        sta gover
+        sta fruity
+        lda #NLIVES
+        sta lives
+        lda #72
+        sta basketx
+        sta fruitx
+        lda #PAUSE
+        sta wait
+SetSpeed:
+        lda score+1
+        bne .fastest
+        lda score
+        lsr
+        lsr
+        lsr
+        lsr
+        clc
+        adc #2
+        cmp #MAXSPD
+        bcc .speed
+.fastest:
+        lda #MAXSPD
+.speed:
+        sta speed
+        rts
+
 ; One frame of the game: Reset restarts, fire restarts after game over; else the
 ; basket moves and the fruit falls
 Logic:
@@ -190,6 +239,17 @@ Logic:
         bpl NewGame
         rts
 .play:
+        lda control
+        beq .joystick
+        lda pot         ; the paddle: the basket's x is its charge time, even, at most MAXX
+        cmp #MAXX
+        bcc .inrange
+        lda #MAXX
+.inrange:
+        and #$FE
+        sta basketx
+        jmp .noleft
+.joystick:
         lda SWCHA
         and #$80
         bne .noright
@@ -252,37 +312,6 @@ Logic:
         bne .done
         lda #1
         sta gover
-        rts
-
-NewGame:
-        lda #0
-        sta score
-        sta score+1
-        sta gover
-        sta fruity
-        lda #NLIVES
-        sta lives
-        lda #72
-        sta basketx
-        sta fruitx
-        lda #PAUSE
-        sta wait
-SetSpeed:
-        lda score+1
-        bne .fastest
-        lda score
-        lsr
-        lsr
-        lsr
-        lsr
-        clc
-        adc #2
-        cmp #MAXSPD
-        bcc .speed
-.fastest:
-        lda #MAXSPD
-.speed:
-        sta speed
         rts
 
 ; The next value of the LFSR (taps $B4: all 255 nonzero values)
