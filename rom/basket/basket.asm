@@ -32,7 +32,7 @@ SWCHB   = $0282         ; bit 0: the console's Reset switch (0 = pressed)
 INTIM   = $0284
 TIM64T  = $0296
 
-; RAM: aiomame/games/basket.py reads these (rom/basket/build.py checks they agree)
+; RAM: aiomame/games/basket.py reads these (tests/test_basket.py checks they agree)
 frame   = $80           ; frames since power-on, mod 256
 gover   = $81           ; 1 at game over, else 0
 score   = $82           ; catches, u16 little-endian ($82-$83)
