@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what aiomame needs from Debian/Ubuntu: MAME (0.251 or later; the plugin needs no Lua
-# C module). Idempotent; prints the MAME version.
+# C module) and dasm (rom/basket/build.py assembles the bundled 2600 game with it).
+# Idempotent; prints the MAME version.
 set -euo pipefail
-packages=(mame)
+packages=(mame dasm)
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then
     command -v sudo >/dev/null || { echo "install.sh: run as root (or install sudo)" >&2; exit 1; }

@@ -65,6 +65,9 @@ def q(value: object) -> str:
     return re.escape(repr(value))
 
 
+GAME_NAMES = "'basket', 'basket_paddle', 'catch', 'sf3'"  # the registered games, as listed
+
+
 def emulator(**kw: Any) -> Emulator:
     return Emulator(kw.pop("game", "invaders"), kw.pop("roms_path", "roms"), **kw)
 
@@ -218,7 +221,7 @@ CASES = [
          r"a state must be a State or bytes, got str", "emu"),
     # -- GameEnv ---------------------------------------------------------------------------
     *[Case("GameEnv", "game", repr(v), lambda _, v=v: GameEnv(v), IAE,
-           rf"unknown game {q(v)}; valid: 'catch', 'sf3'") for v in ("nosuch", None, 5)],
+           rf"unknown game {q(v)}; valid: {GAME_NAMES}") for v in ("nosuch", None, 5)],
     Case("GameEnv", "game", "missing file", lambda _: GameEnv("/no/such.toml"),
          GameDefinitionError, r"/no/such\.toml: no such game definition file"),
     Case("GameEnv", "roms_path", "5", lambda _: GameEnv("catch", roms_path=5), IAE,
@@ -250,7 +253,7 @@ CASES = [
            rf"game must be a game name, a Game or a MAME system name, got {q(v)}")
       for v in (None, 5)],
     Case("EnvPool", "game", "'nosuch'", lambda _: pool(game="nosuch"), IAE,
-         r"'nosuch' is no registered game \(those are: 'catch', 'sf3'\); .*pass roms_path"),
+         rf"'nosuch' is no registered game \(those are: {GAME_NAMES}\); .*pass roms_path"),
     *[Case("EnvPool", "num_envs", repr(v), lambda _, v=v: pool(num_envs=v), IAE,
            rf"num_envs must be an int >= 1, got {q(v)}") for v in (0, 1.5, True, "2")],
     *[Case("EnvPool", "batch_size", repr(v), lambda _, v=v: pool(batch_size=v), IAE,
@@ -345,7 +348,7 @@ CASES = [
     Case("State.save", "path", "5", lambda _: FOREIGN.save(5), IAE, r"path must be a path.*5"),
     # -- games -----------------------------------------------------------------------------
     Case("get_game", "name", "'nope'", lambda _: games.get_game("nope"), IAE,
-         r"unknown game 'nope'; valid: 'catch', 'sf3' \(or the path of a definition file"),
+         rf"unknown game 'nope'; valid: {GAME_NAMES} \(or the path of a definition file"),
     Case("load_game", "path", "5", lambda _: games.load_game(5), IAE,
          r"path must be a path .*got 5"),
     Case("load_game", "path", "missing", lambda _: games.load_game("/no/x.toml"),

@@ -154,7 +154,9 @@ def test_games_search_presence_and_json(capsys, roms):
     assert code == 0
     result = json.loads(out)
     assert result["cached"] is True
-    assert [g["name"] for g in result["games"]] == ["catch"]  # bundled ROMs; sf3's missing
+    # catch's ROMs are bundled, basket's a2600 loads none; sf3's are missing
+    assert [(g["name"], g["roms"]) for g in result["games"]] == [
+        ("basket", "none needed"), ("basket_paddle", "none needed"), ("catch", "bundled")]
     assert result["systems"] == [{"name": "invaders", "present": True, "verified": "bad",
                                   "description": "Space Invaders / Space Invaders M"}]
 

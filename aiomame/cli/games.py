@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .. import softlist
+from .. import romset, softlist
 from ..errors import SetupError, UnknownGameError
 from ..games import GAMES, Game
 from ..mame import find_mame, mame_hash_path
@@ -66,10 +66,10 @@ def main(args: argparse.Namespace) -> None:
     if (args.present or args.verify) and args.roms is None:
         raise UsageError(f"--{'present' if args.present else 'verify'} needs --roms PATH")
     present = sets_present(args.roms) if args.roms is not None else None
-    games = [_game_entry(GAMES[name], present) for name in sorted(GAMES)
+    games = [_game_entry(GAMES[name], present, args.mame) for name in sorted(GAMES)
              if _matches(args.text, name, GAMES[name].system, _title(GAMES[name]))]
     if args.present:
-        games = [g for g in games if g["roms"] in ("bundled", "present")]
+        games = [g for g in games if g["roms"] in ("bundled", "present", "none needed")]
     systems: list[dict[str, Any]] = []
     cached = None
     if not args.registered:
@@ -138,10 +138,13 @@ def _matches(text: str | None, *fields: str) -> bool:
     return not text or any(text.lower() in f.lower() for f in fields)
 
 
-def _game_entry(game: type[Game], present: set[str] | None) -> dict[str, Any]:
+def _game_entry(game: type[Game], present: set[str] | None, mame: str | None
+                ) -> dict[str, Any]:
     roms = "bundled" if game.rom_images else None
     if roms is None and present is not None:
-        roms = "present" if game.system in present else "missing"
+        # A game on its own media, on a system that loads no ROMs (basket on the a2600).
+        roms = "none needed" if game.media and not romset.rom_files(find_mame(mame), game.system) \
+            else "present" if game.system in present else "missing"
     return {"name": game.name, "system": game.system, "description": _title(game),
             "actions": list(game().action_names()),
             "kind": "axes" if game.axes else "buttons" if game.buttons else "discrete",

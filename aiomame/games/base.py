@@ -265,8 +265,9 @@ class Game:
             seeds = self._seeds = random.Random()
         return seeds
 
-    def agents(self) -> dict[str, Callable[[Mapping[str, Any]], int]]:
-        """Scripted agents of this game by name: memory values -> action index."""
+    def agents(self) -> dict[str, Callable[[Mapping[str, Any]], Any]]:
+        """Scripted agents of this game by name: memory values -> action (an index; with
+        :attr:`axes` or :attr:`buttons`, a vector)."""
         return {}
 
     def read_rom_images(self) -> dict[str, bytes]:
