@@ -597,9 +597,10 @@ function exports.startplugin()
 				return true
 			end
 		end
-		return reply("error", "state_file", string.format("cannot write the state (%d bytes) "
+		reply("error", "state_file", string.format("cannot write the state (%d bytes) "
 			.. "to %s: %s (runtime directory full? see AIOMAME_RUNTIME_DIR)", #data, path,
 			tostring(why)))
+		return false -- replied: the caller must not reply again
 	end
 
 	-- {"save_state", path} -> {"state_file", size}: the whole machine state, in `path`.
