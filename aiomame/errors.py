@@ -185,7 +185,7 @@ class MediaLoadError(StartError):
     it); ``media``: what was given, slot -> file (``"software"`` -> the item)."""
 
     def __init__(self, message: str, media: Mapping[str, str], **kw) -> None:
-        given = ", ".join(f"{slot}={file}" for slot, file in media.items())
+        given = ", ".join(f"{slot}={file}" for slot, file in media.items()) or "none"
         super().__init__(f"{message} (given: {given})", **kw)
         self.media = dict(media)
 

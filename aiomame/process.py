@@ -369,6 +369,12 @@ class MameProcess:
                 tail = text.split("best match first", 1)[1].splitlines()[1:]
                 similar = [line.split()[0] for line in tail if line.strip()][:5]
             return UnknownGameError(self.game, similar, returncode=code, output=out)
+        needed = re.search(r"Images must be mounted for the following devices: (.+)", text)
+        if needed:  # a slot the system cannot start without (a2600's cartridge from 0.276)
+            given = dict(self.media, **({"software": self.software} if self.software else {}))
+            return MediaLoadError(f"{self.game!r} cannot start without media in: "
+                                  f"{needed[1].strip()} (give media={{slot: file}} or "
+                                  "software=ITEM)", given, returncode=code, output=out)
         refused = next(filter(None, map(_MEDIA_REFUSED.search, out)), None)
         if refused:
             given = dict(self.media, **({"software": self.software} if self.software else {}))

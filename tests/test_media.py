@@ -119,10 +119,28 @@ async def test_mame_refuses_file(tmp_path: Path) -> None:
     bad = tmp_path / "three.bin"
     bad.write_bytes(b"\0\0\0")  # no 2600 cartridge has 3 bytes
     emu = Emulator("a2600", tmp_path, media={"cart": bad})
-    with pytest.raises(MediaLoadError, match="Invalid ROM file size") as err:
+    # MAME's words: "Invalid ROM file size" (0.251), "Unsupported cartridge ROM file size"
+    with pytest.raises(MediaLoadError, match="(Invalid|Unsupported cartridge) ROM file size") \
+            as err:
         await emu.start()
     assert err.value.media == {"cart": str(bad)}
     assert emu.process.returncode is not None  # MAME is gone (and reaped)
+
+
+async def test_a_slot_the_system_cannot_start_without_is_named(tmp_path: Path) -> None:
+    """From 0.276 MAME refuses to start an a2600 with no cartridge ("Images must be mounted
+    for the following devices: cartridge"): a MediaLoadError naming the slot. MAME 0.251
+    starts it with the slot empty."""
+    emu = Emulator("a2600", tmp_path)
+    try:
+        await emu.start()
+    except MediaLoadError as exc:
+        assert "'a2600' cannot start without media in: cartridge" in str(exc)
+        assert exc.media == {} and "given: none" in str(exc)
+    else:
+        assert emu.info["mame"].startswith("0.251"), emu.info["mame"]
+    finally:
+        await emu.close()
 
 
 @needs_lists

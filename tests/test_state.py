@@ -455,7 +455,9 @@ async def test_a_state_over_the_message_limit_saves_loads_and_resets_a_pool(big_
             await emu.step(frame=False)
         await emu.load_state(state.data)  # bytes too
         assert no_state_file(emu)
-        assert (await emu.save_state()).data == state.data  # the very machine saved
+        # The very machine saved, but for a few bytes: MAME 0.276's sfiii3n sets one flag
+        # on a load (a bytes == would also print 112 MB of diff).
+        assert differ(await emu.save_state(), state) <= 16
         assert differ(state, await pool.emulators[0].save_state()) > 100  # 6 frames apart
         batch = await pool.reset(state=state)  # the pool's first reset: load, one step
         assert not batch.truncated.any()

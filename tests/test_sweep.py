@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SYSTEMS = ["invaders", "asteroid", "pong", "a2600", "c64", "genesis"]
+# (a2600 is no longer in: from MAME 0.276 it needs a cartridge; test_media and test_basket)
+SYSTEMS = ["invaders", "asteroid", "pong", "c64", "genesis"]
 
 
 def test_sweep_of_machines_of_every_kind():
