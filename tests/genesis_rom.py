@@ -1,9 +1,11 @@
 """A Genesis (Mega Drive) cartridge that switches its screen width: 68000 code assembled here.
 
-At reset it sets background colour 0 to red (CRAM), waits about 9 frames, switches the VDP
-to the 320-pixel-wide H40 mode (register 12 = 0x81), waits about 9 more, switches back to
-the 256-wide H32 mode, and idles. MAME's ``genesis`` needs no ROM of its own; the cartridge
-goes in with ``-cart``. The display stays off: every frame is the backdrop colour.
+At reset it writes "SEGA" to the TMSS register (a console with TMSS keeps the VDP locked
+until then; the others ignore the write), sets background colour 0 to red (CRAM), waits
+about 9 frames, switches the VDP to the 320-pixel-wide H40 mode (register 12 = 0x81), waits
+about 9 more, switches back to the 256-wide H32 mode, and idles. MAME's ``genesis`` needs
+no ROM of its own; the cartridge goes in with ``-cart``. The display stays off: every
+frame is the backdrop colour.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ def cartridge() -> bytes:
     for vector in range(2, 64):
         struct.pack_into(">I", rom, 4 * vector, 0x300)  # everything else: rte
     rom[0x100:0x110] = b"SEGA MEGA DRIVE "
-    code = (bytes.fromhex("23FC") + struct.pack(">II", 0xC0000000, _VDP_CONTROL)  # CRAM 0
+    code = (bytes.fromhex("23FC") + b"SEGA" + struct.pack(">I", 0xA14000)  # TMSS unlock
+            + bytes.fromhex("23FC") + struct.pack(">II", 0xC0000000, _VDP_CONTROL)  # CRAM 0
             + bytes.fromhex("33FC") + struct.pack(">HI", 0x000E, _VDP_DATA)     # red
             + _wait() + _vdp_register(0x8C81)  # H40
             + _wait() + _vdp_register(0x8C00)  # H32

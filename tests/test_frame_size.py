@@ -12,6 +12,7 @@ from genesis_rom import write_cartridge
 
 from aiomame import Emulator, EnvPool
 from aiomame.games.system import SystemGame
+from aiomame.sync import Emulator as SyncEmulator
 from aiomame.sync import GameEnv
 
 H32, H40 = (224, 256), (224, 320)
@@ -19,13 +20,23 @@ STEPS = 24  # H32 for steps 0-8, H40 for 9-18, H32 again from 19 (frame_ratio 1)
 
 
 @pytest.fixture(scope="module")
-def cart(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    return ["-cart", str(write_cartridge(tmp_path_factory.mktemp("cart")))]
+def no_roms(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("roms")  # genesis loads no ROM of its own
 
 
 @pytest.fixture(scope="module")
-def no_roms(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("roms")  # genesis loads no ROM of its own
+def cart(tmp_path_factory: pytest.TempPathFactory, no_roms: Path) -> list[str]:
+    """The cartridge's arguments, once this MAME is seen to draw its H40 mode 320 wide.
+    MAME 0.289's rewritten Mega Drive VDP keeps drawing 256 wide: there the tests that
+    need the switch skip, and pong's test covers a changing size."""
+    args = ["-cart", str(write_cartridge(tmp_path_factory.mktemp("cart")))]
+    with SyncEmulator("genesis", no_roms, frame_ratio=1, extra_args=args) as emu:
+        widths = {emu.step()["frame"].shape[1] for _ in range(STEPS)}
+        version = emu.info["mame"]
+    if H40[1] not in widths:
+        pytest.skip(f"MAME {version}'s Mega Drive draws the cartridge's H40 mode "
+                    f"{sorted(widths)} wide, not 320")
+    return args
 
 
 def mode(step: int, reset: bool = False) -> tuple[int, int]:

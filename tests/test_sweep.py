@@ -10,8 +10,9 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-# (a2600 is no longer in: from MAME 0.276 it needs a cartridge; test_media and test_basket)
-SYSTEMS = ["invaders", "asteroid", "pong", "c64", "genesis"]
+# Consoles are not in: from MAME 0.276 the a2600, from 0.289 the genesis refuse to start
+# without a cartridge (test_media, test_basket and test_frame_size run them with one).
+SYSTEMS = ["invaders", "asteroid", "pong", "c64"]
 
 
 def test_sweep_of_machines_of_every_kind():
