@@ -100,13 +100,20 @@ async def test_left_and_right_move_the_basket_in_memory_and_picture(env):
         assert basket_columns(frame).tolist() == list(range(x + offset, x + offset + 16))
 
 
-async def test_the_tracker_scores(env):
-    _, info = await env.reset(seed=3)
+async def tracked(env: GameEnv, seed: int, agent) -> tuple[float, dict]:
+    """150 steps of ``agent`` (info -> action) from a new game of ``seed``, none ending it:
+    (total reward, last info)."""
+    _, info = await env.reset(seed=seed)
     total = 0.0
     for _ in range(150):
-        _, reward, terminated, _, info = await env.step(tracker(info))
+        _, reward, terminated, _, info = await env.step(agent(info))
         total += reward
         assert not terminated
+    return total, info
+
+
+async def test_the_tracker_scores(env):
+    total, info = await tracked(env, 3, tracker)
     assert total == info["score"] >= 3 and info["lives"] == START_LIVES
 
 
@@ -183,12 +190,7 @@ async def test_the_paddle_places_the_basket(no_leaks):
             columns = basket_columns(frame)
             offset = columns[0] - x if offset is None else offset
             assert columns.tolist() == list(range(x + offset, x + offset + 16))
-        _, info = await env.reset(seed=2)
-        total = 0.0
-        for _ in range(150):
-            _, reward, terminated, _, info = await env.step(paddle_tracker(info))
-            total += reward
-            assert not terminated
+        total, info = await tracked(env, 2, paddle_tracker)
         assert total == info["score"] >= 3
 
 
