@@ -64,12 +64,13 @@ class Buffers:
     """One array per result field, ``n`` rows (the memory values: columns of one matrix, so
     that a row of them is written in one assignment)."""
 
-    def __init__(self, n: int, frame_shape: tuple[int, ...] | None, names: Sequence[str]):
+    def __init__(self, n: int, frame_shape: tuple[int, ...] | None, names: Sequence[str],
+                 players: int = 1):
         self.env_ids = np.arange(n, dtype=np.int64)
         self.frames = None if frame_shape is None else np.zeros((n, *frame_shape), np.uint8)
         self.values = np.zeros((n, len(names)), np.int64)  # row i: env i's memory values
         self.memory = {name: self.values[:, j] for j, name in enumerate(names)}
-        self.rewards = np.zeros(n, np.float64)
+        self.rewards = np.zeros(n if players == 1 else (n, players), np.float64)
         self.terminated = np.zeros(n, bool)
         self.truncated = np.zeros(n, bool)
         self.elapsed_steps = np.zeros(n, np.int64)
@@ -98,4 +99,5 @@ class Buffers:
         for name, values in self.memory.items():
             np.take(src.memory[name], index, out=values[:k], mode="clip")
         for field in ("rewards", "terminated", "truncated", "elapsed_steps"):
-            np.take(getattr(src, field), index, out=getattr(self, field)[:k], mode="clip")
+            np.take(getattr(src, field), index, axis=0, out=getattr(self, field)[:k],
+                    mode="clip")

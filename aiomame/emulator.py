@@ -100,6 +100,25 @@ def check_emulator_kwargs(where: str, kwargs: Mapping[str, Any]) -> None:
     check_keywords(where, kwargs, EMULATOR_KEYWORDS)
 
 
+def _check_settings(settings: object) -> dict[str, str | int]:
+    """``settings`` as a dict of "PORT/FIELD" -> a setting's name or value."""
+    if settings is None:
+        return {}
+    if not isinstance(settings, Mapping):
+        raise InvalidArgumentError(f"settings must be a mapping of 'PORT/FIELD' to a setting's "
+                                   f"name or value, like {{':CAB/Cabinet': 'Cocktail'}}, got "
+                                   f"{settings!r}")
+    for key, value in settings.items():
+        port, slash, field = key.partition("/") if isinstance(key, str) else ("", "", "")
+        if not (port and slash and field):
+            raise InvalidArgumentError(f"settings: a key is 'PORT/FIELD' like ':CAB/Cabinet', "
+                                       f"got {key!r}")
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise InvalidArgumentError(f"settings[{key!r}] must be a setting's name (str) or "
+                                       f"value (int), got {value!r}")
+    return dict(settings)
+
+
 def _check_addresses(what: str, addresses: object) -> None:
     """Checks that ``addresses`` is a mapping of str names to :class:`Address`."""
     if not isinstance(addresses, Mapping):
@@ -161,6 +180,11 @@ class Emulator:
     installation's, see :func:`aiomame.mame.mame_hash_path`). All are checked here:
     UnknownMediaSlotError, MediaFileError, UnknownSoftwareError; a file MAME refuses is a
     MediaLoadError from :meth:`start`. :attr:`info` ``["media"]`` says what is loaded.
+
+    ``settings``: DIP switches and configuration settings, ``"PORT/FIELD"`` -> a setting's
+    name or value (``{":CAB/Cabinet": "Cocktail"}``), made at start and kept over resets;
+    :meth:`start` raises UnknownInputError or InvalidArgumentError (naming the valid
+    settings) for a bad one.
     """
 
     def __init__(
@@ -187,6 +211,7 @@ class Emulator:
         media: Mapping[str, str | os.PathLike[str]] | None = None,
         software: str | None = None,
         hashpath: str | os.PathLike[str] | None = None,
+        settings: Mapping[str, str | int] | None = None,
     ) -> None:
         _check_options(game, roms_path, memory_addresses, mame_binary, screen, extra_args,
                        output_filter, {"render": render, "throttle": throttle, "sound": sound,
@@ -200,6 +225,7 @@ class Emulator:
                                        f"frames: it needs frame_ratio >= 2, got "
                                        f"maxpool={maxpool!r}, frame_ratio={frame_ratio!r}")
         self.maxpool = maxpool
+        self.settings = _check_settings(settings)
         self._pooled = np.empty(0, np.uint8)
         self.memory_addresses = dict(memory_addresses or {})
         for name in self.memory_addresses:
@@ -250,6 +276,8 @@ class Emulator:
         try:
             await self._describe_media(info)
             self._choose_screen(info["screens"])
+            for key, value in self.settings.items():
+                await self._apply_setting(key, value)
             await self._process.request("watch", [self._resolve(a) for a in
                                                   self.memory_addresses.values()])
         except BaseException as exc:
@@ -294,6 +322,25 @@ class Emulator:
                                  output=process.output)
 
     # -- what the machine has ------------------------------------------------------------
+    async def _apply_setting(self, key: str, wanted: str | int) -> None:
+        """Set the DIP switch or configuration field ``key`` ("PORT/FIELD") to ``wanted``,
+        a setting's name or value. Raises UnknownInputError, InvalidArgumentError (not a
+        setting, or no such value: naming the valid ones)."""
+        port, _, field = key.partition("/")
+        field_id = self._field_id(Action(port, field))[0]
+        choices = (await self._process.request("setting", field_id))[2]
+        if not choices:
+            raise InvalidArgumentError(
+                f"settings[{key!r}]: {key!r} is an input, not a DIP switch or configuration "
+                "setting (hold it in an action instead)")
+        for value, name in choices:
+            if wanted in (value, name) and not isinstance(wanted, bool):
+                await self._process.request("setting", field_id, value)
+                return
+        raise InvalidArgumentError(
+            f"settings[{key!r}]: unknown setting {wanted!r}; valid: "
+            + ", ".join(f"{name!r} ({value})" for value, name in choices))
+
     @property
     def info(self) -> dict[str, Any]:
         """The plugin's hello: MAME version, system, screens, devices, ports, and

@@ -7,11 +7,12 @@ from typing import Any
 
 import numpy as np
 
-from .emulator import Emulator, check_emulator_kwargs
+from .emulator import Action, Emulator, check_emulator_kwargs
 from .episode import Episode
-from .errors import StateError, check_step_limit
+from .errors import InvalidArgumentError, StateError, check_step_limit
 from .frames import ObsSpec
 from .games import Game, get_game
+from .opponent import Opponent, make_opponent, opponent_names
 from .stack import FrameStacks
 from .state import State
 
@@ -30,14 +31,33 @@ class GameEnv:
     (or ``async with``) → ``reset`` → ``step``… → ``close``; stepping an episode that has
     ended raises :class:`~aiomame.errors.StateError` (reset first).
     ``max_episode_steps`` overrides the game's step limit.
+
+    A game of two players (:attr:`Game.players`): by default agents play both, ``step``
+    takes one action per player (a sequence, player 1's first) and the reward is an array
+    of one per player. With ``opponent`` (see :mod:`aiomame.opponent`: ``"cpu"``,
+    ``"noop"``, ``"random"``, a scripted agent's name, a callable or a checkpoint) the
+    env is a one-agent env of player ``player``: ``step`` takes that player's action and
+    the reward is that player's.
     """
 
     def __init__(self, game: str | Game, *, roms_path: str | os.PathLike[str] | None = None,
                  frame_ratio: int | None = None, frame_stack: int | None = None,
-                 max_episode_steps: int | None = None, **emulator_kwargs: Any) -> None:
+                 max_episode_steps: int | None = None, opponent: Any = None, player: int = 1,
+                 **emulator_kwargs: Any) -> None:
         check_step_limit(max_episode_steps)
         check_emulator_kwargs("GameEnv", emulator_kwargs)
         self.game = get_game(game)
+        self.player = player
+        self.opponent: Opponent | None = None
+        if opponent is not None or player != 1:
+            self.game.controls(player)  # a player the game has
+            if opponent is None:
+                raise InvalidArgumentError(
+                    f"player={player!r} needs an opponent for the other player "
+                    f"({', '.join(map(repr, opponent_names(self.game, 3 - player)))}, ...)")
+            if opponent == "cpu" and player != 1:
+                raise InvalidArgumentError("the game's own opponent plays player 2: use "
+                                           f"player=1 with opponent='cpu', not {player!r}")
         given = emulator_kwargs if frame_stack is None else {**emulator_kwargs,
                                                                "frame_stack": frame_stack}
         emulator_kwargs = self.game.emulator_options(given)  # with the game's defaults
@@ -47,6 +67,14 @@ class GameEnv:
         ratio = self.game.frame_ratio if frame_ratio is None else frame_ratio
         self.emulator = Emulator(self.game.system, roms, self.game.memory_addresses,
                                  frame_ratio=ratio, **emulator_kwargs)
+        if opponent is not None:
+            obs = self.emulator.obs
+            self.opponent = make_opponent(
+                opponent, self.game, 3 - player, env_options={
+                    "obs_type": obs.obs_type, "resize": obs.resize,
+                    "interpolation": obs.interpolation, "maxpool": self.emulator.maxpool,
+                    "frame_stack": self.frame_stack})
+        self._last: tuple[np.ndarray, dict[str, Any]] | None = None  # for the opponent
         self.episode = Episode(self.game, list(self.game.memory_addresses), max_episode_steps)
         self._started = False
         self._stack: FrameStacks | None = None
@@ -55,7 +83,14 @@ class GameEnv:
 
     @property
     def action_names(self) -> list[str]:
-        return self.game.action_names()
+        """The agent's action names (of :attr:`player`; of player 1 when agents play
+        every player)."""
+        return self.game.controls(self.player).action_names()
+
+    @property
+    def players(self) -> int:
+        """How many players ``step`` takes actions for (and rewards are given to)."""
+        return 1 if self.opponent is not None else self.game.controlled_players
 
     @property
     def obs_shape(self) -> tuple[int, ...]:
@@ -105,21 +140,25 @@ class GameEnv:
             frame = self.emulator.observe_into(np.empty(stack.frame_shape, np.uint8))
         if self.emulator.screen_size != self._size:
             data["frame_size"] = self.emulator.display_size
-        if self.frame_stack == 1:
-            return frame, data
-        np.copyto(stack.next_slot(0), frame)
-        stack.fill(0)
-        return stack.stack(0).copy(), data
+        if self.frame_stack != 1:
+            np.copyto(stack.next_slot(0), frame)
+            stack.fill(0)
+            frame = stack.stack(0).copy()
+        if self.opponent is not None:
+            self._last = frame, data
+        return frame, data
 
     async def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         """Hold ``action`` (an action index of any integer type, the buttons' 0/1 vector,
-        or with axes a vector in [-1, 1]: :attr:`Game.axes`) for one step."""
+        or with axes a vector in [-1, 1]: :attr:`Game.axes`) for one step; with several
+        players, one such action per player. Raises InvalidArgumentError for a bad action
+        (naming the valid ones), StateError before reset or after the episode's end."""
         episode = self.episode
         if episode.previous is None or episode.ended:
             raise StateError("call reset() before step()" if episode.previous is None else
                              f"the episode ended after {episode.steps} steps: call reset() "
                              "before step()")
-        inputs = self.game.inputs(action)
+        inputs = self._inputs(action)
         stack = self._stack
         assert stack is not None
         if self.frame_stack == 1:
@@ -139,7 +178,24 @@ class GameEnv:
         info = dict(data)
         if self.emulator.screen_size != self._size:
             info["frame_size"] = self.emulator.display_size
+        if self.opponent is not None:
+            self._last = obs, data
         return obs, reward, terminated, truncated, info
+
+    def _inputs(self, action: Any) -> tuple[Action, ...]:
+        """The inputs of one step: the agent's action, and the opponent's if there is one."""
+        game = self.game
+        if self.opponent is None:
+            return game.inputs(action) if game.controlled_players == 1 \
+                else game.joint_inputs(action)
+        assert self._last is not None
+        obs, data = self._last
+        theirs = self.opponent.act(obs[None], [data])[0]
+        mine = game.controls(self.player).inputs(action)
+        try:
+            return (*mine, *game.controls(self.opponent.player).inputs(theirs))
+        except InvalidArgumentError as exc:
+            raise InvalidArgumentError(f"opponent {self.opponent.name!r}: {exc}") from None
 
     async def save_state(self) -> State:
         """The machine's whole state now, between steps (:meth:`Emulator.save_state`)."""
@@ -154,4 +210,7 @@ class GameEnv:
         self._refill = True
         data = await self.emulator.read(self.game.memory_addresses)
         self.episode.begin(data)
+        if self.opponent is not None:  # it sees the last frame before the load
+            self._last = (np.zeros(self.obs_shape, np.uint8) if self._last is None
+                          else self._last[0]), dict(data)
         return dict(data)

@@ -21,7 +21,7 @@ class Episode:
     episode.
     """
 
-    __slots__ = ("ended", "game", "limit", "names", "previous", "steps")
+    __slots__ = ("ended", "game", "limit", "names", "players", "previous", "steps")
 
     def __init__(self, game: Game | None, names: Sequence[str],
                  max_episode_steps: int | None = None) -> None:
@@ -29,6 +29,7 @@ class Episode:
         self.names = list(names)
         default = None if game is None else game.max_episode_steps
         self.limit = default if max_episode_steps is None else max_episode_steps
+        self.players = 1 if game is None or game.players == 1 else game.controlled_players
         self.previous: dict[str, Any] | None = None
         self.steps = 0
         self.ended = False
@@ -40,16 +41,22 @@ class Episode:
         self.steps = 0
         self.ended = False
 
-    def advance(self, current: dict[str, Any] | None) -> tuple[float, bool, bool]:
+    def advance(self, current: dict[str, Any] | None) -> tuple[Any, bool, bool]:
         """One step with memory values ``current`` (kept: do not change it afterwards; None
-        without a game)."""
+        without a game). The reward is a float, or with more than one controlled player an
+        array of one per player."""
         game = self.game
         if game is None:
             reward, terminated = 0.0, False
         else:
             previous = self.previous
             assert previous is not None and current is not None, "begin() first"
-            reward = float(game.reward(previous, current))
+            reward = game.reward(previous, current)
+            if game.players > 1:
+                reward = game.player_rewards(reward)
+                if self.players == 1:
+                    reward = reward[0]
+            reward = float(reward) if self.players == 1 else reward
             terminated = bool(game.terminated(current))
             self.previous = current
         self.steps += 1
@@ -76,6 +83,8 @@ class Episodes:
         default = None if game is None else game.max_episode_steps
         self.limit = default if max_episode_steps is None else max_episode_steps
         self.vectorized = game is not None and game.vectorized
+        self.players = 1 if game is None or game.players == 1 else game.controlled_players
+        self._multi = game is not None and game.players > 1  # reward() gives one per player
         self._index = {name: j for j, name in enumerate(self.names)}
         self.previous = np.zeros((n, len(self.names)), np.int64)
         self.steps = np.zeros(n, np.int64)
@@ -104,9 +113,8 @@ class Episodes:
             rewards, terminated = np.zeros(k), np.zeros(k, bool)
         elif self.vectorized:
             now = _Columns(self._index, current)
-            reward = np.asarray(game.reward(_Columns(self._index, self.previous[envs]), now),
-                                np.float64)
-            rewards = reward if reward.shape == (k,) else np.full(k, reward, np.float64)
+            reward = game.reward(_Columns(self._index, self.previous[envs]), now)
+            rewards = self._vector_rewards(game, reward, k)
             ends = np.asarray(game.terminated(now), bool)
             terminated = ends if ends.shape == (k,) else np.full(k, ends, bool)
         else:
@@ -133,18 +141,32 @@ class Episodes:
             names = self.names
             now = dict(zip(names, current, strict=True))
             before = dict(zip(names, self.previous[env].tolist(), strict=True))
-            reward, terminated = float(game.reward(before, now)), bool(game.terminated(now))
+            reward, terminated = game.reward(before, now), bool(game.terminated(now))
+            if self._multi:
+                reward = game.player_rewards(reward)
+                reward = reward if self.players > 1 else reward[0]
+            reward = float(reward) if self.players == 1 else reward
         self.previous[env] = current
         truncated = not terminated and self.limit is not None and steps >= self.limit
         ended = terminated or truncated
         self.ended[env] = ended
         return reward, terminated, truncated, steps, ended
 
+    def _vector_rewards(self, game: Game, reward: Any, k: int) -> np.ndarray:
+        """A vectorised game's rewards of ``k`` envs: shape (k,), or (k, players)."""
+        if not self._multi:
+            reward = np.asarray(reward, np.float64)
+            return reward if reward.shape == (k,) else np.full(k, reward, np.float64)
+        array = game.player_rewards(reward)  # (players, k) or (players,)
+        array = np.broadcast_to(array.reshape(len(array), -1), (len(array), k)).T
+        return np.ascontiguousarray(array[:, 0] if self.players == 1 else array)
+
     def _one_by_one(self, envs: slice | np.ndarray, current: np.ndarray
                     ) -> tuple[np.ndarray, np.ndarray]:
         """Rewards and ends from each env's game, on dicts of its values."""
         k = len(current)
-        rewards, terminated = np.empty(k), np.empty(k, bool)
+        rewards = np.empty(k if self.players == 1 else (k, self.players))
+        terminated = np.empty(k, bool)
         games, names = self.games, self.names
         ids = range(len(games))[envs] if isinstance(envs, slice) else envs.tolist()
         for j, (i, now_row, before_row) in enumerate(
@@ -152,7 +174,12 @@ class Episodes:
             game = games[i]
             assert game is not None
             now = dict(zip(names, now_row, strict=True))
-            rewards[j] = float(game.reward(dict(zip(names, before_row, strict=True)), now))
+            reward = game.reward(dict(zip(names, before_row, strict=True)), now)
+            if self._multi:
+                reward = game.player_rewards(reward)
+                rewards[j] = reward if self.players > 1 else reward[0]
+            else:
+                rewards[j] = float(reward)
             terminated[j] = bool(game.terminated(now))
         return rewards, terminated
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
 import logging
 import operator
 import os
@@ -119,6 +120,11 @@ class EnvPool(PoolFront):
     - With a game definition, actions are discrete action indices (ints, one per env), and
       the pool gives rewards, ``terminated``/``truncated`` (``max_episode_steps``) and
       resets finished episodes itself. ``reset()`` starts new games.
+    - A game of several players (:attr:`Game.players`): agents play every player, each
+      env's action is one per player (``(num_envs, players)`` ints for discrete actions)
+      and ``rewards`` is ``(num_envs, players)``, player 1's first. With
+      ``opponent="cpu"`` the game's own AI plays the others (a one-player game): actions
+      and rewards are player 1's. (A policy as the opponent: the Gymnasium adapters.)
     - With a plain system, give ``roms_path``, ``memory_addresses`` and ``frame_ratio``;
       actions are, per env, a sequence of :class:`~aiomame.Action` held for the step. The
       pool returns frames and memory values; rewards are 0 and episodes never end (except
@@ -167,9 +173,15 @@ class EnvPool(PoolFront):
         start_concurrency: int | None = None,
         restart_limit: int = 3,
         restarter: Restarter | None = None,
+        opponent: str | None = None,
         **emulator_kwargs: Any,
     ) -> None:
         super().__init__(num_envs, batch_size)
+        if opponent not in (None, "cpu"):
+            raise InvalidArgumentError(
+                f"EnvPool's opponent is None (agents play every player) or 'cpu' (the game's "
+                f"own AI), got {opponent!r}; a policy plays through aiomame.gym's "
+                "MameVectorEnv(opponent=...)")
         concurrency = min(num_envs, 2 * (os.cpu_count() or 1)) if start_concurrency is None \
             else start_concurrency
         if not is_int(concurrency) or concurrency < 1:
@@ -194,6 +206,13 @@ class EnvPool(PoolFront):
         self.game, self._games, self.system, self._emulator_args = _configure(
             game, num_envs, roms_path, memory_addresses, frame_ratio, emulator_kwargs)
         game = self.game
+        if opponent == "cpu":
+            if game is None:
+                raise InvalidArgumentError(f"opponent='cpu' needs a game definition, not the "
+                                           f"plain system {self.system!r}")
+            for each in dict.fromkeys(self._games):  # the same instance once
+                assert each is not None
+                each.set_versus_cpu(True)
         if game is not None:  # the game's observation and media defaults, where none given
             emulator_kwargs = game.emulator_options(
                 emulator_kwargs if frame_stack is None
@@ -203,8 +222,10 @@ class EnvPool(PoolFront):
                                    ).frame_stack
         self._buttons = 0 if game is None else len(game.buttons)
         self._axes = game is not None and bool(game.axes)
-        self._action_inputs = [] if game is None or self._buttons or self._axes else [
-            game.inputs(i) for i in range(len(game.action_names()))]
+        self._players = 1 if game is None else game.controlled_players
+        self._choices: tuple[int, ...] = ()  # per player: its discrete actions
+        self._action_inputs = [] if game is None or self._buttons or self._axes \
+            else self._joint_table(game)
         self._emulator_kwargs = emulator_kwargs
         self._names = list(self._emulator_args[2] or {})
         self._envs = [_Env(i, g, self._new_emulator()) for i, g in enumerate(self._games)]
@@ -227,6 +248,15 @@ class EnvPool(PoolFront):
         self._infos: list[Mapping[str, Any]] = [NO_INFO] * num_envs
         self._timer: asyncio.TimerHandle | None = None  # the step timeout of the fast path
         self._started = False
+
+    def _joint_table(self, game: Game) -> list[tuple[Action, ...]]:
+        """The inputs of each joint action index (player 1's action the most significant
+        digit): a game's discrete actions, one entry per combination of the players'."""
+        players = [game.controls(p) for p in range(1, self._players + 1)]
+        self._choices = tuple(len(c.action_names()) for c in players)
+        return [tuple(itertools.chain.from_iterable(
+                    c.actions[c.action_names()[a]] for c, a in zip(players, combo, strict=True)))
+                for combo in itertools.product(*(range(n) for n in self._choices))]
 
     def _new_emulator(self) -> Emulator:
         system, roms, addresses, ratio = self._emulator_args
@@ -329,10 +359,11 @@ class EnvPool(PoolFront):
                 slots = first.oriented(self._shared.raw)[:, None]
             stacks = self._stacks = FrameStacks(self.num_envs, self.frame_stack, shape, slots)
             shape = shape if self.frame_stack == 1 else (self.frame_stack, *shape)
-        self._rows = Buffers(self.num_envs, None, self._names)
+        self._rows = Buffers(self.num_envs, None, self._names, self._players)
         if stacks is not None and stacks.k == 1:
             self._rows.frames = stacks.slots[:, 0]  # the frames, in env order: a batch as is
-        self._out = Buffers(self.num_envs, shape if self.frames else None, self._names)
+        self._out = Buffers(self.num_envs, shape if self.frames else None, self._names,
+                            self._players)
         self._valid_inputs = {(a["port"], a["field"]): a
                               for a in self._envs[0].emulator.list_actions()}
 
@@ -604,6 +635,8 @@ class EnvPool(PoolFront):
         """One job per env: an action index for a game with discrete actions, else the
         inputs to hold (a tuple of Action)."""
         n = len(ids)
+        if self._players > 1:
+            return self._check_joint(actions, ids)
         if self._axes:
             assert self.game is not None
             return self.game.axis_inputs(actions, n) if n else []
@@ -652,6 +685,33 @@ class EnvPool(PoolFront):
                     self._check_action(action, k, ids[k])
             jobs.append(job)
         return jobs
+
+    def _check_joint(self, actions: Any, ids: list[int]) -> list[Any]:
+        """Jobs of a game whose agents control several players: ``actions`` holds one row
+        per env, one action per player (discrete: ``(n, players)`` ints, as joint action
+        indices; else each row's inputs)."""
+        game, n, c = self.game, len(ids), self._players
+        assert game is not None
+        if not self._action_inputs:
+            if len(actions) != n if hasattr(actions, "__len__") else True:
+                raise InvalidArgumentError(
+                    f"actions must hold one row per env in env_ids ({n}), each one action per "
+                    f"player ({c}), got {show(actions)}")
+            return [game.joint_inputs(row) for row in actions]
+        array = np.asarray(actions)
+        if array.shape != (n, c) or (n and array.dtype.kind not in "iu"):
+            raise InvalidArgumentError(
+                f"actions has shape {array.shape} (dtype {array.dtype}); expected ({n}, {c}) "
+                f"ints: one row per env in env_ids, one action index per player (player 1's "
+                f"in 0..{self._choices[0] - 1}: {', '.join(self.action_names)})")
+        bad = (array < 0) | (array >= np.asarray(self._choices))
+        if bad.any():
+            k, p = map(int, np.argwhere(bad)[0])
+            names = game.controls(p + 1).action_names()
+            raise InvalidArgumentError(
+                f"actions[{k}, {p}] (env {ids[k]}, player {p + 1}) is {array[k, p]}: not an "
+                f"action of {game.name!r}; valid: 0..{len(names) - 1} ({', '.join(names)})")
+        return np.ravel_multi_index(array.T, self._choices).tolist() if n else []
 
     def _check_buttons(self, actions: Any, ids: list[int]) -> list[tuple[Action, ...]]:
         """Actions of a game with buttons: one 0/1 vector per env."""

@@ -76,6 +76,7 @@ DOING = {"step": "stepping", "watch": "setting the memory to watch", "read": "re
          "read_range": "reading a range of memory", "write": "writing memory",
          "reset": "resetting", "inputs": "listing the inputs", "save_state": "saving a state",
          "load_state": "loading a state", "frames": "redirecting the frames",
+         "setting": "changing a machine setting",
          "exit": "exiting"}
 STATE_FILE = "state"  # where a state crosses between MAME and Python, in the private dir
 

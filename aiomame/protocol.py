@@ -44,7 +44,7 @@ import msgpack
 
 from .errors import ProtocolError
 
-PROTOCOL_VERSION = 4
+PROTOCOL_VERSION = 5
 
 _LENGTH = struct.Struct(">I")
 MAX_MESSAGE = 64 << 20  # a reply value (str, bin, array length) past this is a fault

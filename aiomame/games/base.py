@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
-import math
 import operator
 import os
 import random
@@ -14,9 +12,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .. import romset
-from ..analog import Axis, resolve_axes, vector_error, vector_rows
+from ..analog import Axis
+from ..controls import Controls
 from ..emulator import Action, Address, Emulator
-from ..errors import InvalidArgumentError, StateError, check_path
+from ..errors import GameError, InvalidArgumentError, check_path
 from ..mame import find_mame
 from ..state import State
 
@@ -45,6 +44,17 @@ class Game:
     Gymnasium ``Box`` in [-1, 1]): one entry per axis, mapped linearly onto its range (see
     :class:`~aiomame.analog.Axis`), then one per button of :attr:`buttons`, held when > 0.
     The ranges are read from MAME when the env starts (:meth:`bind_axes`)."""
+    players: ClassVar[int] = 1
+    """How many players the game has. With more than one, :attr:`player_controls` holds
+    each player's controls and :meth:`reward` returns one reward per player."""
+    player_controls: ClassVar[tuple[Controls, ...]] = ()
+    """With :attr:`players` > 1: each player's controls, player 1's first (player 1's are
+    also :attr:`actions`, :attr:`buttons` or :attr:`axes`, for one-agent use)."""
+    cpu_opponent: ClassVar[bool] = False
+    """Whether the game has its own computer opponent: with :attr:`versus_cpu`,
+    :meth:`start` begins a one-player game, in which the game plays players 2…."""
+    versus_cpu: bool = False
+    """Per instance (:meth:`set_versus_cpu`): agents control player 1 only."""
     frame_ratio: ClassVar[int] = 3
     vectorized: ClassVar[bool] = False
     """Whether :meth:`reward` and :meth:`terminated` also take mappings of numpy arrays (one
@@ -59,6 +69,10 @@ class Game:
     media: ClassVar[Mapping[str, str | Path]] = {}
     """Media the game loads, MAME's slot name -> file (``{"cart": path}``, see
     :class:`~aiomame.Emulator`); a caller's ``media`` adds slots to these or replaces them."""
+    settings: ClassVar[Mapping[str, str | int]] = {}
+    """DIP switches and configuration settings the game needs, ``"PORT/FIELD"`` -> a
+    setting's name or value (see :class:`~aiomame.Emulator`); a caller's ``settings`` add
+    to these or replace them."""
     software: ClassVar[str | None] = None
     """The software-list item the game runs (``"breakout"``), unless the caller gives one."""
     deterministic_start: ClassVar[bool] = False
@@ -73,12 +87,17 @@ class Game:
     # saved by new_game, and where seeds come from when none is given.
     _start_states: dict[tuple[Any, ...], State]
     _seeds: random.Random
-    _axis_ranges: tuple[tuple[str, str, int, int], ...]  # (port, field, min, max) per axis
+    _controls: tuple[Controls, ...]
 
     def emulator_options(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """Keyword arguments ``given`` over the game's defaults: :attr:`obs`,
-        :attr:`software` and :attr:`media` (merged slot by slot)."""
+        :attr:`software`, :attr:`media` (merged slot by slot) and :attr:`settings` (merged
+        field by field)."""
         options = {**self.obs, **given}
+        if self.settings:
+            extra = given.get("settings")
+            options["settings"] = {**self.settings, **extra} if isinstance(extra, Mapping) \
+                else self.settings if extra is None else extra
         if self.software is not None:
             options.setdefault("software", self.software)
         if self.media:
@@ -87,80 +106,101 @@ class Game:
                 else self.media if extra is None else extra
         return options
 
+    def controls(self, player: int = 1) -> Controls:
+        """Player ``player``'s controls (1 = the first), bound to this instance: from
+        :attr:`player_controls`, or for a one-player game :attr:`actions`,
+        :attr:`buttons` and :attr:`axes`. Raises InvalidArgumentError for a player the game
+        lacks, naming the valid ones."""
+        every = self.__dict__.get("_controls")
+        if every is None:
+            every = self._controls = tuple(c.copy() for c in self.player_controls) or (
+                Controls(self.actions, self.buttons, self.axes),)
+        if player.__class__ is int and 0 < player <= len(every):
+            return every[player - 1]
+        raise InvalidArgumentError(
+            f"player {player!r}: game {self.name!r} has "
+            + ("player 1 only" if len(every) == 1
+               else f"players {', '.join(str(i) for i in range(1, len(every) + 1))}"))
+
+    @property
+    def controlled_players(self) -> int:
+        """How many players agents control: :attr:`players`, or 1 with :attr:`versus_cpu`
+        (the game's own AI plays the others)."""
+        return 1 if self.versus_cpu else self.players
+
+    def set_versus_cpu(self, on: bool) -> None:
+        """Play against the game's own AI (``on``) or let agents control every player.
+        Raises InvalidArgumentError if the game has no AI opponent."""
+        if on and not self.cpu_opponent:
+            raise InvalidArgumentError(
+                f"game {self.name!r} has no computer opponent of its own "
+                + ("(it has one player)" if self.players == 1 else
+                   "(valid opponents: 'noop', 'random', a callable or a checkpoint)"))
+        self.versus_cpu = bool(on)
+
+    def joint_inputs(self, actions: Any) -> tuple[Action, ...]:
+        """The inputs of one step of every controlled player: ``actions`` holds one action
+        per player (see :meth:`Controls.inputs`). Raises InvalidArgumentError for another
+        number of actions or a bad one (naming the player)."""
+        n = self.controlled_players
+        if isinstance(actions, (str, bytes)) or not hasattr(actions, "__len__") \
+                or len(actions) != n:
+            raise InvalidArgumentError(
+                f"actions {actions!r}: give one action per player ({n}) of game {self.name!r}")
+        held: list[Action] = []
+        for player, action in enumerate(actions, 1):
+            try:
+                held.extend(self.controls(player).inputs(action))
+            except InvalidArgumentError as exc:
+                raise InvalidArgumentError(f"player {player}: {exc}") from None
+        return tuple(held)
+
+    def player_rewards(self, rewards: Any) -> np.ndarray:
+        """One reward per controlled player from what :meth:`reward` returned (with
+        :attr:`vectorized`: shape (controlled players, envs) for arrays). Raises GameError
+        if it does not hold one per player."""
+        array = np.asarray(rewards, np.float64)
+        if array.shape[:1] != (self.players,):
+            raise GameError(f"game {self.name!r} has {self.players} players, but its reward() "
+                            f"returned {rewards!r}: give one reward per player")
+        return array[:self.controlled_players]
+
     def action_names(self) -> list[str]:
-        """The discrete actions' names, in index order; with :attr:`axes` or
+        """Player 1's discrete actions' names, in index order; with :attr:`axes` or
         :attr:`buttons`, theirs (``port/field``), in the order of the action vector."""
-        if self.axes or self.buttons:
-            return [f"{b.port}/{b.field}" for b in (*self.axes, *self.buttons)]
-        return list(self.actions)
+        return self.controls().action_names()
 
     def action_shape(self) -> tuple[int, ...]:
-        """The shape of one action: () for an index, else (entries of the vector,)."""
-        vector = len(self.axes) + len(self.buttons)
-        return (vector,) if vector else ()
+        """The shape of one action of player 1: () for an index, else (entries,)."""
+        return self.controls().action_shape()
 
     def bind_axes(self, inputs: list[dict[str, Any]]) -> None:
-        """Read the :attr:`axes`' ranges from a running machine's inputs
+        """Read every player's axes' ranges from a running machine's inputs
         (:meth:`~aiomame.Emulator.list_actions`). Raises UnknownInputError for an input the
         machine lacks, InvalidArgumentError for a digital one or a range outside it."""
-        if self.axes:
-            self._axis_ranges = resolve_axes(self.axes, inputs)
+        for player in range(1, self.players + 1):
+            self.controls(player).bind_axes(inputs)
 
     def axis_inputs(self, actions: Any, n: int) -> list[tuple[Action, ...]]:
-        """The inputs held by each of the ``n`` rows of ``actions`` (``(n, axes + buttons)``
-        numbers in [-1, 1]; see :attr:`axes`): one tuple of Action per row. Raises
-        InvalidArgumentError for another shape or a value outside [-1, 1], StateError
-        before :meth:`bind_axes`."""
-        shape = (n, len(self.axes) + len(self.buttons))
-        return [self._held(row, actions, shape)
-                for row in vector_rows(actions, shape, self.action_names)]
-
-    def _held(self, row: list[float], given: Any, shape: tuple[int, ...]
-              ) -> tuple[Action, ...]:
-        """The inputs one checked-shape vector of :attr:`axes` and buttons holds."""
-        axes = self.__dict__.get("_axis_ranges")
-        if axes is None:
-            raise StateError(f"the axes of {self.name!r} have no ranges yet: start the env")
-        inputs, k = [], len(axes)
-        for (port, field, low, high), x in zip(axes, row[:k], strict=True):
-            if not -1 <= x <= 1:  # NaN too
-                raise vector_error(given, shape, self.action_names())
-            inputs.append(Action(port, field, math.floor(low + (x + 1) * (high - low) / 2
-                                                         + 0.5)))
-        return (*inputs, *itertools.compress(self.buttons, [x > 0 for x in row[k:]]))
+        """Player 1's inputs for each of the ``n`` rows of ``actions`` (see
+        :meth:`Controls.axis_inputs`)."""
+        return self.controls().axis_inputs(actions, n)
 
     def inputs(self, action: Any) -> tuple[Action, ...]:
-        """The inputs that ``action`` holds for one step: a discrete action index (any
-        integer type), with :attr:`buttons` a vector of 0/1, one per button, or with
-        :attr:`axes` a vector of numbers in [-1, 1] (see :attr:`axes`)."""
-        if self.axes:
-            shape = (len(self.axes) + len(self.buttons),)
-            return self._held(vector_rows(action, shape, self.action_names), action, shape)
-        if self.buttons:
-            bits = np.asarray(action)
-            if bits.shape != (len(self.buttons),) or (bits.size and bits.dtype.kind not in "biu") \
-                    or not np.isin(bits, (0, 1)).all():
-                raise InvalidArgumentError(
-                    f"action {action!r} is not a vector of {len(self.buttons)} zeros and ones "
-                    f"(one per button: {', '.join(self.action_names())})")
-            return self.pressed(bits.tolist())
-        names = self.action_names()
-        try:
-            index = operator.index(action)
-        except TypeError:
-            index = None
-        if index is None or isinstance(action, bool) or not 0 <= index < len(names):
-            raise InvalidArgumentError(
-                f"action {action!r} is not in 0..{len(names) - 1} ({', '.join(names)})")
-        return self.actions[names[index]]
+        """The inputs that player 1's ``action`` holds for one step: a discrete action index
+        (any integer type), with :attr:`buttons` a vector of 0/1, one per button, or with
+        :attr:`axes` a vector of numbers in [-1, 1] (see :attr:`axes`). Raises
+        InvalidArgumentError for another action."""
+        return self.controls().inputs(action)
 
     def pressed(self, bits: Sequence[int]) -> tuple[Action, ...]:
-        """The buttons held by a checked 0/1 vector."""
-        return tuple(itertools.compress(self.buttons, bits))
+        """Player 1's buttons held by a checked 0/1 vector."""
+        return self.controls().pressed(bits)
 
     def reward(self, previous: Mapping[str, Any], current: Mapping[str, Any]) -> Any:
         """Reward earned between two steps' memory values (a number; with
-        :attr:`vectorized`, an array for arrays)."""
+        :attr:`vectorized`, an array for arrays). A game of :attr:`players` > 1 returns one
+        per player, in player order (a tuple)."""
         raise NotImplementedError
 
     def terminated(self, current: Mapping[str, Any]) -> Any:
@@ -250,12 +290,12 @@ class Game:
         ratio."""
         process = emu.process
         return (emu.info["system"], emu.info["mame"], process.roms_path, emu.frame_ratio,
-                tuple(sorted(process.media.items())), process.software)
+                tuple(sorted(process.media.items())), process.software, self.versus_cpu)
 
     def _start_state(self, emu: Emulator) -> State | None:
         given = self.start_state
-        if given is not None and (given.system, given.mame) == (emu.info["system"],
-                                                                 emu.info["mame"]):
+        if given is not None and not self.versus_cpu and (given.system, given.mame) == (
+                emu.info["system"], emu.info["mame"]):
             return given
         return self._starts().get(self._start_key(emu))
 
@@ -265,9 +305,9 @@ class Game:
             seeds = self._seeds = random.Random()
         return seeds
 
-    def agents(self) -> dict[str, Callable[[Mapping[str, Any]], Any]]:
-        """Scripted agents of this game by name: memory values -> action (an index; with
-        :attr:`axes` or :attr:`buttons`, a vector)."""
+    def agents(self, player: int = 1) -> dict[str, Callable[[Mapping[str, Any]], Any]]:
+        """Scripted agents of this game by name, playing ``player``: memory values ->
+        action (an index; with :attr:`axes` or :attr:`buttons`, a vector)."""
         return {}
 
     def read_rom_images(self) -> dict[str, bytes]:

@@ -78,7 +78,7 @@ class Basket(Game):
         only on it."""
         await emu.write(self.memory_addresses["rng"], seed % 255 + 1)
 
-    def agents(self) -> dict[str, Callable[[Mapping[str, Any]], int]]:
+    def agents(self, player: int = 1) -> dict[str, Callable[[Mapping[str, Any]], int]]:
         return {"tracker": tracker}
 
 
@@ -111,7 +111,7 @@ class BasketPaddle(Basket):
         await super().start(emu)
         await emu.write(self.memory_addresses["control"], 1)
 
-    def agents(self) -> dict[str, Callable[[Mapping[str, Any]], Any]]:
+    def agents(self, player: int = 1) -> dict[str, Callable[[Mapping[str, Any]], Any]]:
         return {"tracker": paddle_tracker}
 
 

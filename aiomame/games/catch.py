@@ -71,7 +71,7 @@ class Catch(Game):
         raise GameError(f"catch did not start a game within {_MAX_START_STEPS} steps "
                         f"(state {data['game_state']}, credits {data['credits']})")
 
-    def agents(self) -> dict[str, Callable[[Mapping[str, Any]], int]]:
+    def agents(self, player: int = 1) -> dict[str, Callable[[Mapping[str, Any]], int]]:
         return {"tracker": tracker}
 
 

@@ -60,7 +60,7 @@ from .system import OPERATORS, Condition, SeedTarget, StartStep, SystemGame
 SUFFIX = ".toml"
 TOP_KEYS = ("system", "description", "frame_ratio", "max_episode_steps", "roms", "memory",
             "actions", "buttons", "axes", "reward", "done", "start", "seed", "obs", "media",
-            "software")
+            "software", "settings", "players", "player2")
 MEMORY_KEYS = ("address", "type", "device", "space")
 AXIS_KEYS = ("port", "field", "min", "max")
 SEED_KEYS = (*MEMORY_KEYS, "modulo", "offset")
@@ -167,19 +167,22 @@ class _Reader:
         names = list(memory)
         actions, buttons = self.actions(data)
         axes = self.axes(data)
+        player2 = self.player2(data, names)
         options: dict[str, Any] = {
             "memory_addresses": memory, "actions": actions, "buttons": buttons, "axes": axes,
             "reward": self.reward(data, names), "done": self.done(data, names),
             "max_episode_steps": max_steps, "frame_ratio": frame_ratio,
             **self.start(data, names, system), "seed": self.seed(data),
             "obs": self.obs(data, frame_ratio), "media": self.media(data),
-            "software": self.software(data)}
+            "software": self.software(data), "settings": self.settings(data),
+            "player2": player2}
         attributes = {
             "system": system, "description": description, "rom_images": self.roms(data),
             "memory_addresses": memory, "actions": actions or {}, "buttons": tuple(buttons or ()),
             "axes": axes or (),
             "frame_ratio": frame_ratio, "max_episode_steps": max_steps, "obs": options["obs"],
-            "media": options["media"], "software": options["software"]}
+            "media": options["media"], "software": options["software"],
+            "settings": options["settings"]}
         return options, attributes
 
     # -- generic checks ----------------------------------------------------------------------
@@ -222,6 +225,36 @@ class _Reader:
         for region, file in self.table(data, "roms").items():
             images[region] = self.file(f"roms.{region}", file, "a ROM image file")
         return images
+
+    def settings(self, data: Mapping[str, Any]) -> dict[str, str | int]:
+        settings = self.table(data, "settings")
+        for key, value in settings.items():
+            port, slash, field = key.partition("/")
+            if not (port and slash and field):
+                self.fail(f"settings.{key}", "a setting's key is 'PORT/FIELD' like "
+                          "\":CAB/Cabinet\", got", key)
+            if isinstance(value, bool) or not isinstance(value, (str, int)):
+                self.fail(f"settings.{key}", "must be a setting's name (a string) or value "
+                          "(an int), got", value)
+        return settings
+
+    def player2(self, data: Mapping[str, Any], names: list[str]) -> dict[str, Any] | None:
+        players = self.get(data, "", "players", int, "1 or 2", 1)
+        if players not in (1, 2):
+            self.fail("players", "must be 1 or 2, got", players)
+        if (players == 2) != ("player2" in data):
+            self.fail("players" if players == 2 else "player2",
+                      "a two-player game has players = 2 and a [player2] table with its "
+                      "actions (or buttons and/or axes) and reward")
+        if players == 1:
+            return None
+        table = self.table(data, "player2")
+        self.keys("player2", table, ("actions", "buttons", "axes", "reward"))
+        sub = _Prefixed(self, "player2")
+        actions, buttons = sub.actions(table)
+        axes = sub.axes(table)
+        return {"actions": actions, "buttons": buttons, "axes": axes,
+                "reward": sub.reward(table, names)}
 
     def software(self, data: Mapping[str, Any]) -> str | None:
         what = "a software-list item like 'breakout' or 'a2600:breakout'"
@@ -455,6 +488,18 @@ class _Reader:
         if stack < 1:
             self.fail("obs.frame_stack", "must be an int >= 1, got", stack)
         return obs
+
+
+class _Prefixed(_Reader):
+    """A reader of a sub-table (``[player2]``): the keys it names start with ``prefix``."""
+
+    def __init__(self, reader: _Reader, prefix: str) -> None:
+        super().__init__(reader.path)
+        self.prefix = prefix
+
+    def fail(self, key: str, problem: str, value: Any = _MISSING,
+             valid: tuple[Any, ...] = ()) -> NoReturn:
+        super().fail(_join(self.prefix, key), problem, value, valid)
 
 
 def _join(key: str, name: str) -> str:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..analog import Axis
+from ..controls import Controls
 from ..emulator import Action, Address, Emulator
 from ..errors import GameError, InvalidArgumentError, check_step_limit, invalid_choice, is_int
 from ..state import State
@@ -23,6 +24,7 @@ Condition = tuple[str, str, int]
 
 
 RESETS = ("hard", "soft")
+PLAYER_KEYS = ("actions", "buttons", "axes", "reward")
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,11 @@ class SystemGame(Game):
       :class:`~aiomame.EnvPool`.
     - ``media`` (slot name -> file, like ``{"cart": "game.bin"}``) and ``software`` (a
       software-list item, like ``"breakout"``): what the machine loads (see
-      :class:`~aiomame.Emulator`).
+      :class:`~aiomame.Emulator`); ``settings``: DIP switches and configuration settings
+      (``{":CAB/Cabinet": "Cocktail"}``).
+    - ``player2``: a second player, ``{"actions" | "buttons" | "axes": ..., "reward":
+      ...}`` in the forms above (its inputs, its reward): the game then has two players,
+      the actions and reward above are player 1's, and the reward is one per player.
     """
 
     def __init__(self, system: str, *, memory_addresses: Mapping[str, Address] | None = None,
@@ -144,7 +150,9 @@ class SystemGame(Game):
                  seed: SeedTarget | None = None,
                  obs: Mapping[str, Any] | None = None,
                  media: Mapping[str, str | os.PathLike[str]] | None = None,
-                 software: str | None = None) -> None:
+                 software: str | None = None,
+                 settings: Mapping[str, str | int] | None = None,
+                 player2: Mapping[str, Any] | None = None) -> None:
         if not isinstance(system, str) or not system:
             raise InvalidArgumentError(f"system must be a MAME system name, got {system!r}")
         self.name = self.system = system
@@ -170,6 +178,9 @@ class SystemGame(Game):
             if not self.actions:
                 raise InvalidArgumentError("actions is empty: give at least one")
         self._weights = _weights(reward, names)
+        self._weights2: dict[str, float] | None = None
+        if player2 is not None:
+            self._second_player(player2, names)
         self._done = _done(done, names)
         check_step_limit(max_episode_steps)
         self.max_episode_steps = max_episode_steps
@@ -205,9 +216,39 @@ class SystemGame(Game):
             raise InvalidArgumentError(f"software must be a software-list item name or "
                                        f"None, got {software!r}")
         self.software = software
+        if settings is not None and not isinstance(settings, Mapping):
+            raise InvalidArgumentError(f"settings must be a mapping of 'PORT/FIELD' to a "
+                                       f"setting's name or value, got {settings!r}")
+        self.settings = dict(settings or {})
 
-    def reward(self, previous: Mapping[str, Any], current: Mapping[str, Any]) -> float:
-        return float(sum(w * (current[n] - previous[n]) for n, w in self._weights.items()))
+    def _second_player(self, player2: Any, names: list[str]) -> None:
+        if not isinstance(player2, Mapping):
+            raise InvalidArgumentError(f"player2 must be a mapping with actions (or buttons "
+                                       f"and/or axes) and reward, got {player2!r}")
+        for key in player2:
+            if key not in PLAYER_KEYS:
+                raise invalid_choice("player2 key", key, PLAYER_KEYS)
+        actions, buttons, axes = (player2.get(k) for k in ("actions", "buttons", "axes"))
+        if (actions is None) == (buttons is None and axes is None):
+            raise InvalidArgumentError("player2: give either actions or buttons and/or axes")
+        mine = (self.actions, self.buttons, self.axes)
+        if (actions is None) != (not mine[0]):
+            raise InvalidArgumentError("player2's actions must be of player 1's kind (named "
+                                       "actions, or buttons and/or axes)")
+        second = Controls(
+            {n: _held(n, held) for n, held in actions.items()} if actions else None,
+            tuple(_check_action(b, "player2 buttons") for b in buttons or ()),
+            tuple(axes or ()))
+        self.players = 2
+        self.player_controls = (Controls(*mine), second)
+        self._weights2 = _weights(player2.get("reward"), names)
+
+    def reward(self, previous: Mapping[str, Any], current: Mapping[str, Any]) -> Any:
+        first = float(sum(w * (current[n] - previous[n]) for n, w in self._weights.items()))
+        if self._weights2 is None:
+            return first
+        return first, float(sum(w * (current[n] - previous[n])
+                                for n, w in self._weights2.items()))
 
     def terminated(self, current: Mapping[str, Any]) -> bool:
         return bool(self._done(current))

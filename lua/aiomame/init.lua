@@ -25,7 +25,7 @@ local exports = {
 	author = { name = "aiomame" },
 }
 
-local PROTOCOL_VERSION = 4
+local PROTOCOL_VERSION = 5
 -- Notifier subscriptions end when collected: this file-level table keeps them (it lives as
 -- long as the module, which package.loaded holds).
 local subscriptions = {}
@@ -561,6 +561,50 @@ function exports.startplugin()
 		return reply("ok")
 	end
 
+	-- {"setting", id[, value]} -> {"setting", value, {{value, name}, ...}}: a DIP switch's
+	-- or configuration field's setting (its user_value), set first to `value` (one of the
+	-- field's settings' values, checked by Python) if given. A setting is kept over hard
+	-- resets (MAME's new machine starts from the defaults: `kept` puts them back).
+	local kept = {} -- {port tag, field name, value} per setting made
+	function handlers.setting(msg)
+		local id, value = msg[2], msg[3]
+		local field = math.type(id) == "integer" and fields[id + 1]
+		if not field then
+			error("no input field with id " .. tostring(id), 0)
+		end
+		local ok, settings = pcall(function() return field.settings end)
+		local list = {}
+		for v, name in pairs(ok and settings or {}) do
+			list[#list + 1] = { v, name }
+		end
+		table.sort(list, function(a, b) return a[1] < b[1] end)
+		if value ~= nil then
+			if math.type(value) ~= "integer" then
+				error("a setting's value is an integer, got " .. tostring(value), 0)
+			end
+			field.user_value = value
+			local port = field.port.tag
+			for i = #kept, 1, -1 do
+				if kept[i][1] == port and kept[i][2] == field.name then
+					table.remove(kept, i)
+				end
+			end
+			kept[#kept + 1] = { port, field.name, value }
+		end
+		return reply("setting", field.user_value, list)
+	end
+
+	local function restore_settings()
+		local ports = manager.machine.ioport.ports
+		for _, entry in ipairs(kept) do
+			local port = ports[entry[1]]
+			local field = port and port.fields[entry[2]]
+			if field then
+				field.user_value = entry[3]
+			end
+		end
+	end
+
 	-- {"inputs"} -> {"inputs", ports}: the ports and fields, ids as in the hello.
 	function handlers.inputs()
 		return reply("inputs", describe().ports)
@@ -768,6 +812,7 @@ function exports.startplugin()
 				held = {}
 				describe()
 				resolve_watched()
+				restore_settings()
 			end
 			return
 		end
