@@ -75,7 +75,8 @@ class GameEnv:
                     "interpolation": obs.interpolation, "maxpool": self.emulator.maxpool,
                     "frame_stack": self.frame_stack})
         self._last: tuple[np.ndarray, dict[str, Any]] | None = None  # for the opponent
-        self.episode = Episode(self.game, list(self.game.memory_addresses), max_episode_steps)
+        self.episode = Episode(self.game, list(self.game.memory_addresses), max_episode_steps,
+                               None if self.opponent is None else player)
         self._started = False
         self._stack: FrameStacks | None = None
         self._size: tuple[int, int] | None = None  # the screen's (width, height) at start
