@@ -119,6 +119,8 @@ def health_rewards(previous: Mapping[str, Any], current: Mapping[str, Any]) -> d
 
 
 class SF3(Game):
+    """Street Fighter III 3rd Strike, player 1 against the game's AI: a round per episode."""
+
     name = "sf3"
     system = "sfiii3n"
     memory_addresses: ClassVar[Mapping[str, Address]] = memory_addresses()
@@ -156,7 +158,7 @@ class SF3(Game):
 
 
 class SF3TwoPlayer(SF3):
-    """Two players, each with the 90 actions; with :attr:`versus_cpu`, :class:`SF3`."""
+    """Street Fighter III 3rd Strike for two players (against the game's AI: as sf3)."""
 
     name = "sf3_2p"
     players = 2
