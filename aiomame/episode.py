@@ -16,10 +16,10 @@ class Episode:
     :meth:`begin` takes a new episode's first memory values; :meth:`advance` takes each
     step's and returns ``(reward, terminated, truncated)`` from the game definition
     (truncated: ``max_episode_steps`` reached without the game ending). With several
-    players the reward is one per controlled player, or with ``player`` that player's. ``GameEnv``, the
-    pool's workers and the adapters over them all count episodes through this class.
-    Without a game (a plain MAME system) the reward is 0 and only the step limit ends an
-    episode.
+    players the reward is one per controlled player, or with ``player`` that player's.
+    ``GameEnv``, the pool's workers and the adapters over them all count episodes through
+    this class. Without a game (a plain MAME system) the reward is 0 and only the step
+    limit ends an episode.
     """
 
     __slots__ = ("ended", "game", "limit", "names", "player", "players", "previous", "steps")

@@ -221,9 +221,6 @@ async def test_game_env_against_a_noop_player_two(tmp_path, no_leaks):
     assert machine.inputs[-1] == [A.P1_RIGHT.value, A.P1_FPUNCH.value]  # P2 holds nothing
 
 
-@pytest.mark.xfail(strict=True, reason="aiomame/env.py: GameEnv's Episode counts the game's "
-                   "controlled players (2), not the env's (1), so against a noop/random/"
-                   "policy opponent the reward is both players' array")
 async def test_game_env_against_a_noop_player_two_rewards_player_one(tmp_path, no_leaks):
     _, reward = await noop_run(tmp_path)
     assert isinstance(reward, float) and reward == 20.0
