@@ -58,7 +58,8 @@ class MixedRecordingsError(InvalidArgumentError):
     the message names the file that differs and how."""
 
 
-def _minari() -> Any:
+def require_minari() -> Any:
+    """The minari module; ImportError saying what to install without it (or h5py)."""
     try:
         import h5py  # noqa: F401  (Minari's default storage)
         import minari
@@ -149,14 +150,22 @@ async def export_minari(recordings: Any, dataset_id: str, *, obs_type: Any = REC
     :class:`~aiomame.recording.ReplayDivergedError` (a replay differs from its recording:
     nothing is kept), ``ImportError`` without Minari.
     """
-    minari = _minari()
+    minari = require_minari()
     check_dataset_id(dataset_id)
     check_bool("overwrite", overwrite)
+    for name, value in (("description", description), ("author", author),
+                        ("author_email", author_email), ("code_permalink", code_permalink),
+                        ("algorithm_name", algorithm_name)):
+        if value is not None and not isinstance(value, str):
+            raise InvalidArgumentError(f"{name} must be a str or None, got {value!r}")
+    if on_step is not None and not callable(on_step):
+        raise InvalidArgumentError(f"on_step must be a function or None, got {on_step!r}")
     loaded = load_recordings(recordings)
     path = dataset_path(dataset_id)
     if path.exists() and not overwrite:
         raise DatasetExistsError(f"a Minari dataset {dataset_id!r} exists already ({path}); "
-                                 "choose another id or version, or overwrite it")
+                                 "choose another id or version, or overwrite it "
+                                 "(overwrite=True, --overwrite)")
     first = loaded[0][1]
     chosen = {"obs_type": obs_type, "resize": resize, "interpolation": interpolation,
               "maxpool": maxpool}
