@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import minari
@@ -25,6 +28,7 @@ from aiomame.games import get_game
 from aiomame.recording import Recorder, RecordingFileError, ReplayDivergedError
 
 OBS = {"obs_type": "grayscale", "resize": (84, 84)}
+ROOT = str(Path(__file__).resolve().parents[1])
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -190,3 +194,13 @@ async def test_an_existing_dataset_is_kept(recorded):
     with pytest.raises(DatasetExistsError, match="'aiomame/catch-test-v0' exists already"):
         await export_minari([path], "aiomame/catch-test-v0")
     assert minari.load_dataset("aiomame/catch-test-v0").total_episodes == 2
+
+
+def test_without_minari_the_command_says_what_to_install(tmp_path):
+    # Minari hidden from the import system in a child Python (it is installed here).
+    code = ("import sys; sys.modules['minari'] = None; from aiomame import cli; "
+            "cli.main(['export-minari', 'x.aiorec', '--id', 'ns/a-v0'])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, cwd=tmp_path, env={**os.environ, "PYTHONPATH": ROOT})
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.strip().endswith('pip install "aiomame[minari]"'), out.stderr
