@@ -1,0 +1,207 @@
+"""The command line with two-player games on real MAME: play/record with --player and
+--opponent (both players' scores), recordings of both players that replay exactly, a TOML
+definition with players = 2, new-game writing [player2], games/actions listing each
+player's actions, and bad input (one line, exit 2).
+
+TWO is the two-player game the tests play: the stand-in tests/twoplayer.py (catch with
+player 2's controls, which catch's ROM ignores) until the bundled ``duel`` lands; set
+TWO = "duel" then (the tests of the game's own "cpu" opponent run only on a game that has
+one)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from twoplayer import TwoCatch
+
+import aiomame.sync
+from aiomame.cli import main
+from aiomame.games import CATCH_DEFINITION, GAMES, get_game, load_game, register
+from aiomame.recording import Recording, verify
+from aiomame.runner import run
+
+TWO = "twocatch"
+CPU = pytest.mark.skipif(not (TWO in GAMES and GAMES[TWO].cpu_opponent),
+                         reason=f"{TWO} has no computer opponent of its own (duel has)")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def two_player_game():
+    """Registers the stand-in two-player game for the module (duel is registered)."""
+    added = TwoCatch.name == TWO and TWO not in GAMES
+    if added:
+        register(TwoCatch)
+    yield
+    if added:
+        del GAMES[TWO]
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
+    """Runs the command line in this process: (exit status, stdout, stderr)."""
+    with pytest.raises(SystemExit) as exited:
+        main([str(arg) for arg in argv])
+    out, err = capsys.readouterr()
+    return exited.value.code, out, err
+
+
+@pytest.fixture(scope="module")
+def other_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A policy checkpoint of catch (not of TWO)."""
+    policy = pytest.importorskip("aiomame.policy")
+    path = tmp_path_factory.mktemp("ckpt") / "catch.pt"
+    policy.save_checkpoint(path, policy.ActorCritic(1, 3), "catch", {})
+    return path
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["play", TWO, "--player", "3"], f"--player 3: game '{TWO}' has players 1, 2"),
+    (["play", TWO, "--player", "0"], "argument --player: '0' is not an integer >= 1"),
+    (["play", "catch", "--opponent", "cpu"],
+     "--opponent 'cpu': game 'catch' has one player (--opponent is for two-player games)"),
+    (["play", "catch", "--player", "2"], "--player 2: game 'catch' has player 1 only"),
+    (["play", TWO, "--opponent", "smart"], f"unknown opponent 'smart' for {TWO}; valid: "),
+    (["record", TWO, "x.aiorec", "--opponent", "nosuch.pt"],
+     "--opponent 'nosuch.pt': no such checkpoint file"),
+    (["play", TWO, "--agent", "smart", "--player", "2"], f"unknown agent 'smart' for {TWO}"),
+])
+def test_bad_players_input_is_one_line_and_exit_2(capsys, argv, message):
+    code, out, err = cli(capsys, *argv)
+    assert code == 2 and out == "" and len(err.splitlines()) == 1, err
+    assert f"aiomame {argv[0]}: error: " in err and message in err
+
+
+def test_an_opponent_checkpoint_of_another_game_exits_2(capsys, other_checkpoint):
+    code, out, err = cli(capsys, "play", TWO, "--opponent", other_checkpoint)
+    assert code == 2 and out == "" and len(err.splitlines()) == 1, err
+    assert f"--opponent '{other_checkpoint}' was trained on 'catch', not on '{TWO}'" in err
+
+
+def test_play_shows_both_players_scores(capsys):
+    code, out, err = cli(capsys, "play", TWO, "--agent", "tracker", "--opponent", "noop",
+                         "--episodes", "2", "--max-steps", "150", "--seed", "3", "--gif", "")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert len(lines) == 3, out
+    for line in lines[:2]:  # catch: player 1 catches, player 2 loses what player 1 wins
+        assert line.startswith("episode ") and " : P2 -" in line, line
+        assert ", player 1 wins, in 150 steps, step cap" in line, line
+    assert lines[2].startswith("2 episode(s), player 1 (agent tracker) won 2, player 2 "
+                               "(opponent noop) won 0, 0 draw(s), mean P1 ")
+
+
+def test_play_player_2_json(capsys):
+    code, out, err = cli(capsys, "play", TWO, "--player", "2", "--opponent", "tracker",
+                         "--episodes", "1", "--max-steps", "150", "--seed", "3", "--gif", "",
+                         "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert (summary["player"], summary["opponent"], summary["agent"]) == (2, "tracker",
+                                                                          "random")
+    episode = summary["episodes"][0]
+    p1, p2 = episode["scores"]
+    assert p1 > 0 and p2 == -p1 and episode["score"] == p2 and episode["winner"] == 1
+
+
+def test_record_both_players_then_replay_exactly(capsys, tmp_path):
+    out_file = tmp_path / "two.aiorec"
+    code, out, err = cli(capsys, "record", TWO, out_file, "--player", "2", "--opponent",
+                         "tracker", "--seed", "4", "--max-steps", "120", "--json")
+    assert code == 0, err
+    played = json.loads(out)["episodes"][0]
+    recording = Recording.load(out_file)
+    assert recording.actions.shape == (120, 2) and recording.rewards.shape == (120, 2)
+    assert (recording.players, recording.player, recording.opponent) == (2, 2, "tracker")
+    assert recording.scores == played["scores"] and recording.reward == played["score"]
+    code, out, err = cli(capsys, "replay", out_file)
+    assert code == 0, err
+    assert out.startswith(f"{out_file}: {TWO}, 120 of 120 steps, player 2 against tracker, "
+                          f"P1 {played['scores'][0]:g} : P2 {played['scores'][1]:g}, "
+                          "player 1 wins: identical")
+    # The opponent's actions are replayed from the recording: change one and it diverges.
+    moves = np.flatnonzero(recording.actions[:, 0])
+    step = int(moves[0])
+    recording.actions[step, 0] = 3 - recording.actions[step, 0]  # left <-> right
+    divergence = run(verify(recording))
+    assert divergence is not None and divergence.step == step + 1
+
+
+@CPU
+def test_play_and_record_against_the_games_own_opponent(capsys, tmp_path):
+    out_file = tmp_path / "cpu.aiorec"
+    code, out, err = cli(capsys, "record", TWO, out_file, "--seed", "1", "--max-steps", "100",
+                         "--json")
+    assert code == 0, err
+    assert json.loads(out)["opponent"] == "cpu"
+    recording = Recording.load(out_file)
+    assert recording.opponent == "cpu" and recording.actions.shape[:1] == (100,)
+    assert recording.rewards.shape == (100, 2)
+    code, out, err = cli(capsys, "replay", out_file, "--json")
+    assert code == 0 and json.loads(out)["identical"], err
+
+
+def two_player_toml(tmp_path: Path) -> Path:
+    """catch's definition with a second player (its cocktail controls, the negated score)."""
+    text = CATCH_DEFINITION.read_text().replace(
+        'maincpu = "roms/catch.bin"', f'maincpu = "{CATCH_DEFINITION.parent}/roms/catch.bin"')
+    text = text.replace('frame_ratio = 3 ', 'players = 2\nframe_ratio = 3 ')
+    text += ('\n[settings]\n":CAB/Cabinet" = "Cocktail"\n\n[player2]\n'
+             'actions = { noop = [], left = [":CONTP2/P2 Left"], right = [":CONTP2/P2 Right"] }\n'
+             'reward = { score = -1.0 }\n')
+    path = tmp_path / "catch2.toml"
+    path.write_text(text)
+    return path
+
+
+def test_a_two_player_definition_plays_and_lists_its_players(capsys, tmp_path):
+    path = two_player_toml(tmp_path)
+    assert get_game(path).players == 2
+    code, out, err = cli(capsys, "actions", path, "--json")
+    assert code == 0, err
+    listed = json.loads(out)
+    assert listed["players"] == 2 and listed["opponents"] == ["noop", "random"]
+    assert [a["inputs"] for a in listed["player_actions"][1]] == [
+        [], [":CONTP2/P2 Left"], [":CONTP2/P2 Right"]]
+    code, out, err = cli(capsys, "play", path, "--agent", "random", "--episodes", "1",
+                         "--max-steps", "60", "--seed", "2", "--gif", "", "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["opponent"] == "random" and summary["player"] == 1  # the default
+    p1, p2 = summary["episodes"][0]["scores"]
+    assert summary["episodes"][0]["steps"] == 60 and p2 == -p1
+
+
+def test_games_and_actions_show_each_players_actions(capsys):
+    code, out, err = cli(capsys, "games", TWO, "--registered", "--json")
+    assert code == 0, err
+    (entry,) = json.loads(out)["games"]
+    assert entry["players"] == 2 and len(entry["player_actions"]) == 2
+    assert entry["actions"] == entry["player_actions"][0] and "random" in entry["opponents"]
+    code, out, err = cli(capsys, "games", "catch", "--registered", "--json")
+    assert json.loads(out)["games"][0]["players"] == 1
+    code, out, err = cli(capsys, "games", TWO, "--registered")
+    assert f"[2 players: P1 {len(entry['actions'])}, P2 " in out
+    code, out, err = cli(capsys, "actions", TWO)
+    assert code == 0, err
+    assert "2 players" in out and "  player 1: " in out and "  player 2: " in out
+
+
+def test_new_game_writes_player_2(roms, tmp_path, capsys, no_leaks):
+    out = tmp_path / "invaders.toml"
+    code, printed, err = cli(capsys, "new-game", "invaders", out, "--roms", roms)
+    assert code == 0, err
+    assert "6 buttons for player 1, 3 for player 2" in printed
+    text = out.read_text()
+    assert "\nplayers = 2 " in text and "\n[player2]\nbuttons = [\n" in text
+    assert '    ":CONTP2/P2 Left",' in text and "# [player2.reward]" in text
+    assert '# ":CAB/Cabinet" = "Cocktail"' in text and "Upright (0), Cocktail (1)" in text
+    game = load_game(out)
+    p1, p2 = game.controls(1), game.controls(2)
+    assert ":CONTP2/P2 Left" in p2.action_names() and not any(
+        "P2 " in name for name in p1.action_names())
+    with aiomame.sync.GameEnv(out, roms_path=roms) as env:
+        env.reset()
+        _, reward, _, _, _ = env.step([p1.noop(), p2.noop()])
+        assert reward.tolist() == [0.0, 0.0]
