@@ -41,7 +41,8 @@ holding a msgpack map:
 =============== ===========================================================================
 
 In a recording of several players, ``actions`` holds every player's action per step,
-``[steps, players, (vector)]`` (the opponent's too), except against the game's own
+``[steps, players, (vector)]`` (the opponent's too; vectors padded with zeros to the
+longest player's), except against the game's own
 ``"cpu"`` opponent, whose inputs are the game's: then only the agent's, as for one player.
 
 A 1,000-step catch episode is about 10 KB (the actions and checksums; a start state adds its
@@ -68,6 +69,7 @@ from .files import write_atomically
 
 if TYPE_CHECKING:
     from .env import GameEnv
+    from .games import Game
 
 MAGIC = b"aiomame recording\n"
 FORMAT_VERSION = 2
@@ -336,11 +338,7 @@ class Recorder:
         self._opponent = "cpu" if env.game.versus_cpu else \
             None if env.opponent is None else env.opponent.name
         self._joint = players > 1 and self._opponent != "cpu"
-        if self._joint and len({env.game.controls(p).action_shape()
-                                for p in range(1, players + 1)}) > 1:
-            raise InvalidArgumentError(
-                f"game {env.game.name!r}: its players' actions differ in shape, which a "
-                "recording cannot hold")
+        self._shape = joint_shape(env.game) if self._joint else env.game.action_shape()
         self._actions: list[Any] = []
         self._rewards: list[Any] = []
         self._previous: dict[str, Any] = {}
@@ -406,6 +404,9 @@ class Recorder:
             joint[env.player - 1] = action
             joint[env.opponent.player - 1] = env.opponent_action
             action = joint
+        if len(self._shape) > 1:  # vectors, padded with zeros to the longest player's
+            action = [np.pad(np.asarray(a, np.float64), (0, self._shape[1] - len(a)))
+                      for a in action]
         self._actions.append(np.asarray(action).tolist())
         given = env.game.reward(self._previous, info)  # every player's, even versus_cpu
         rewards = np.asarray(given, np.float64)
@@ -437,9 +438,8 @@ class Recorder:
         if self._start is None:
             raise InvalidArgumentError("nothing recorded yet: call reset() first")
         game = self.env.game
-        players = (game.players,) if self._joint else ()
         actions = np.array(self._actions, np.float64 if game.axes else np.int64).reshape(
-            (len(self._actions), *players, *game.action_shape()))
+            (len(self._actions), *self._shape))
         rewards = None if game.players == 1 else np.array(self._rewards, np.float64).reshape(
             len(self._rewards), game.players)
         return Recording(actions=actions, rewards=rewards, memory=self._names(),
@@ -520,6 +520,9 @@ async def replay(recording: Recording | str | os.PathLike[str], env: GameEnv | N
 
         state = State(recording.system, recording.mame, recording.state)
     names = recording.memory
+    shapes = [env.game.controls(p).action_shape() for p in range(1, env.game.players + 1)]
+    widths = [shape[0] for shape in shapes] if recording.joint and len(set(shapes)) > 1 \
+        else []
 
     def check(step: int, obs: np.ndarray, info: dict[str, Any]) -> Divergence | None:
         if memory_checksum(info, names) != recording.memory_crc[step]:
@@ -539,6 +542,8 @@ async def replay(recording: Recording | str | os.PathLike[str], env: GameEnv | N
     yield verdict(ReplayStep(0, obs, info, divergence=check(0, obs, info)))
     for index, action in enumerate(recording.actions, 1):
         value = action if action.ndim else int(action)
+        if widths:  # each player's vector without its padding
+            value = [row[:width] for row, width in zip(action, widths, strict=True)]
         obs, reward, terminated, truncated, info = await env.step(value)
         divergence = check(index, obs, info)
         last = index == recording.steps
@@ -576,9 +581,9 @@ def _check_env(recording: Recording, env: GameEnv) -> None:
             + ("the game's own 'cpu' opponent" if recording.opponent == "cpu" else
                "no opponent of the env's (its actions hold every player's)")
             + f"; the env plays against {versus or 'no opponent'}: make it as replay_env does")
-    one = env.game.action_shape()
-    takes = (env.players, *one) if recording.joint else one
+    takes = joint_shape(env.game) if recording.joint else env.game.action_shape()
     if recording.actions.shape[1:] != takes:
+        one = takes[1:] if recording.joint else takes
         what = f"a vector of {one[0]}" if one else "an index"
         raise InvalidArgumentError(
             f"the recording's actions have shape {recording.actions.shape[1:]}, the game "
@@ -587,6 +592,18 @@ def _check_env(recording: Recording, env: GameEnv) -> None:
     if names := [n for n in recording.memory if n not in env.game.memory_addresses]:
         raise InvalidArgumentError(f"the recording checks memory values the game "
                                    f"{env.game.name!r} does not read: {', '.join(names)}")
+
+
+def joint_shape(game: Game) -> tuple[int, ...]:
+    """The shape of one step of every player's actions in a recording: (players,) for
+    indices, (players, entries) for vectors (the longest player's: shorter ones are padded
+    with zeros). Raises InvalidArgumentError if some players act by index, others by
+    vector."""
+    shapes = {game.controls(p).action_shape() for p in range(1, game.players + 1)}
+    if len(shapes) > 1 and () in shapes:
+        raise InvalidArgumentError(f"game {game.name!r}: some players act by index, others "
+                                   "by vector, which a recording cannot hold")
+    return (game.players, *max(shapes))
 
 
 async def verify(recording: Recording | str | os.PathLike[str], env: GameEnv | None = None,

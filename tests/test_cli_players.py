@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 from twoplayer import TwoCatch
 
-import aiomame.sync
+import aiomame
 from aiomame.cli import main
 from aiomame.games import CATCH_DEFINITION, GAMES, get_game, load_game, register
-from aiomame.recording import Recording, verify
+from aiomame.recording import Recorder, Recording, verify
 from aiomame.runner import run
 
 TWO = "twocatch"
@@ -201,7 +201,19 @@ def test_new_game_writes_player_2(roms, tmp_path, capsys, no_leaks):
     p1, p2 = game.controls(1), game.controls(2)
     assert ":CONTP2/P2 Left" in p2.action_names() and not any(
         "P2 " in name for name in p1.action_names())
-    with aiomame.sync.GameEnv(out, roms_path=roms) as env:
-        env.reset()
-        _, reward, _, _, _ = env.step([p1.noop(), p2.noop()])
-        assert reward.tolist() == [0.0, 0.0]
+    assert run(record_and_verify(out, roms)) is None
+
+
+async def record_and_verify(path: Path, roms: Path) -> object:
+    """Records 30 steps of random buttons of both players (player 1 has more: its coin and
+    starts), checks the recording, and replays it: the first divergence or None."""
+    rng = np.random.default_rng(3)
+    async with aiomame.GameEnv(path, roms_path=roms) as env:
+        recorder = Recorder(env)
+        await recorder.reset()
+        for _ in range(30):
+            _, reward, *_ = await recorder.step([rng.integers(0, 2, 6), rng.integers(0, 2, 3)])
+            assert reward.tolist() == [0.0, 0.0]
+        recording = recorder.recording
+        assert recording.actions.shape == (30, 2, 6) and not recording.actions[:, 1, 3:].any()
+        return await verify(Recording.from_bytes(recording.to_bytes()), env)

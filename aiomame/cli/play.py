@@ -3,9 +3,9 @@ a summary, and optionally the recordings and a GIF or MP4 of them.
 
 Each episode is capped at --max-steps (some agents never lose). In a two-player game
 --agent plays --player (1) and --opponent the other (cpu, the game's own, when it has one;
-else random); each episode's line and the summary give both players' scores.
-Ctrl-C stops: the summary
-of what was played is printed and its files are written, then the exit status is 130.
+else random); each episode's line and the summary give both players' scores, and the
+recordings hold both players' actions. Ctrl-C stops: the summary of what was played is
+printed and its files are written, then the exit status is 130.
 Output files: --gif and --mp4 hold the last episode (the one interrupted, if any, when it
 has a step); --record writes every episode, as FILE itself for one episode, else with the
 episode number before the suffix (run.aiorec: run-1.aiorec, run-2.aiorec, ...).
