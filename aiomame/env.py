@@ -77,7 +77,8 @@ class GameEnv:
         self._last: tuple[np.ndarray, dict[str, Any]] | None = None  # for the opponent
         self.opponent_action: Any = None
         """The opponent's action in the last step (what a recording of it stores)."""
-        self.episode = Episode(self.game, list(self.game.memory_addresses), max_episode_steps)
+        self.episode = Episode(self.game, list(self.game.memory_addresses), max_episode_steps,
+                               None if self.opponent is None else player)
         self._started = False
         self._stack: FrameStacks | None = None
         self._size: tuple[int, int] | None = None  # the screen's (width, height) at start

@@ -15,21 +15,24 @@ class Episode:
 
     :meth:`begin` takes a new episode's first memory values; :meth:`advance` takes each
     step's and returns ``(reward, terminated, truncated)`` from the game definition
-    (truncated: ``max_episode_steps`` reached without the game ending). ``GameEnv``, the
-    pool's workers and the adapters over them all count episodes through this class.
-    Without a game (a plain MAME system) the reward is 0 and only the step limit ends an
-    episode.
+    (truncated: ``max_episode_steps`` reached without the game ending). With several
+    players the reward is one per controlled player, or with ``player`` that player's.
+    ``GameEnv``, the pool's workers and the adapters over them all count episodes through
+    this class. Without a game (a plain MAME system) the reward is 0 and only the step
+    limit ends an episode.
     """
 
-    __slots__ = ("ended", "game", "limit", "names", "players", "previous", "steps")
+    __slots__ = ("ended", "game", "limit", "names", "player", "players", "previous", "steps")
 
     def __init__(self, game: Game | None, names: Sequence[str],
-                 max_episode_steps: int | None = None) -> None:
+                 max_episode_steps: int | None = None, player: int | None = None) -> None:
         self.game = game
         self.names = list(names)
         default = None if game is None else game.max_episode_steps
         self.limit = default if max_episode_steps is None else max_episode_steps
-        self.players = 1 if game is None or game.players == 1 else game.controlled_players
+        self.players = 1 if game is None or game.players == 1 or player is not None \
+            else game.controlled_players
+        self.player = 0 if player is None else player - 1  # whose reward, with one
         self.previous: dict[str, Any] | None = None
         self.steps = 0
         self.ended = False
@@ -55,7 +58,7 @@ class Episode:
             if game.players > 1:
                 reward = game.player_rewards(reward)
                 if self.players == 1:
-                    reward = reward[0]
+                    reward = reward[self.player]
             reward = float(reward) if self.players == 1 else reward
             terminated = bool(game.terminated(current))
             self.previous = current

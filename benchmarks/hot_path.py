@@ -6,6 +6,7 @@
     python benchmarks/hot_path.py --envs 16 --modes off,bgra --rounds 5 --json hot.json
     python benchmarks/hot_path.py --async               # also send/recv of half the envs
     python benchmarks/hot_path.py --gym-envs none --no-floor    # the pool's cells alone
+    python benchmarks/hot_path.py --game duel --players 1,2 --modes off,rgb --quick
 
 The bundled game ("catch", no ROM needed, frame ratio 3), in an :class:`aiomame.EnvPool`
 on uvloop, for each number of envs (``--envs``) and observation mode (``--modes``):
@@ -14,6 +15,11 @@ on uvloop, for each number of envs (``--envs``) and observation mode (``--modes`
   bgra  ``obs_type="bgra"``: the screen as MAME has it (no conversion)
   rgb   the default observation (RGB, full size)
   gray  ``obs_type="grayscale", resize=(84, 84)`` (the default interpolation)
+
+``--game`` measures another registered game; with a two-player game, ``--players 1,2``
+measures each pool with agents playing player 1 against the game's own AI (one action per
+env) and playing both players (``(envs, 2)`` actions, rewards per player): ``py µs/ag``
+is the Python CPU per agent step (per env step / players).
 
 Each cell is ``await pool.step(actions)`` over all envs, again and again, with random action
 indices drawn beforehand (no policy cost); ``--async`` adds ``send``/``recv`` of half the
@@ -52,6 +58,7 @@ import argparse
 import asyncio
 import contextlib
 import functools
+import itertools
 import json
 import os
 import socket
@@ -65,6 +72,8 @@ from typing import Any
 
 import numpy as np
 
+from aiomame.errors import InvalidArgumentError
+from aiomame.games import get_game
 from aiomame.pool import EnvPool
 from aiomame.runner import run
 
@@ -228,10 +237,11 @@ class Cell:
     obs: str
     driver: str  # sync, async, gym or floor
     samples: list[Sample] = field(default_factory=list)
+    players: int = 1  # agents per env (a two-player game with agents on both sides: 2)
 
     @property
     def label(self) -> str:
-        return f"{self.envs:>2} envs {self.obs:<4} {self.driver}"
+        return f"{self.envs:>2} envs {self.obs:<4} {self.driver} {self.players}p"
 
     async def measure(self, seconds: float, warmup: float) -> Sample:
         raise NotImplementedError
@@ -409,6 +419,8 @@ class FloorCell(Cell):
 # -- setting up, running the rounds ----------------------------------------------------------
 @dataclass
 class Plan:
+    game: str
+    players: list[int]
     envs: list[int]
     modes: list[str]
     drivers: list[str]
@@ -436,20 +448,23 @@ def gym_vector_env(num_envs: int) -> Any:
 async def start_cells(plan: Plan, stack: contextlib.AsyncExitStack) -> list[Cell]:
     rng = np.random.default_rng(plan.seed)
     cells: list[Cell] = []
-    for n in plan.envs:
-        for mode in plan.modes:
-            began = time.perf_counter()
-            pool = await stack.enter_async_context(
-                EnvPool(GAME, n, frame_ratio=FRAME_RATIO, **MODES[mode]))
-            await pool.reset(seed=plan.seed)
-            num_actions = len(pool.action_names)
-            actions = list(rng.integers(num_actions, size=(ACTION_ROWS, n)))
-            log(f"  pool {n:>2} envs {mode:<4}: started in {time.perf_counter() - began:.1f} s"
-                f", observations {pool.frame_shape}")
-            for driver in plan.drivers:
-                if driver == "async" and n < 2:
-                    continue  # half of one env is none
-                cells.append(PoolCell(n, mode, driver, pool=pool, actions=actions))
+    two_player = get_game(plan.game).players > 1
+    for n, mode, players in itertools.product(plan.envs, plan.modes, plan.players):
+        began = time.perf_counter()
+        opponent = "cpu" if two_player and players == 1 else None
+        pool = await stack.enter_async_context(
+            EnvPool(plan.game, n, frame_ratio=FRAME_RATIO, opponent=opponent, **MODES[mode]))
+        await pool.reset(seed=plan.seed)
+        num_actions = len(pool.action_names)
+        size = (ACTION_ROWS, n) if players == 1 else (ACTION_ROWS, n, players)
+        actions = list(rng.integers(num_actions, size=size))
+        log(f"  pool {n:>2} envs {mode:<4} {players}p: started in "
+            f"{time.perf_counter() - began:.1f} s, observations {pool.frame_shape}")
+        for driver in plan.drivers:
+            if driver == "async" and n < 2:
+                continue  # half of one env is none
+            cells.append(PoolCell(n, mode, driver, pool=pool, actions=actions,
+                                  players=players))
     for n in plan.gym_envs:
         began = time.perf_counter()
         venv = gym_vector_env(n)
@@ -511,7 +526,8 @@ def _num(value: float | None, width: int, digits: int = 1) -> str:
 def table(cells: list[Cell]) -> str:
     floors = {c.envs: best_of([s.summary() for s in c.samples])["py_us"]
               for c in cells if c.driver == "floor"}
-    head = (f"{'envs':>4} {'obs':<4} {'driver':<6} {'steps/s':>9} {'py µs/st':>9} "
+    head = (f"{'envs':>4} {'obs':<4} {'driver':<6} {'pl':>2} {'steps/s':>9} {'py µs/st':>9} "
+            f"{'py µs/ag':>9} "
             f"{'loop µs':>8} {'workers':>8} {'mame µs':>8} {'st/s/core':>10} "
             f"{'x floor':>7} {'other':>5}")
     lines = [head, "-" * len(head)]
@@ -528,14 +544,17 @@ def table(cells: list[Cell]) -> str:
             ratio = (best["py_us"] + (best["workers_us"] or 0.0)) / floor
         other = best["other_cores"] or 0.0
         lines.append(
-            f"{cell.envs:>4} {cell.obs:<4} {cell.driver:<6} {_num(best['steps_per_s'], 9, 0)} "
-            f"{_num(best['py_us'], 9)} {_num(best['loop_us'], 8)} "
+            f"{cell.envs:>4} {cell.obs:<4} {cell.driver:<6} {cell.players:>2} "
+            f"{_num(best['steps_per_s'], 9, 0)} {_num(best['py_us'], 9)} "
+            f"{_num(None if best['py_us'] is None else best['py_us'] / cell.players, 9)} "
+            f"{_num(best['loop_us'], 8)} "
             f"{_num(best['workers_us'], 8)} {_num(best['mame_us'], 8, 0)} "
             f"{_num(best['core_steps_per_s'], 10, 0)} {_num(ratio, 7)} {other:>5.2f}"
             + (" *" if other > NOISY else "")
             + (" (restarts)" if any(s.restarts for s in cell.samples) else ""))
     lines += [
-        "Per env step (floor: per request), best of the rounds for each column. py: this "
+        "Per env step (floor: per request), best of the rounds for each column. pl: "
+        "players the agents control per env (ag: per agent step). py: this "
         "Python process's CPU (all threads); loop: its event-loop thread's; workers: the gym "
         "worker processes' (Python); mame: the MAMEs' (floor: the echo peers').",
         "st/s/core: env steps/s one Python core could coordinate at that cost (1e6 / (py + "
@@ -551,9 +570,9 @@ def table(cells: list[Cell]) -> str:
 
 def to_json(plan: Plan, cells: list[Cell]) -> dict[str, Any]:
     return {
-        "benchmark": "hot_path", "game": GAME, "frame_ratio": FRAME_RATIO,
+        "benchmark": "hot_path", "game": plan.game, "frame_ratio": FRAME_RATIO,
         "cores": CORES, "python": sys.version.split()[0], "plan": asdict(plan),
-        "cells": [{"envs": c.envs, "obs": c.obs, "driver": c.driver,
+        "cells": [{"envs": c.envs, "obs": c.obs, "driver": c.driver, "players": c.players,
                    "options": MODES.get(c.obs, {}) if c.driver in ("sync", "async") else {},
                    "best": best_of([s.summary() for s in c.samples]),
                    "rounds": [{**s.summary(), **asdict(s)} for s in c.samples]}
@@ -604,6 +623,10 @@ def parse_plan(argv: Sequence[str] | None = None) -> tuple[Plan, Path | None]:
     parser.add_argument("--seconds", type=float, help="seconds per measurement (default 3)")
     parser.add_argument("--warmup", type=float,
                         help="seconds of the same loop before each measurement (default 0.5)")
+    parser.add_argument("--game", default=GAME, help=f"a registered game (default {GAME})")
+    parser.add_argument("--players", type=int_list, default=[1],
+                        help="players the agents control: 1, 2 or 1,2 (2: a two-player "
+                             "game; 1 on a two-player game: against its own AI)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, metavar="PATH", help="write all numbers here")
     args = parser.parse_args(argv)
@@ -612,8 +635,15 @@ def parse_plan(argv: Sequence[str] | None = None) -> tuple[Plan, Path | None]:
         gym_envs = args.gym_envs
     else:
         gym_envs = [n for n in GYM_ENVS if n in envs] if "rgb" in args.modes else []
-    plan = Plan(envs=envs, modes=args.modes, drivers=["sync", "async"] if args.use_async
-                else ["sync"], gym_envs=gym_envs, floor=not args.no_floor,
+    try:
+        players = get_game(args.game).players
+    except InvalidArgumentError as exc:
+        parser.error(str(exc))
+    if not set(args.players) <= ({1, 2} if players == 2 else {1}):
+        parser.error(f"--players {args.players}: game {args.game!r} has {players} player(s)")
+    plan = Plan(game=args.game, players=args.players, envs=envs, modes=args.modes,
+                drivers=["sync", "async"] if args.use_async else ["sync"],
+                gym_envs=gym_envs, floor=not args.no_floor,
                 rounds=args.rounds or (2 if args.quick else 3),
                 seconds=args.seconds or (1.5 if args.quick else 3.0),
                 warmup=args.warmup if args.warmup is not None else

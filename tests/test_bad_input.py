@@ -65,7 +65,7 @@ def q(value: object) -> str:
     return re.escape(repr(value))
 
 
-GAME_NAMES = "'basket', 'basket_paddle', 'catch', 'sf3'"  # the registered games, as listed
+GAME_NAMES = "'basket', 'basket_paddle', 'catch', 'sf3', 'sf3_2p'"  # registered games, as listed
 
 
 def emulator(**kw: Any) -> Emulator:
@@ -168,6 +168,13 @@ CASES = [
          r"software must be a software-list item.*got 5"),
     Case("Emulator", "hashpath", "5", lambda _: emulator(hashpath=5), IAE,
          r"hashpath must be a path.*got 5"),
+    Case("Emulator", "settings", "5", lambda _: emulator(settings=5), IAE,
+         r"settings must be a mapping of 'PORT/FIELD'.*got 5"),
+    Case("Emulator", "settings", "'Cabinet'", lambda _: emulator(settings={"Cabinet": 1}), IAE,
+         r"a key is 'PORT/FIELD' like ':CAB/Cabinet', got 'Cabinet'"),
+    Case("Emulator", "settings", "True", lambda _: emulator(settings={":CAB/Cabinet": True}),
+         IAE, r"settings\[':CAB/Cabinet'\] must be a setting's name \(str\) or value \(int\), "
+         r"got True"),
     Case("Emulator.step", "actions", "5", lambda e: e.step(5), IAE,
          r"actions must be an iterable of Action\(port, field\), got 5", "emu"),
     Case("Emulator.step", "actions", "tuple", lambda e: e.step([(":IN1", "Coin 1")]), IAE,
@@ -233,6 +240,10 @@ CASES = [
     *[Case("GameEnv", "max_episode_steps", repr(v),
            lambda _, v=v: GameEnv("catch", max_episode_steps=v), IAE,
            rf"max_episode_steps must be an int >= 1 or None, got {q(v)}") for v in (0, 1.5)],
+    Case("GameEnv", "opponent", "'random'", lambda _: GameEnv("catch", opponent="random"), IAE,
+         r"opponent 'random': game 'catch' has one player"),
+    Case("GameEnv", "player", "2", lambda _: GameEnv("catch", player=2), IAE,
+         r"player 2: game 'catch' has player 1 only"),
     Case("GameEnv", "emulator_kwargs", "foo=1", lambda _: GameEnv("catch", foo=1), IAE,
          r"unknown keyword argument of GameEnv 'foo'; valid: 'render', .*'maxpool'"),
     Case("GameEnv", "emulator_kwargs", "obs_type='hsv'", lambda _: GameEnv("catch", obs_type="hsv"),
@@ -284,6 +295,10 @@ CASES = [
            IAE, rf"start_concurrency must be an int >= 1, got {q(v)}") for v in (0, 1.5, True)],
     *[Case("EnvPool", "restart_limit", repr(v), lambda _, v=v: pool(restart_limit=v), IAE,
            rf"restart_limit must be an int >= 0, got {q(v)}") for v in (-1, "3", True)],
+    Case("EnvPool", "opponent", "'random'", lambda _: pool(opponent="random"), IAE,
+         r"EnvPool's opponent is None .* or 'cpu' .*got 'random'"),
+    Case("EnvPool", "opponent", "'cpu'", lambda _: pool(opponent="cpu"), IAE,
+         r"game 'catch' has no computer opponent of its own \(it has one player\)"),
     Case("EnvPool", "restarter", "5", lambda _: pool(restarter=5), IAE,
          r"restarter must be a Restarter or None, got 5"),
     Case("EnvPool", "emulator_kwargs", "foo=1", lambda _: pool(foo=1), IAE,

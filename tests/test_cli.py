@@ -163,8 +163,8 @@ def test_games_search_presence_and_json(capsys, roms):
     code, out, err = run_cli(capsys, "games", "sf3", "--registered", "--json")
     assert code == 0, err
     result = json.loads(out)
-    assert [g["name"] for g in result["games"]] == ["sf3"]
-    assert result["systems"] == [] and len(result["games"][0]["actions"]) == 90
+    assert [g["name"] for g in result["games"]] == ["sf3", "sf3_2p"]  # a search: both
+    assert result["systems"] == [] and [len(g["actions"]) for g in result["games"]] == [90, 90]
 
 
 def test_sets_present_finds_zips_7z_and_folders(tmp_path):

@@ -39,12 +39,13 @@ def register(cls: type[Game]) -> type[Game]:
 def _register_bundled() -> None:
     from .basket import Basket, BasketPaddle
     from .catch import Catch
-    from .sf3 import SF3
+    from .sf3 import SF3, SF3TwoPlayer
 
     register(Catch)
     register(Basket)
     register(BasketPaddle)
     register(SF3)
+    register(SF3TwoPlayer)
 
 
 def register_folder(path: str | os.PathLike[str], *, replace: bool = False) -> list[str]:

@@ -1,15 +1,23 @@
-"""Street Fighter III 3rd Strike (``sfiii3n``) as a game definition: one round per episode.
+"""Street Fighter III 3rd Strike (``sfiii3n``) as game definitions: one round per episode.
 
 The ROM is never shipped: MAME needs the set ``sfiii3n`` and its parent ``sfiii3`` in
 ``roms_path``. ``start`` hard-resets, sets the story mode difficulty in the service menu,
 starts a game and waits for the first fight (MAMEToolkit 1.1.0's input sequences,
 :mod:`aiomame.games.sf3_steps`); the state there is saved once and loaded for every later
-episode (MAME is deterministic: the same inputs reach the same state). An episode is a
-round against the first opponent: the reward is the health P2 lost minus the health P1
-lost, and it ends when the fight stops. Actions: 90, each a move (9) with an attack (10),
-index ``move * 10 + attack``, as MAMEToolkit's ``step(move_action, attack_action)``.
-MAMEToolkit's whole story-mode flow (rounds, stages, continues) is
-:mod:`aiomame.mametoolkit.sf_environment`, on the same tables and rewards.
+episode (MAME is deterministic: the same inputs reach the same state). Actions: 90, each
+a move (9) with an attack (10), index ``move * 10 + attack``, as MAMEToolkit's
+``step(move_action, attack_action)``.
+
+- ``sf3`` (:class:`SF3`): player 1 against the game's AI, a round against the first
+  opponent. The reward is the health P2 lost minus the health P1 lost; the episode ends
+  when the fight stops. MAMEToolkit's whole story-mode flow (rounds, stages, continues) is
+  :mod:`aiomame.mametoolkit.sf_environment`, on the same tables and rewards.
+- ``sf3_2p`` (:class:`SF3TwoPlayer`): two players, each with the 90 actions (player 2's
+  on its own inputs); ``start`` inserts coins for both, and player 2 joins on the select
+  screen (:func:`~aiomame.games.sf3_steps.start_versus`). Rewards ``(P1, P2)``: each the
+  health the other lost minus its own loss; the episode ends for both when the fight
+  stops. Against ``opponent="cpu"`` (:attr:`~aiomame.games.Game.versus_cpu`) it is
+  ``sf3``: the same start, player 1's reward.
 
 Memory addresses are MAMEToolkit 1.1.0's code (its README lists older ones: ``fighting``
 0x0200EE44, s8 healths at 0x02068D0B / 0x020691A3).
@@ -21,6 +29,7 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Any, ClassVar
 
+from ..controls import Controls
 from ..emulator import Action, Address, Emulator
 from ..errors import GameError
 from . import sf3_steps
@@ -68,6 +77,17 @@ ATTACKS: tuple[tuple[Actions, ...], ...] = (
 """Attack actions 0..9: punches, a punch pair, kicks, a kick pair, punch + kick, none."""
 
 
+def for_player2(table: tuple[tuple[Actions, ...], ...]) -> tuple[tuple[Actions, ...], ...]:
+    """A table of player 1's inputs (:data:`MOVES`, :data:`ATTACKS`) on player 2's: each
+    ``P1_X`` becomes ``P2_X``."""
+    return tuple(tuple(Actions["P2_" + a.name.removeprefix("P1_")] for a in held)
+                 for held in table)
+
+
+MOVES_P2 = for_player2(MOVES)
+ATTACKS_P2 = for_player2(ATTACKS)
+
+
 def memory_addresses() -> dict[str, Address]:
     """What the environment reads each step (MAMEToolkit 1.1.0's code)."""
     return {"fighting": Address("0x02011389", "u8"), "winsP1": Address("0x02011383", "u8"),
@@ -82,6 +102,14 @@ ATTACK_NAMES = ("jab", "strong", "fierce", "jab+strong", "short", "forward", "ro
 _MAX_WAIT_STEPS = 3000  # for the fight to start after the scripted inputs
 
 
+def action_table(moves: tuple[tuple[Actions, ...], ...], attacks: tuple[tuple[Actions, ...], ...]
+                 ) -> dict[str, tuple[Action, ...]]:
+    """The 90 named actions of one player, index ``move * 10 + attack``: its moves and
+    attacks (:data:`MOVES` and :data:`ATTACKS`, or player 2's)."""
+    return {f"{MOVE_NAMES[m]}/{ATTACK_NAMES[a]}": tuple(x.value for x in moves[m] + attacks[a])
+            for m in range(len(moves)) for a in range(len(attacks))}
+
+
 def health_rewards(previous: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, int]:
     """Each side's reward between two readings: the health the other side lost minus the
     health it lost (MAMEToolkit's rewards)."""
@@ -91,13 +119,12 @@ def health_rewards(previous: Mapping[str, Any], current: Mapping[str, Any]) -> d
 
 
 class SF3(Game):
+    """Street Fighter III 3rd Strike, player 1 against the game's AI: a round per episode."""
+
     name = "sf3"
     system = "sfiii3n"
     memory_addresses: ClassVar[Mapping[str, Address]] = memory_addresses()
-    actions: ClassVar[Mapping[str, tuple[Action, ...]]] = {
-        f"{MOVE_NAMES[m]}/{ATTACK_NAMES[a]}":
-            tuple(x.value for x in MOVES[m] + ATTACKS[a])
-        for m in range(len(MOVES)) for a in range(len(ATTACKS))}
+    actions: ClassVar[Mapping[str, tuple[Action, ...]]] = action_table(MOVES, ATTACKS)
     frame_ratio = 3
     deterministic_start = True
     difficulty: ClassVar[int] = 3
@@ -109,18 +136,45 @@ class SF3(Game):
     def terminated(self, current: Mapping[str, Any]) -> bool:
         return current["fighting"] == 0
 
+    def start_steps(self, frame_ratio: int) -> list[sf3_steps.Step]:
+        """The scripted inputs of :meth:`start` after the hard reset: the difficulty, then
+        coins, 1P start and character select."""
+        return (sf3_steps.set_difficulty(frame_ratio, self.difficulty)
+                + sf3_steps.start_game(frame_ratio))
+
     async def start(self, emu: Emulator) -> None:
-        """Hard reset, difficulty, coins, character select; stops at the fight's start."""
+        """Hard reset, then :meth:`start_steps`; stops at the fight's start. Raises
+        GameError if no fight starts within 3000 steps of them."""
         await emu.reset("hard")
-        ratio = emu.frame_ratio
-        for sequence in (sf3_steps.set_difficulty(ratio, self.difficulty),
-                         sf3_steps.start_game(ratio)):
-            for step in sequence:
-                for _ in range(step["wait"]):
-                    await emu.step(frame=False)
-                await emu.step([action.value for action in step["actions"]], frame=False)
+        for step in self.start_steps(emu.frame_ratio):
+            for _ in range(step["wait"]):
+                await emu.step(frame=False)
+            await emu.step([action.value for action in step["actions"]], frame=False)
         for _ in range(_MAX_WAIT_STEPS):
             if (await emu.step(frame=False))["fighting"]:
                 return
-        raise GameError(f"sf3: no fight started within {_MAX_WAIT_STEPS} steps of the "
+        raise GameError(f"{self.name}: no fight started within {_MAX_WAIT_STEPS} steps of the "
                         "scripted start (is this sfiii3n?)")
+
+
+class SF3TwoPlayer(SF3):
+    """Street Fighter III 3rd Strike for two players (against the game's AI: as sf3)."""
+
+    name = "sf3_2p"
+    players = 2
+    player_controls: ClassVar[tuple[Controls, ...]] = (
+        Controls(SF3.actions), Controls(action_table(MOVES_P2, ATTACKS_P2)))
+    cpu_opponent = True
+
+    def reward(self, previous: Mapping[str, Any], current: Mapping[str, Any]
+               ) -> tuple[float, float]:
+        rewards = health_rewards(previous, current)
+        return float(rewards["P1"]), float(rewards["P2"])
+
+    def start_steps(self, frame_ratio: int) -> list[sf3_steps.Step]:
+        """:class:`SF3`'s with :attr:`versus_cpu`; else the difficulty (the same service
+        menu path), then coins for both, both starts and both character selects."""
+        if self.versus_cpu:
+            return super().start_steps(frame_ratio)
+        return (sf3_steps.set_difficulty(frame_ratio, self.difficulty)
+                + sf3_steps.start_versus(frame_ratio))

@@ -1,5 +1,6 @@
 """Street Fighter III 3rd Strike's scripted input sequences (MAMEToolkit's ``Steps``):
-through the service menu, the title, character select and the continue screens.
+through the service menu, the title, character select and the continue screens; and
+:func:`start_versus`, a two-player start of our own (MAMEToolkit has none).
 
 Each sequence is a list of ``{"wait": n, "actions": [Actions...]}``: ``n`` idle emulator
 steps, then one step holding the actions. Waits are given in frames and divided by the
@@ -54,6 +55,21 @@ def start_game(frame_ratio: int) -> list[Step]:
             _press(frame_ratio, 60, a.P1_START),
             _press(frame_ratio, 80, a.P1_LEFT, a.P1_JPUNCH),
             _press(frame_ratio, 60, a.P1_JPUNCH), _press(frame_ratio, 60, a.P1_JPUNCH)]
+
+
+def start_versus(frame_ratio: int) -> list[Step]:
+    """:func:`start_game` for two players: two coins each, 1P start, then 2P start once
+    the select screen is up (player 2 joins there, as a challenger does); both pick the
+    character at the left of their cursor and confirm, in the same steps. Written from
+    :func:`start_game`'s timings, not yet played on the ROM (none here): ``start`` then
+    waits for the fight."""
+    a = _actions()
+    return [_press(frame_ratio, 300, a.COIN_P1), _press(frame_ratio, 10, a.COIN_P1),
+            _press(frame_ratio, 10, a.COIN_P2), _press(frame_ratio, 10, a.COIN_P2),
+            _press(frame_ratio, 60, a.P1_START), _press(frame_ratio, 80, a.P2_START),
+            _press(frame_ratio, 80, a.P1_LEFT, a.P1_JPUNCH, a.P2_LEFT, a.P2_JPUNCH),
+            _press(frame_ratio, 60, a.P1_JPUNCH, a.P2_JPUNCH),
+            _press(frame_ratio, 60, a.P1_JPUNCH, a.P2_JPUNCH)]
 
 
 def next_stage(frame_ratio: int) -> list[Step]:
