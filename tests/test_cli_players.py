@@ -11,6 +11,7 @@ one)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +25,10 @@ from aiomame.recording import Recorder, Recording, verify
 from aiomame.runner import run
 
 TWO = "twocatch"
+SCRIPTED = "tracker"  # one of TWO's scripted agents, for either player
+ZERO_SUM = TWO == "twocatch"  # player 2 loses what player 1 wins
+LINE = re.compile(r"^episode \d+: P1 (-?[\d.]+) : P2 (-?[\d.]+), (player (\d) wins|a draw), "
+                  r"in (\d+) steps, ")
 CPU = pytest.mark.skipif(not (TWO in GAMES and GAMES[TWO].cpu_opponent),
                          reason=f"{TWO} has no computer opponent of its own (duel has)")
 
@@ -80,50 +85,64 @@ def test_an_opponent_checkpoint_of_another_game_exits_2(capsys, other_checkpoint
 
 
 def test_play_shows_both_players_scores(capsys):
-    code, out, err = cli(capsys, "play", TWO, "--agent", "tracker", "--opponent", "noop",
+    code, out, err = cli(capsys, "play", TWO, "--agent", SCRIPTED, "--opponent", "noop",
                          "--episodes", "2", "--max-steps", "150", "--seed", "3", "--gif", "")
     assert code == 0, err
     lines = out.splitlines()
     assert len(lines) == 3, out
-    for line in lines[:2]:  # catch: player 1 catches, player 2 loses what player 1 wins
-        assert line.startswith("episode ") and " : P2 -" in line, line
-        assert ", player 1 wins, in 150 steps, step cap" in line, line
-    assert lines[2].startswith("2 episode(s), player 1 (agent tracker) won 2, player 2 "
-                               "(opponent noop) won 0, 0 draw(s), mean P1 ")
+    wins = []
+    for line in lines[:2]:
+        match = LINE.match(line)
+        assert match is not None and int(match[5]) <= 150, line
+        p1, p2 = float(match[1]), float(match[2])
+        wins.append(1 if p1 > p2 else 2 if p2 > p1 else None)
+        assert (match[4] and int(match[4])) == (wins[-1] or None), line
+        if ZERO_SUM:
+            assert p2 == -p1 and p1 > 0, line
+    assert lines[2].startswith(
+        f"2 episode(s), player 1 (agent {SCRIPTED}) won {wins.count(1)}, player 2 (opponent "
+        f"noop) won {wins.count(2)}, {wins.count(None)} draw(s), mean P1 "), lines[2]
+    assert wins.count(1) >= 1  # the scripted agent beats doing nothing
 
 
 def test_play_player_2_json(capsys):
-    code, out, err = cli(capsys, "play", TWO, "--player", "2", "--opponent", "tracker",
+    code, out, err = cli(capsys, "play", TWO, "--player", "2", "--opponent", SCRIPTED,
                          "--episodes", "1", "--max-steps", "150", "--seed", "3", "--gif", "",
                          "--json")
     assert code == 0, err
     summary = json.loads(out)
-    assert (summary["player"], summary["opponent"], summary["agent"]) == (2, "tracker",
+    assert (summary["player"], summary["opponent"], summary["agent"]) == (2, SCRIPTED,
                                                                           "random")
     episode = summary["episodes"][0]
     p1, p2 = episode["scores"]
-    assert p1 > 0 and p2 == -p1 and episode["score"] == p2 and episode["winner"] == 1
+    assert episode["score"] == p2 and episode["winner"] == (1 if p1 > p2 else 2 if p2 > p1
+                                                            else None)
+    if ZERO_SUM:
+        assert p1 > 0 and p2 == -p1
 
 
 def test_record_both_players_then_replay_exactly(capsys, tmp_path):
     out_file = tmp_path / "two.aiorec"
     code, out, err = cli(capsys, "record", TWO, out_file, "--player", "2", "--opponent",
-                         "tracker", "--seed", "4", "--max-steps", "120", "--json")
+                         SCRIPTED, "--seed", "4", "--max-steps", "120", "--json")
     assert code == 0, err
     played = json.loads(out)["episodes"][0]
+    steps = played["steps"]
     recording = Recording.load(out_file)
-    assert recording.actions.shape == (120, 2) and recording.rewards.shape == (120, 2)
-    assert (recording.players, recording.player, recording.opponent) == (2, 2, "tracker")
+    assert recording.actions.shape == recording.rewards.shape == (steps, 2)
+    assert (recording.players, recording.player, recording.opponent) == (2, 2, SCRIPTED)
     assert recording.scores == played["scores"] and recording.reward == played["score"]
     code, out, err = cli(capsys, "replay", out_file)
     assert code == 0, err
-    assert out.startswith(f"{out_file}: {TWO}, 120 of 120 steps, player 2 against tracker, "
-                          f"P1 {played['scores'][0]:g} : P2 {played['scores'][1]:g}, "
-                          "player 1 wins: identical")
-    # The opponent's actions are replayed from the recording: change one and it diverges.
-    moves = np.flatnonzero(recording.actions[:, 0])
-    step = int(moves[0])
-    recording.actions[step, 0] = 3 - recording.actions[step, 0]  # left <-> right
+    p1, p2 = played["scores"]
+    assert out.startswith(f"{out_file}: {TWO}, {steps} of {steps} steps, player 2 against "
+                          f"{SCRIPTED}, P1 {p1:g} : P2 {p2:g}, "), out
+    assert out.rstrip().endswith(": identical"), out
+    # The opponent's (player 1's) actions are replayed from the recording: another action
+    # where it moved diverges there.
+    step = int(np.flatnonzero(recording.actions[:, 0])[0])
+    count = len(get_game(TWO).controls(1).action_names())
+    recording.actions[step, 0] = (recording.actions[step, 0] + 1) % count
     divergence = run(verify(recording))
     assert divergence is not None and divergence.step == step + 1
 
