@@ -20,7 +20,14 @@ from twoplayer import TwoCatch
 
 import aiomame
 from aiomame.cli import main
-from aiomame.games import CATCH_DEFINITION, GAMES, get_game, load_game, register
+from aiomame.games import (
+    CATCH_DEFINITION,
+    GAMES,
+    get_game,
+    load_game,
+    register,
+    register_folder,
+)
 from aiomame.recording import Recorder, Recording, verify
 from aiomame.runner import run
 
@@ -147,6 +154,23 @@ def test_record_both_players_then_replay_exactly(capsys, tmp_path):
     assert divergence is not None and divergence.step == step + 1
 
 
+def test_a_trained_opponent_plays_on_the_frames_it_was_trained_on(capsys, tmp_path):
+    policy = pytest.importorskip("aiomame.policy")
+    path = tmp_path / "two.pt"
+    observes = {"obs_type": "grayscale", "resize": [84, 84], "frame_stack": 4}
+    count = len(get_game(TWO).controls(1).action_names())
+    policy.save_checkpoint(path, policy.ActorCritic(4, count), TWO, observes)
+    record = tmp_path / "t.aiorec"
+    code, out, err = cli(capsys, "play", TWO, "--player", "2", "--opponent", path,
+                         "--episodes", "1", "--max-steps", "40", "--gif", "", "--record",
+                         record, "--json")
+    assert code == 0, err
+    assert json.loads(out)["opponent"] == str(path)
+    recording = Recording.load(record)
+    assert recording.opponent == "two.pt" and recording.obs["resize"] == [84, 84]
+    assert recording.actions.shape == (40, 2) and run(verify(recording)) is None
+
+
 @CPU
 def test_play_and_record_against_the_games_own_opponent(capsys, tmp_path):
     out_file = tmp_path / "cpu.aiorec"
@@ -183,6 +207,13 @@ def test_a_two_player_definition_plays_and_lists_its_players(capsys, tmp_path):
     assert listed["players"] == 2 and listed["opponents"] == ["noop", "random"]
     assert [a["inputs"] for a in listed["player_actions"][1]] == [
         [], [":CONTP2/P2 Left"], [":CONTP2/P2 Right"]]
+    register_folder(tmp_path)  # as catch2; a definition's players are known per instance
+    try:
+        code, out, err = cli(capsys, "games", "catch2", "--registered", "--json")
+    finally:
+        del GAMES["catch2"]
+    (entry,) = json.loads(out)["games"]
+    assert entry["players"] == 2 and entry["player_actions"][1] == ["noop", "left", "right"]
     code, out, err = cli(capsys, "play", path, "--agent", "random", "--episodes", "1",
                          "--max-steps", "60", "--seed", "2", "--gif", "", "--json")
     assert code == 0, err

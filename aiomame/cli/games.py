@@ -150,10 +150,10 @@ def _game_entry(game: type[Game], present: set[str] | None, mame: str | None
     entry = {"name": game.name, "system": game.system, "description": _title(game),
              "actions": list(instance.action_names()),
              "kind": "axes" if game.axes else "buttons" if game.buttons else "discrete",
-             "roms": roms, "players": game.players}
-    if game.players > 1:  # each player's actions, and who plays player 2 against an agent
+             "roms": roms, "players": instance.players}
+    if instance.players > 1:  # each player's actions, and who plays player 2 against an agent
         entry["player_actions"] = [instance.controls(p).action_names()
-                                   for p in range(1, game.players + 1)]
+                                   for p in range(1, instance.players + 1)]
         entry["opponents"] = opponent_names(instance, 2)
     return entry
 
