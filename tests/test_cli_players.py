@@ -177,12 +177,16 @@ def test_play_and_record_against_the_games_own_opponent(capsys, tmp_path):
     code, out, err = cli(capsys, "record", TWO, out_file, "--seed", "1", "--max-steps", "100",
                          "--json")
     assert code == 0, err
-    assert json.loads(out)["opponent"] == "cpu"
+    summary = json.loads(out)
+    assert summary["opponent"] == "cpu" and summary["player"] == 1
+    steps, scores = summary["episodes"][0]["steps"], summary["episodes"][0]["scores"]
     recording = Recording.load(out_file)
-    assert recording.opponent == "cpu" and recording.actions.shape[:1] == (100,)
-    assert recording.rewards.shape == (100, 2)
+    assert recording.opponent == "cpu" and not recording.joint
+    assert recording.actions.shape[:1] == (steps,) and recording.rewards.shape == (steps, 2)
+    assert recording.scores == scores
     code, out, err = cli(capsys, "replay", out_file, "--json")
-    assert code == 0 and json.loads(out)["identical"], err
+    replayed = json.loads(out)
+    assert code == 0 and replayed["identical"] and replayed["scores"] == scores, err
 
 
 def two_player_toml(tmp_path: Path) -> Path:

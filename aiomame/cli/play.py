@@ -116,7 +116,7 @@ def run_session(args: argparse.Namespace, *, record: str | None, render: bool,
     if record and not Path(record).resolve().parent.is_dir():
         raise UsageError(f"{record!r}: no such folder to write it in")
     game = get_game(args.game)
-    # an unknown agent or opponent fails before MAME starts
+    # an unknown agent or opponent fails before MAME starts; the default opponent filled in
     args.opponent = opponent_choice(args, game)
     env_options(args, game)
     session = Session(args, record, render, throttle)
@@ -148,7 +148,7 @@ def env_options(args: argparse.Namespace, game: Game) -> dict[str, Any]:
 def agent_spec(name: str, game: Game, player: int = 1) -> dict[str, Any]:
     """Checks agent ``name`` for ``game``'s ``player``; the env options it needs: a trained
     policy's checkpoint (``examples/train_ppo.py``) observes frames as it was trained to."""
-    if name in ("random", "noop") or name in _game_agents(game, player):
+    if name in ("random", "noop") or name in game.agents(player):
         return {}
     if os.sep in name or os.path.isfile(name):
         agent = checkpoint_agent(name)
@@ -157,7 +157,7 @@ def agent_spec(name: str, game: Game, player: int = 1) -> dict[str, Any]:
             raise UsageError(f"--agent {name!r} was trained on {agent.game!r}, not on "
                              f"{game.name!r}")
         return {k: v for k, v in agent.env.items() if k != "max_episode_steps"}
-    valid = ", ".join(["random", "noop", *_game_agents(game, player)])
+    valid = ", ".join(["random", "noop", *game.agents(player)])
     raise UsageError(f"unknown agent {name!r} for {game.name}; valid: {valid} or the path "
                      "of a trained policy's checkpoint")
 
@@ -170,10 +170,6 @@ def checkpoint_agent(path: str) -> Any:
     except ImportError as exc:
         raise UsageError(f"--agent {path!r}: {exc}") from None
     return load_agent(path)
-
-
-def _game_agents(game: Game, player: int = 1) -> dict[str, Callable[..., Any]]:
-    return game.agents(player)
 
 
 def make_policy(name: str, env: GameEnv, seed: int | None) -> Policy:
@@ -196,7 +192,7 @@ def make_policy(name: str, env: GameEnv, seed: int | None) -> Policy:
         none = np.zeros(axes + buttons, np.float32 if axes else np.uint8) \
             if axes or buttons else 0  # axes: the middle of each range
         return lambda obs, info: none
-    agents = _game_agents(env.game, env.player)
+    agents = env.game.agents(env.player)
     if name not in agents:
         trained = checkpoint_agent(name)
         return lambda obs, info: trained.act(obs)
