@@ -5,8 +5,8 @@ player's actions, and bad input (one line, exit 2).
 
 TWO is the two-player game the tests play: the stand-in tests/twoplayer.py (catch with
 player 2's controls, which catch's ROM ignores) until the bundled ``duel`` lands; set
-TWO = "duel" then (the tests of the game's own "cpu" opponent run only on a game that has
-one)."""
+TWO = "duel" (and SCRIPTED to one of its scripted agents) then. --opponent cpu plays TWO
+if it has a computer opponent, else CpuCatch, the stand-in marked as having one."""
 
 from __future__ import annotations
 
@@ -36,19 +36,29 @@ SCRIPTED = "tracker"  # one of TWO's scripted agents, for either player
 ZERO_SUM = TWO == "twocatch"  # player 2 loses what player 1 wins
 LINE = re.compile(r"^episode \d+: P1 (-?[\d.]+) : P2 (-?[\d.]+), (player (\d) wins|a draw), "
                   r"in (\d+) steps, ")
-CPU = pytest.mark.skipif(not (TWO in GAMES and GAMES[TWO].cpu_opponent),
-                         reason=f"{TWO} has no computer opponent of its own (duel has)")
+
+
+class CpuCatch(TwoCatch):
+    """The stand-in as if it had a computer opponent (catch has none: player 2 just idles),
+    for the plumbing of --opponent cpu until TWO is a game with one."""
+
+    name = "cpucatch"
+    cpu_opponent = True
+
+
+CPU_GAME = TWO if TWO in GAMES and GAMES[TWO].cpu_opponent else CpuCatch.name
 
 
 @pytest.fixture(autouse=True, scope="module")
 def two_player_game():
-    """Registers the stand-in two-player game for the module (duel is registered)."""
-    added = TwoCatch.name == TWO and TWO not in GAMES
-    if added:
-        register(TwoCatch)
+    """Registers the stand-in two-player games for the module (duel is registered)."""
+    added = [cls for cls in (TwoCatch, CpuCatch) if cls.name in (TWO, CPU_GAME)
+             and cls.name not in GAMES]
+    for cls in added:
+        register(cls)
     yield
-    if added:
-        del GAMES[TWO]
+    for cls in added:
+        del GAMES[cls.name]
 
 
 def cli(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
@@ -171,11 +181,10 @@ def test_a_trained_opponent_plays_on_the_frames_it_was_trained_on(capsys, tmp_pa
     assert recording.actions.shape == (40, 2) and run(verify(recording)) is None
 
 
-@CPU
 def test_play_and_record_against_the_games_own_opponent(capsys, tmp_path):
     out_file = tmp_path / "cpu.aiorec"
-    code, out, err = cli(capsys, "record", TWO, out_file, "--seed", "1", "--max-steps", "100",
-                         "--json")
+    code, out, err = cli(capsys, "record", CPU_GAME, out_file, "--agent", SCRIPTED, "--seed",
+                         "1", "--max-steps", "100", "--json")
     assert code == 0, err
     summary = json.loads(out)
     assert summary["opponent"] == "cpu" and summary["player"] == 1
@@ -187,6 +196,9 @@ def test_play_and_record_against_the_games_own_opponent(capsys, tmp_path):
     code, out, err = cli(capsys, "replay", out_file, "--json")
     replayed = json.loads(out)
     assert code == 0 and replayed["identical"] and replayed["scores"] == scores, err
+    code, out, err = cli(capsys, "play", CPU_GAME, "--player", "2", "--opponent", "cpu")
+    assert code == 2 and "--opponent cpu: the game's own opponent plays player 2, so " \
+        "--player must be 1, not 2" in err
 
 
 def two_player_toml(tmp_path: Path) -> Path:
