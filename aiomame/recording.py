@@ -42,8 +42,8 @@ holding a msgpack map:
 
 In a recording of several players, ``actions`` holds every player's action per step,
 ``[steps, players, (vector)]`` (the opponent's too; vectors padded with zeros to the
-longest player's), except against the game's own
-``"cpu"`` opponent, whose inputs are the game's: then only the agent's, as for one player.
+longest player's), except against the game's own ``"cpu"`` opponent, whose inputs are the
+game's: then only the agent's, as for one player.
 
 A 1,000-step catch episode is about 10 KB (the actions and checksums; a start state adds its
 compressed size). Reading a file that is missing, not a recording, damaged, truncated or of
@@ -321,7 +321,8 @@ class Recorder:
     A game of several players: each step records every player's action (the env's
     opponent's too, :attr:`GameEnv.opponent_action`; not the game's own ``"cpu"``
     opponent's) and reward (:meth:`Game.reward` of the step's memory values). Raises
-    InvalidArgumentError if the players' actions differ in shape.
+    InvalidArgumentError if some players act by index, others by vector (see
+    :func:`joint_shape`), GameError if the game's reward is not one per player.
     """
 
     def __init__(self, env: GameEnv, game: str | None = None) -> None:

@@ -14,6 +14,8 @@ import json
 import time
 from typing import Any
 
+import numpy as np
+
 from ..recording import Divergence, Recording
 from ..runner import run
 from ..video import VideoWriter, check_format, open_video, replay_into
@@ -56,8 +58,8 @@ def main(args: argparse.Namespace) -> int:
     if recording.players > 1:
         # Every player's score from the replay; against the game's own opponent the env
         # rewards player 1 only, so the others' are the recording's.
-        scores = [float(x) for x in score] if recording.joint else \
-            [float(score), *recording.scores[1:]]
+        scores = (np.zeros(recording.players) + score).tolist() if recording.joint else \
+            [float(score), *recording.scores[1:]]  # (a replay of no step scores 0.0)
         score = scores[recording.player - 1]
         versus = {"players": recording.players, "player": recording.player,
                   "opponent": recording.opponent, "scores": scores}
