@@ -286,7 +286,7 @@ class Session:
                     result["scores"] = scores
                 result["steps"] += 1
                 bar.update()
-                bar.set_postfix(score=f"{result['score']:g}", refresh=False)
+                bar.set_postfix(score=" : ".join(f"{x:g}" for x in scores), refresh=False)
                 if terminated or truncated:
                     result["end"] = "game over" if terminated else "step cap"
                     break
