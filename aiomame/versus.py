@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .batch import Batch
-from .errors import InvalidArgumentError
+from .errors import InvalidArgumentError, is_int
 from .games import Game, get_game, is_game
 from .opponent import Opponent, make_opponent, opponent_names
 
@@ -41,8 +41,13 @@ class VersusPool:
         return f"VersusPool(player {self.player} against {self.opponent!r})"
 
     def reset(self, seed: Any = None, *, state: Any = None) -> Batch:
-        """Every env's new episode (:meth:`aiomame.EnvPool.reset`)."""
-        return self._seen(self.pool.reset(seed, state=state))
+        """Every env's new episode (:meth:`aiomame.EnvPool.reset`); the seeds also seed
+        a random opponent."""
+        batch = self.pool.reset(seed, state=state)
+        if seed is not None:
+            self.opponent.seed(seed if is_int(seed) else [s for s in seed if s is not None]
+                               or None)
+        return self._seen(batch)
 
     def step(self, actions: Any) -> Batch:
         """Every env steps with the agent's ``actions`` and the opponent's. Raises
