@@ -8,12 +8,13 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 from gymnasium.vector import AutoresetMode
-from twoplayer import TwoCatch
+from twoplayer import CpuTwoCatch, TwoCatch
 
 import aiomame.gym  # noqa: F401  (registers the ids)
 from aiomame.errors import InvalidArgumentError
 from aiomame.games.catch import tracker
 from aiomame.gym import MameEnv, MameVectorEnv
+from aiomame.versus import VersusPool
 
 GAME = TwoCatch  # the stand-in two-player game; "duel" once it lands
 OBS = {"obs_type": "grayscale", "resize": (84, 84)}
@@ -129,3 +130,26 @@ def test_sb3_vec_env_against_an_opponent(no_leaks):
         assert (total < 0).all()
     finally:
         venv.close()
+
+
+def test_the_games_own_opponent(no_leaks):
+    with MameEnv(CpuTwoCatch(), opponent="cpu", **OBS) as env:
+        assert env.game.versus_cpu and env.action_space == gym.spaces.Discrete(3)
+        _, info = env.reset(seed=1)
+        total = 0.0
+        for _ in range(60):
+            _, reward, _, _, info = env.step(tracker(info))
+            total += reward
+        assert type(reward) is float and total > 0
+    with MameVectorEnv(CpuTwoCatch(), 2, opponent="cpu", **OBS) as envs:
+        assert not isinstance(envs.pool, VersusPool)  # the pool itself: no work per step
+        _, infos = envs.reset(seed=0)
+        total = np.zeros(2)
+        for _ in range(60):
+            actions = np.array([tracker({k: v[i] for k, v in infos.items()}) for i in (0, 1)])
+            _, rewards, _, _, infos = envs.step(actions)
+            total += rewards
+        assert rewards.shape == (2,) and (total > 0).all()
+    with pytest.raises(InvalidArgumentError, match="opponent= .'cpu', 'noop', 'random'"):
+        MameVectorEnv(CpuTwoCatch(), 2)
+

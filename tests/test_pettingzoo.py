@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from gymnasium import spaces
 from pettingzoo.test import parallel_api_test, parallel_seed_test
-from twoplayer import TwoCatch
+from twoplayer import CpuTwoCatch, TwoCatch
 
 from aiomame.errors import InvalidArgumentError, StateError
 from aiomame.games.catch import tracker
@@ -94,5 +94,9 @@ def test_games_it_refuses(no_leaks):
         parallel_env("catch")
     with pytest.raises(InvalidArgumentError, match="opponent= and player= are for the one-"):
         MameParallelEnv(GAME(), opponent="random")
+    versus_cpu = CpuTwoCatch()
+    versus_cpu.set_versus_cpu(True)
+    with pytest.raises(InvalidArgumentError, match="has its own AI as the other player"):
+        parallel_env(versus_cpu)
     with pytest.raises(InvalidArgumentError, match="render_mode 'ascii'"):
         parallel_env(GAME(), render_mode="ascii")
