@@ -13,6 +13,7 @@
 The agents are ``player_1``, ``player_2``, ...; every one observes the whole screen (the
 same array) and gets the step's memory values as its info. The episode ends for all at
 once. It is one :class:`aiomame.sync.GameEnv` (one MAME), as :class:`aiomame.gym.MameEnv`.
+:func:`aec_env` is the same game as an ``AECEnv`` (agents acting in turn).
 """
 
 from __future__ import annotations
@@ -22,14 +23,15 @@ from typing import Any, ClassVar
 
 import numpy as np
 from gymnasium import spaces
-from pettingzoo import ParallelEnv
+from pettingzoo import AECEnv, ParallelEnv
+from pettingzoo.utils.conversions import parallel_to_aec
 
 from . import sync
 from .errors import InvalidArgumentError, StateError, invalid_choice
 from .games import Game, get_game
 from .gym import RENDER_MODES, _emulator_options, _render_fps, _reset_options, action_space
 
-__all__ = ["MameParallelEnv", "parallel_env"]
+__all__ = ["MameParallelEnv", "aec_env", "parallel_env"]
 
 
 def agent_name(player: int) -> str:
@@ -165,3 +167,9 @@ class MameParallelEnv(ParallelEnv[str, np.ndarray, Any]):
 def parallel_env(game: str | Game, **options: Any) -> MameParallelEnv:
     """:class:`MameParallelEnv` of ``game`` (PettingZoo's constructor name)."""
     return MameParallelEnv(game, **options)
+
+
+def aec_env(game: str | Game, **options: Any) -> AECEnv[str, np.ndarray, Any]:
+    """:func:`parallel_env` as a PettingZoo ``AECEnv`` (the agents act in turn, and the
+    game steps once all have acted: PettingZoo's ``parallel_to_aec``)."""
+    return parallel_to_aec(parallel_env(game, **options))

@@ -6,12 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from gymnasium import spaces
-from pettingzoo.test import parallel_api_test, parallel_seed_test
+from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test
 from twoplayer import CpuTwoCatch, TwoCatch
 
 from aiomame.errors import InvalidArgumentError, StateError
 from aiomame.games.catch import tracker
-from aiomame.pettingzoo import MameParallelEnv, parallel_env
+from aiomame.pettingzoo import MameParallelEnv, aec_env, parallel_env
 
 GAME = TwoCatch  # the stand-in two-player game; "duel" once it lands
 OBS = {"obs_type": "grayscale", "resize": (84, 84)}
@@ -29,6 +29,15 @@ def test_passes_pettingzoos_parallel_api_test(env):
     with pytest.warns(UserWarning, match="reset option 'options' ignored; valid: 'state'"):
         parallel_api_test(env, num_cycles=200)  # catch's episode: ~80 steps holding right
     assert env.agents == [] and env.possible_agents == ["player_1", "player_2"]
+
+
+def test_aec_env_passes_pettingzoos_api_test(no_leaks):
+    turns = aec_env(GAME(), **OBS)
+    try:
+        with pytest.warns(UserWarning, match="reset option 'options' ignored"):
+            api_test(turns, num_cycles=300)
+    finally:
+        turns.close()
 
 
 def test_spaces_rewards_and_infos_per_agent(env):
