@@ -178,8 +178,6 @@ class GameEnv:
             obs = stack.stack(0).copy()
         self._refill = False
         reward, terminated, truncated = episode.advance(data)
-        if self.opponent is not None:  # the episode scores every player: the agent's
-            reward = float(reward[self.player - 1])
         info = dict(data)
         if self.emulator.screen_size != self._size:
             info["frame_size"] = self.emulator.display_size
