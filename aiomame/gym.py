@@ -13,7 +13,8 @@ Importing this module registers, for every registered game (:data:`aiomame.games
 :class:`MameEnv` is one game on one MAME (a :class:`aiomame.sync.GameEnv`);
 :class:`MameVectorEnv` is many, stepped together by one :class:`aiomame.EnvPool` (not one
 Gymnasium env per MAME). Both run on aiomame's loop thread (:mod:`aiomame.sync`), so they
-work in scripts and in Jupyter alike.
+work in scripts and in Jupyter alike. In a two-player game the agent plays one player
+against ``opponent=`` (:mod:`aiomame.opponent`); an agent per player: :mod:`aiomame.pettingzoo`.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from .batch import Batch
-from .errors import InvalidArgumentError, is_int
+from .errors import InvalidArgumentError, StateError, is_int
 from .games import Game, get_game, is_game
 from .opponent import Opponent, make_opponent, opponent_names
 
@@ -40,6 +40,11 @@ class VersusPool:
     def __repr__(self) -> str:
         return f"VersusPool(player {self.player} against {self.opponent!r})"
 
+    @property
+    def action_names(self) -> list[str]:
+        """The agent's player's action names."""
+        return self.pool.game.controls(self.player).action_names()
+
     def reset(self, seed: Any = None, *, state: Any = None) -> Batch:
         """Every env's new episode (:meth:`aiomame.EnvPool.reset`); the seeds also seed
         a random opponent."""
@@ -55,7 +60,7 @@ class VersusPool:
         the player), or for an opponent's bad action (naming it), StateError before
         :meth:`reset`."""
         if self._obs is None:
-            self.pool.step(actions)  # raises the pool's StateError: reset first
+            raise StateError("call reset() before step()")
         theirs = self.opponent.act(self._obs, self._infos)
         return self._seen(self.pool.step(self._joint(actions, theirs)))
 

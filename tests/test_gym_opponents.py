@@ -11,7 +11,7 @@ from gymnasium.vector import AutoresetMode
 from twoplayer import CpuTwoCatch, TwoCatch
 
 import aiomame.gym  # noqa: F401  (registers the ids)
-from aiomame.errors import InvalidArgumentError
+from aiomame.errors import InvalidArgumentError, StateError
 from aiomame.games.catch import tracker
 from aiomame.gym import MameEnv, MameVectorEnv
 from aiomame.versus import VersusPool
@@ -40,6 +40,7 @@ def test_vector_env_opponent_sees_the_previous_batch(no_leaks):
     with MameVectorEnv(GAME(), 2, opponent=policy, player=2, max_episode_steps=60,
                        autoreset_mode=AutoresetMode.SAME_STEP, **OBS) as envs:
         assert envs.single_action_space == gym.spaces.Discrete(3)
+        assert envs.pool.action_names == ["noop", "left", "right"]  # player 2's
         obs, infos = envs.reset(seed=[3, 4])
         total = np.zeros(2)
         for step in range(70):
@@ -86,6 +87,8 @@ def test_a_bad_opponent_action_names_the_opponent(no_leaks):
         return 5
 
     with MameVectorEnv(GAME(), 1, opponent=bad, **OBS) as envs:
+        with pytest.raises(StateError, match=r"call reset\(\) before step"):
+            envs.step(np.zeros(1, np.int64))
         envs.reset(seed=0)
         with pytest.raises(InvalidArgumentError, match="opponent 'bad' gave \\[5\\]: not one "
                                                        "action of player 2 per env"):
