@@ -23,8 +23,13 @@ from typing import Any, ClassVar
 
 import numpy as np
 from gymnasium import spaces
-from pettingzoo import AECEnv, ParallelEnv
-from pettingzoo.utils.conversions import parallel_to_aec
+
+try:
+    from pettingzoo import AECEnv, ParallelEnv
+    from pettingzoo.utils.conversions import parallel_to_aec
+except ImportError as exc:  # pragma: no cover - exercised where PettingZoo is absent
+    raise ImportError('aiomame.pettingzoo needs PettingZoo: pip install "aiomame[pettingzoo]"'
+                      ) from exc
 
 from . import sync
 from .errors import InvalidArgumentError, StateError, invalid_choice
