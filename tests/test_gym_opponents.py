@@ -156,3 +156,18 @@ def test_the_games_own_opponent(no_leaks):
     with pytest.raises(InvalidArgumentError, match="opponent= .'cpu', 'noop', 'random'"):
         MameVectorEnv(CpuTwoCatch(), 2)
 
+
+
+def test_vector_env_against_a_checkpoint(tmp_path, no_leaks):
+    policy = pytest.importorskip("aiomame.policy")
+    path = tmp_path / "twocatch.pt"
+    policy.save_checkpoint(path, policy.ActorCritic(1, 3), GAME.name, OBS)
+    with pytest.raises(InvalidArgumentError, match="trained on observations .*'grayscale'.*"
+                                                   "make the env with the same options"):
+        MameVectorEnv(GAME(), 2, opponent=path, obs_type="grayscale")  # the pool is closed
+    with MameVectorEnv(GAME(), 2, opponent=str(path), **OBS) as envs:  # an untrained net
+        assert envs.pool.opponent.name == "twocatch.pt"
+        envs.reset(seed=0)
+        for _ in range(3):
+            _, rewards, *_ = envs.step(np.zeros(2, np.int64))
+        assert rewards.shape == (2,)
