@@ -24,11 +24,18 @@ def env(no_leaks):
     with_env.close()
 
 
-def test_passes_pettingzoos_parallel_api_test(env):
-    # Its reset(options={"options": 1}) is an option aiomame has not: ignored, with a warning.
-    with pytest.warns(UserWarning, match="reset option 'options' ignored; valid: 'state'"):
-        parallel_api_test(env, num_cycles=200)  # catch's episode: ~80 steps holding right
-    assert env.agents == [] and env.possible_agents == ["player_1", "player_2"]
+@pytest.mark.parametrize("frame_stack", [1, 4])
+def test_passes_pettingzoos_parallel_api_test(frame_stack, no_leaks):
+    env = parallel_env(GAME(), frame_stack=frame_stack, **OBS)
+    try:
+        shape = (84, 84) if frame_stack == 1 else (4, 84, 84)
+        assert env.observation_space("player_2").shape == shape
+        # Its reset(options={"options": 1}) is an option aiomame has not: ignored, warning.
+        with pytest.warns(UserWarning, match="reset option 'options' ignored; valid: 'state'"):
+            parallel_api_test(env, num_cycles=300)  # random play: an episode of ~100 steps
+        assert env.agents == [] and env.possible_agents == ["player_1", "player_2"]
+    finally:
+        env.close()
 
 
 def test_aec_env_passes_pettingzoos_api_test(no_leaks):
