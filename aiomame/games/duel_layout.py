@@ -42,8 +42,8 @@ MAME_VERSIONS_TESTED = ("0.251",)
 ROM_REGION = "maincpu"
 ROM_IMAGE = "duel.bin"
 ROM_SIZE = 0x2000
-ROM_CRC32 = "63397371"
-ROM_SHA1 = "23d1ea07d2f665a5b64338ccef3a7dae84513621"
+ROM_CRC32 = "1b689a15"
+ROM_SHA1 = "c564070bf0d928f2243c8706f31d40d10364b904"
 
 # RAM variable -> (address, type). Little-endian. All inside 0x2000-0x23FF.
 RAM: dict[str, tuple[int, str]] = {
@@ -59,6 +59,7 @@ RAM: dict[str, tuple[int, str]] = {
     "event": (0x200D, "u8"),            # what the last step did, see EVENT_*
     "balls_dropped": (0x200E, "u8"),    # balls resolved (caught or lost) this match
     "rng": (0x2010, "u16"),             # xorshift PRNG state, never 0: plant a seed here
+    "late_steps": (0x201A, "u8"),       # steps still running at the next vblank: stays 0
     "object0_active": (0x2020, "u8"),
     "object0_x": (0x2021, "u8"),
     "object0_y": (0x2022, "u8"),

@@ -32,7 +32,7 @@ ROM = build8080.Rom(
         "frame_counter": "frame", "game_state": "gstate", "mode": "mode",
         "credits": "credits", "p1_score": "p1score", "p2_score": "p2score",
         "p1_x": "p1x", "p2_x": "p2x", "winner": "winner", "event": "event",
-        "balls_dropped": "balls", "rng": "rng",
+        "balls_dropped": "balls", "rng": "rng", "late_steps": "late",
         "object0_active": "obj0a", "object0_x": "obj0x", "object0_y": "obj0y",
         "object1_active": "obj1a", "object1_x": "obj1x", "object1_y": "obj1y",
     },

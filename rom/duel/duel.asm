@@ -63,6 +63,8 @@ dshift    equ 2014h    ; u8 scratch for the sprite routine
 dsrc      equ 2015h    ; u16 scratch for the sprite routine
 mulm      equ 2017h    ; u8 scratch for rscale
 gend      equ 2018h    ; u8 set when this frame's step ended the match
+prompt    equ 2019h    ; u8 1: draw the coin/start prompt on the next idle frame
+late      equ 201ah    ; u8 steps that ended after the next vblank (should stay 0)
 obj0a     equ 2020h    ; u8 ball 0 active flag
 obj0x     equ 2021h    ; u8 ball 0 left edge, player-view x (0..216)
 obj0y     equ 2022h    ; u8 ball 0 top edge, player-view y (16..223 while drawn)
@@ -111,8 +113,9 @@ rowcoin   equ 16
 rowstart  equ 14
 p1row     equ 2402h    ; line 0, byte 2: paddle 1 is bits 4-7 (rows 232-235)
 p2row     equ 2401h    ; line 0, byte 1: paddle 2 is bits 4-7 (rows 240-243)
-p1byte    equ 2        ; the same byte indexes, for fillrow
-p2byte    equ 1
+p2byte    equ 1        ; the same byte index, for fillrow
+textline  equ 27h      ; H of line 56 (2400h + 56 * 32), where message text starts
+textlines equ 112      ; lines 56-167 hold every message (cells 7-20)
 p2mid     equ 90h      ; paddle 2 between its edges: rows 240 and 243 only
 floorbit  equ 02h      ; byte 1, bit 1: floor line (row 246)
 divrow    equ 241eh    ; line 0, byte 30: divider under the score (row 10)
@@ -191,6 +194,15 @@ mainidle:
 mainend:
         lda incur
         sta inprev
+; a step still running at the next vblank (VBFLAG already set again)
+; would make that frame show no step: count it (saturating at 255)
+        lda vbflag
+        ora a
+        jz main
+        lda late
+        inr a
+        jz main
+        sta late
         jmp main
 
 ; ------------------------- PRNG --------------------------------------
@@ -231,8 +243,15 @@ docoin: lda inprev
 ; ------------------------- attract / game over -----------------------
 ; Start is level-triggered: a held start with a credit starts a game,
 ; 1P start (checked first) against the computer, 2P start for two
-; players. Either costs one credit.
-idle:   lda credits
+; players. Either costs one credit. The first frame after a match only
+; draws the prompt (a start held then starts the game a frame later).
+idle:   lda prompt
+        ora a
+        jz idcred
+        xra a
+        sta prompt
+        jmp drawprompt
+idcred: lda credits
         ora a
         rz
         lda incur
@@ -252,18 +271,13 @@ idstart:
         call drawcred
         jmp newgame
 
+; The match's memory is set before anything is drawn, and the drawing
+; fits in the rest of the frame (the text rows are cleared only where
+; text is: lines 56-167).
 newgame:
-        mvi a, rowtitle
-        call clrrow
-        mvi a, rowcoin
-        call clrrow
-        mvi a, rowstart
-        call clrrow
-        mvi a, p1byte
-        call clrrow
-        mvi a, p2byte
-        mvi b, floorbit
-        call fillrow
+        lda gstate
+        cpi 2
+        cz xorpads
         xra a
         sta p1score
         sta p2score
@@ -280,6 +294,12 @@ newgame:
         sta spawnt
         mvi a, 1
         sta gstate
+        mvi a, rowtitle
+        call clrtext
+        mvi a, rowcoin
+        call clrtext
+        mvi a, rowstart
+        call clrtext
         call drawscores
         jmp xorpads
 
@@ -314,11 +334,14 @@ play:   xra a
         lxi h, obj1a
         jmp objxor
 
-; the match is over: the balls are off screen, show the result
+; the match is over: the balls are off screen, show the result (and the
+; prompt on the next frame, so that each frame's drawing fits the frame)
 gameend:
         xra a
         sta obj0a
         sta obj1a
+        inr a
+        sta prompt
         mvi a, 2
         sta gstate
         lda winner
@@ -329,12 +352,10 @@ gameend:
         jz gewin
         lxi d, txtp2win
 gewin:  lxi h, cellwin
-        call print
-        jmp drawprompt
+        jmp print
 gedraw: lxi d, txtdraw
         lxi h, celldraw
-        call print
-        jmp drawprompt
+        jmp print
 
 ; move the paddle at HL by B px: A holds the input bits, left bit 5,
 ; right bit 6, both or none = stay. Keeps it in 0..padmax.
@@ -667,13 +688,19 @@ xbnc:   xchg
         jnz xbcol
         ret
 
-; fill text row A (byte index) of all 224 lines with 0 (clrrow) or B
-clrrow: mvi b, 0
+; clear text row A (byte index) on lines 56-167, where the messages are
+clrtext:
+        mov l, a
+        mvi h, textline
+        mvi b, 0
+        mvi c, textlines
+        jmp frlp
+; fill text row A (byte index) of all 224 lines with B
 fillrow:
         mov l, a
         mvi h, 24h
-        lxi d, 32
         mvi c, 224
+frlp:   lxi d, 32
 frl:    mov m, b
         dad d
         dcr c
