@@ -27,10 +27,12 @@ Player-view pixels, 224 wide and 260 tall, x to the right, y downwards.
 Inputs
 ------
 Player 2's Left/Right reach the ROM (port 2 bits 5/6) only when MAME's cabinet setting
-is "Cocktail": hold ``INPUTS["cabinet"]`` in every step (or set the field's user value
-to 1). The ROM reads port 2 only in a two-player game (``mode`` 2); in a one-player
-game (``mode`` 1) player 2 is the ROM's computer opponent. The ROM never sets the
-cocktail screen flip.
+is "Cocktail" (upright, port 2 mirrors player 1). Holding ``INPUTS["cabinet"]`` in every
+step from the first works; on MAME 0.251 it acts as a toggle (left out of a step, then
+held again: "Upright"), and it stops working after a hard reset or a state load (see
+``rom/duel/README.md``). The ROM reads port 2 only in a two-player game (``mode`` 2); in a
+one-player game (``mode`` 1) player 2 is the ROM's computer opponent. The ROM never sets
+the cocktail screen flip.
 """
 
 

@@ -38,7 +38,9 @@
 ;   that ball is past row aiwake. 2P start reads both players.
 ;
 ; Frame loop: as in CATCH, the RST 2 handler counts frames and raises
-; VBFLAG, and the main loop runs one game step per frame.
+; VBFLAG, and the main loop runs one game step per frame. Each frame's
+; work fits in the frame (about 33000 cycles): LATE counts the steps
+; that did not, and stays 0.
 ; =====================================================================
 
 ; ------------------------- RAM map (2000h-23FFh) ---------------------
