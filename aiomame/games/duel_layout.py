@@ -29,10 +29,10 @@ Inputs
 Player 2's Left/Right reach the ROM (port 2 bits 5/6) only when MAME's cabinet setting
 is "Cocktail" (upright, port 2 mirrors player 1). Holding ``INPUTS["cabinet"]`` in every
 step from the first works; on MAME 0.251 it acts as a toggle (left out of a step, then
-held again: "Upright"), and it stops working after a hard reset or a state load (see
-``rom/duel/README.md``). The ROM reads port 2 only in a two-player game (``mode`` 2); in a
-one-player game (``mode`` 1) player 2 is the ROM's computer opponent. The ROM never sets
-the cocktail screen flip.
+held again: "Upright"), and stops working after a hard reset; an ``invaders.cfg`` in
+MAME's cfg directory has neither problem (see ``rom/duel/README.md``). The ROM reads
+port 2 only in a two-player game (``mode`` 2); in a one-player game (``mode`` 1) player 2
+is the ROM's computer opponent. The ROM never sets the cocktail screen flip.
 """
 
 
