@@ -210,10 +210,13 @@ async def test_one_player_start_and_the_computer_opponent(emu):
 
 
 async def check_match(emu: Emulator, start: str, seed: int, p1: Policy,
-                      p2: Policy | None = None) -> Data:
-    """Plays a match, checks that events, scores and the ball count agree step by step and
-    that it ended as the rules say; returns the last step's data."""
+                      p2: Policy | None = None, balls: int = 0) -> Data:
+    """Plays a match (from ``balls`` balls dropped, planted), checks that events, scores and
+    the ball count agree step by step and that it ended as the rules say; returns the last
+    step's data."""
     await new_match(emu, start, seed)
+    if balls:
+        await emu.write(ADDRESSES["balls_dropped"], balls)
     last, history = await play(emu, p1, p2)
     for a, b in pairwise(history):
         event = b["event"]
@@ -232,9 +235,10 @@ async def check_match(emu: Emulator, start: str, seed: int, p1: Policy,
     return last
 
 
-async def test_trackers_beat_still_opponents(emu):
+async def test_trackers_beat_still_and_random_opponents(emu):
     first = await check_match(emu, "start2", 4, tracker(1), noop)
     assert first["winner"] == 1 and first["p2_score"] <= 2
+    assert (await check_match(emu, "start2", 9, tracker(1), random_policy(9)))["winner"] == 1
     second = await check_match(emu, "start2", 5, noop, tracker(2))
     assert second["winner"] == 2 and second["p1_score"] <= 2
     # The result stays on screen until the next coin and start.
@@ -252,11 +256,15 @@ async def test_tracker_beats_the_computer_which_beats_random_play(emu):
         assert (await check_match(emu, "start1", seed, random_policy(seed)))["winner"] == 2
 
 
-async def test_equal_distances_score_nobody_up_to_the_ball_cap_draw(emu):
-    # Both paddles stay centred: every ball is equally close to both, so all are lost.
-    last = await check_match(emu, "start2", 6, noop, noop)
+async def test_the_ball_cap_ends_a_match(emu):
+    # Both paddles stay centred: every ball is equally close to both, so all are lost, and
+    # the match is a draw at the cap (a whole one: 99 balls, 4794 frames; here from 95).
+    last = await check_match(emu, "start2", 6, noop, noop, balls=layout.BALL_CAP - 4)
     assert (last["winner"], last["p1_score"], last["p2_score"], last["event"]) == (
         layout.WINNER_NONE, 0, 0, layout.EVENT_LOST)
+    # Short of 11 points, the higher score wins at the cap.
+    last = await check_match(emu, "start2", 4, tracker(1), noop, balls=layout.BALL_CAP - 3)
+    assert (last["winner"], last["p1_score"], last["p2_score"]) == (1, 3, 0)
 
 
 async def columns(emu: Emulator, seed: int, steps: int = 500) -> tuple[list[int], Data]:
