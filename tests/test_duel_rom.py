@@ -19,7 +19,7 @@ from aiomame.mame import find_mame
 
 ROM = Path(__file__).resolve().parent.parent / "aiomame" / "games" / "roms" / layout.ROM_IMAGE
 ADDRESSES = {name: Address(address, kind) for name, (address, kind) in layout.RAM.items()}
-CABINET = Action(*layout.INPUTS["cabinet"])  # "Cocktail": player 2's controls reach port 2
+COCKTAIL = {":CAB/Cabinet": "Cocktail"}  # player 2's controls reach port 2
 Data = dict[str, Any]
 Policy = Callable[[Data], int]  # memory values -> -1 left, 0 stay, 1 right
 
@@ -32,14 +32,14 @@ async def emu():
             layout.MAME_SYSTEM, romset.lay_out(images, layout.MAME_SYSTEM, binary), ADDRESSES,
             frame_ratio=1,
             output_filter=romset.checksum_warning_filter(images, layout.MAME_SYSTEM, binary),
+            settings=COCKTAIL,
     ) as emulator:
         yield emulator
 
 
 def held(*names: str) -> list[Action]:
-    """The inputs of ``layout.INPUTS`` named, with the cocktail cabinet setting: held in
-    every step (released for a step, holding it later gives "Upright" again on MAME 0.251)."""
-    return [*(Action(*layout.INPUTS[n]) for n in names), CABINET]
+    """The inputs of ``layout.INPUTS`` named."""
+    return [Action(*layout.INPUTS[n]) for n in names]
 
 
 def moves(p1: int = 0, p2: int = 0) -> list[Action]:
@@ -121,9 +121,7 @@ def paddle_columns(frame: np.ndarray, rows: int) -> list[int]:
 
 
 async def test_attract_coin_and_two_players_start(emu):
-    # A soft reset: the ROM clears all memory at boot anyway, and after a hard reset the
-    # held cabinet setting no longer makes MAME cocktail (player 2 then mirrors player 1).
-    await emu.reset("soft")
+    await emu.reset("hard")  # the cabinet setting outlives it
     for _ in range(20):
         data = await emu.step(held(), frame=False)
     assert data["frame_counter"] > 0
