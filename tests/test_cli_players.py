@@ -3,10 +3,10 @@
 definition with players = 2, new-game writing [player2], games/actions listing each
 player's actions, and bad input (one line, exit 2).
 
-TWO is the two-player game the tests play: the stand-in tests/twoplayer.py (catch with
-player 2's controls, which catch's ROM ignores) until the bundled ``duel`` lands; set
-TWO = "duel" (and SCRIPTED to one of its scripted agents) then. --opponent cpu plays TWO
-if it has a computer opponent, else CpuCatch, the stand-in marked as having one."""
+TWO is the two-player game the tests play: the bundled ``duel``, or the stand-in
+tests/twoplayer.py (TWO = "twocatch": catch with player 2's controls, which catch's ROM
+ignores). --opponent cpu plays TWO if it has a computer opponent, else CpuCatch, the
+stand-in marked as having one."""
 
 from __future__ import annotations
 
@@ -31,9 +31,9 @@ from aiomame.games import (
 from aiomame.recording import Recorder, Recording, verify
 from aiomame.runner import run
 
-TWO = "twocatch"
+TWO = "duel"
 SCRIPTED = "tracker"  # one of TWO's scripted agents, for either player
-ZERO_SUM = TWO == "twocatch"  # player 2 loses what player 1 wins
+ZERO_SUM = True  # player 2 loses what player 1 wins (duel and the stand-in)
 LINE = re.compile(r"^episode \d+: P1 (-?[\d.]+) : P2 (-?[\d.]+), (player (\d) wins|a draw), "
                   r"in (\d+) steps, ")
 
@@ -155,13 +155,15 @@ def test_record_both_players_then_replay_exactly(capsys, tmp_path):
     assert out.startswith(f"{out_file}: {TWO}, {steps} of {steps} steps, player 2 against "
                           f"{SCRIPTED}, P1 {p1:g} : P2 {p2:g}, "), out
     assert out.rstrip().endswith(": identical"), out
-    # The opponent's (player 1's) actions are replayed from the recording: another action
-    # where it moved diverges there.
-    step = int(np.flatnonzero(recording.actions[:, 0])[0])
-    count = len(get_game(TWO).controls(1).action_names())
-    recording.actions[step, 0] = (recording.actions[step, 0] + 1) % count
-    divergence = run(verify(recording))
-    assert divergence is not None and divergence.step == step + 1
+    # Both players' actions are replayed from the recording (the opponent's is player 1's):
+    # the other direction where one moved diverges there (noop, left, right; duel reads
+    # player 2, catch's ROM does not).
+    for player in (1, 2) if TWO == "duel" else (1,):
+        changed = Recording.load(out_file)
+        step = int(np.flatnonzero(changed.actions[:, player - 1])[0])
+        changed.actions[step, player - 1] = 3 - changed.actions[step, player - 1]
+        divergence = run(verify(changed))
+        assert divergence is not None and divergence.step == step + 1, player
 
 
 def test_a_trained_opponent_plays_on_the_frames_it_was_trained_on(capsys, tmp_path):

@@ -208,14 +208,11 @@ def test_one_player_recordings_stay_version_1_and_two_players_round_trip():
 
 async def test_two_players_record_and_replay_exactly(no_leaks):
     """Both players' actions are recorded (an agent's each, or the env's opponent's) with
-    their rewards, and replay exactly in an env of both players (the stand-in two-player
-    game: catch's ROM reads player 1 only, so tests/test_cli_players.py also changes an
-    opponent's action on player 1 and sees the replay diverge)."""
-    from twoplayer import TwoCatch
-
+    their rewards, and replay exactly in an env of both players (duel; a changed action of
+    either player diverges: tests/test_cli_players.py)."""
     rng = random.Random(5)
-    async with GameEnv(TwoCatch(), max_episode_steps=80) as both, \
-            GameEnv(TwoCatch(), opponent="random", player=2, max_episode_steps=80) as one:
+    async with GameEnv("duel", max_episode_steps=80) as both, \
+            GameEnv("duel", opponent="random", player=2, max_episode_steps=80) as one:
         for env in (both, one):
             recorder = Recorder(env)
             await recorder.reset(seed=7)
