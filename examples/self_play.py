@@ -60,9 +60,9 @@ Memory = dict[str, np.ndarray]
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--minutes", type=float, default=12.0,
+    p.add_argument("--minutes", type=float, default=11.5,
                    help="wall-clock budget of training with its periodic evaluations "
-                        "(default 12: with the final evaluation and the GIF, under 15)")
+                        "(default 11.5: with the final evaluation and the GIF, under 15)")
     p.add_argument("--envs", type=int, default=16, help="training MAMEs (default 16)")
     p.add_argument("--rollout", type=int, default=128, help="steps per env per update")
     p.add_argument("--lr", type=float, default=5e-4, help="Adam's learning rate")
@@ -346,7 +346,7 @@ def train(args: argparse.Namespace, evaluator: Evaluator) -> Policy:
     return model
 
 
-def write_gif(path: Path, model: Policy, seed: int, max_steps: int = 500) -> dict[str, Any]:
+def write_gif(path: Path, model: Policy, seed: int, max_steps: int = 800) -> dict[str, Any]:
     """One match of the policy (player 1) against the computer, every 2nd step, at the
     game's speed; returns its outcome."""
     from aiomame.video import open_video
@@ -370,8 +370,9 @@ def write_gif(path: Path, model: Policy, seed: int, max_steps: int = 500) -> dic
             "p2_score": int(info["p2_score"]), "winner": int(info["winner"])}
 
 
-def plot(out: Path, tracker_vs_cpu: float | None) -> None:
-    """win_rate.png from progress.csv: win rates against env steps and wall-clock time."""
+def plot(out: Path, final: dict[str, Any]) -> None:
+    """win_rate.png from progress.csv (win rates against env steps and wall-clock time) and
+    the final evaluation ``final`` (evaluation.json's)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -381,15 +382,18 @@ def plot(out: Path, tracker_vs_cpu: float | None) -> None:
         rows = list(csv.DictReader(log))
     steps = np.array([float(r["env_steps"]) for r in rows])
     minutes = np.array([float(r["seconds"]) for r in rows]) / 60
+    evaluated = final["eval_envs"]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-    for ax, x, label in ((axes[0], steps, "env steps (learner's)"), (axes[1], minutes,
+    for ax, x, label in ((axes[0], steps, "env steps"), (axes[1], minutes,
                                                                      "minutes")):
-        for key, name, color in (("win_vs_random", "vs random player", "tab:blue"),
-                                 ("win_vs_cpu", "vs the game's computer", "tab:orange")):
-            ax.plot(x, [float(r[key]) for r in rows], "o-", color=color, label=name)
-        if tracker_vs_cpu is not None:
-            ax.axhline(tracker_vs_cpu, color="tab:green", ls="--",
-                       label="scripted tracker vs computer")
+        for key, name, color in (("random", "vs random player", "tab:blue"),
+                                 ("cpu", "vs the game's computer", "tab:orange")):
+            ax.plot(x, [float(r[f"win_vs_{key}"]) for r in rows], "o-", color=color,
+                    label=f"{name} ({evaluated} matches)")
+            ax.plot(x[-1:], [final[f"versus_{key}"]["win_rate"]], "*", ms=14, color=color,
+                    label=f"final, {final[f'versus_{key}']['matches']} matches")
+        ax.axhline(final["tracker_versus_cpu"]["win_rate"], color="tab:green", ls="--",
+                   label="scripted tracker vs computer")
         ax.axhline(0.5, color="gray", ls=":", lw=1)
         ax.set_xlabel(label)
         ax.set_ylim(-0.03, 1.03)
@@ -418,13 +422,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "versus_random": random, "versus_cpu": cpu, "tracker_versus_cpu": tracker,
         "reached": bool(random["win_rate"] >= 0.8 and cpu["win_rate"] > 0.5),
         "targets": {"versus_random": ">= 0.8", "versus_cpu": "> 0.5"},
-        "training_seconds": round(trained_at, 1), "envs": args.envs, "seed": args.seed}
+        "training_seconds": round(trained_at, 1), "envs": args.envs, "seed": args.seed,
+        "eval_envs": args.eval_envs}
     gif = args.out / "duel_self_play.gif" if args.gif is None else args.gif
     if gif:
         summary["gif"] = {"path": str(gif), **write_gif(Path(gif), model, Evaluator.SEED)}
     summary["total_seconds"] = round(time.perf_counter() - started, 1)
     (args.out / "evaluation.json").write_text(json.dumps(summary, indent=1))
-    plot(args.out, tracker["win_rate"])
+    plot(args.out, summary)
     print(f"won {random['win_rate']:.0%} of {random['matches']} matches vs random, "
           f"{cpu['win_rate']:.0%} vs the computer (tracker: {tracker['win_rate']:.0%}); "
           f"targets {'reached' if summary['reached'] else 'not reached'}; "
