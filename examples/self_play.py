@@ -384,8 +384,7 @@ def plot(out: Path, final: dict[str, Any]) -> None:
     minutes = np.array([float(r["seconds"]) for r in rows]) / 60
     evaluated = final["eval_envs"]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-    for ax, x, label in ((axes[0], steps, "env steps"), (axes[1], minutes,
-                                                                     "minutes")):
+    for ax, x, label in ((axes[0], steps, "env steps"), (axes[1], minutes, "minutes")):
         for key, name, color in (("random", "vs random player", "tab:blue"),
                                  ("cpu", "vs the game's computer", "tab:orange")):
             ax.plot(x, [float(r[f"win_vs_{key}"]) for r in rows], "o-", color=color,
