@@ -65,7 +65,7 @@ def q(value: object) -> str:
     return re.escape(repr(value))
 
 
-GAME_NAMES = "'basket', 'basket_paddle', 'catch', 'sf3', 'sf3_2p'"  # registered games, as listed
+GAME_NAMES = "'basket', 'basket_paddle', 'catch', 'duel', 'sf3', 'sf3_2p'"  # registered games, as listed
 
 
 def emulator(**kw: Any) -> Emulator:
