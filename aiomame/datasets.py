@@ -45,7 +45,7 @@ if TYPE_CHECKING:
 MINARI_HINT = 'Minari export needs minari and h5py: pip install "aiomame[minari]"'
 RECORDED: Any = type("Recorded", (), {"__repr__": lambda self: "RECORDED"})()
 """An observation option's default: as the first recording was recorded."""
-_CHECKED = ("game", "system", "frame_ratio", "memory")
+_CHECKED = ("game", "system", "frame_ratio", "memory", "players", "player", "opponent")
 
 
 class DatasetExistsError(InvalidArgumentError):
@@ -92,9 +92,10 @@ def check_dataset_id(dataset_id: Any) -> str:
 
 def load_recordings(recordings: Any) -> list[tuple[str, Recording]]:
     """(name, recording) for each of ``recordings`` (Recordings or files: one or an
-    iterable), all of one game, system, frame ratio and memory values, each with at least
-    one step. Raises :class:`~aiomame.recording.RecordingFileError` (a file missing or not
-    a recording), :class:`MixedRecordingsError`, :class:`InvalidArgumentError`."""
+    iterable), all of one game, system, frame ratio, memory values and players, each with
+    at least one step and one agent's actions (not every player's). Raises
+    :class:`~aiomame.recording.RecordingFileError` (a file missing or not a recording),
+    :class:`MixedRecordingsError`, :class:`InvalidArgumentError`."""
     if isinstance(recordings, (str, os.PathLike, Recording)):
         recordings = [recordings]
     if not isinstance(recordings, Iterable):
@@ -112,6 +113,11 @@ def load_recordings(recordings: Any) -> list[tuple[str, Recording]]:
     for name, recording in loaded:
         if recording.steps == 0:
             raise InvalidArgumentError(f"{name!r} has no steps: a dataset episode needs one")
+        if recording.joint:
+            raise InvalidArgumentError(
+                f"{name!r} holds the actions of {recording.players} players: a Minari "
+                "dataset here holds one agent's (record against the game's own 'cpu' "
+                "opponent)")
         for key in _CHECKED:
             if getattr(recording, key) != getattr(first, key):
                 raise MixedRecordingsError(
@@ -204,10 +210,13 @@ async def _write(minari: Any, env: GameEnv, loaded: list[tuple[str, Recording]],
         else:
             dataset.update_dataset_from_buffer([episode])
     assert dataset is not None  # load_recordings: at least one
-    spec = env_spec(loaded[0][1].game, {**obs_options(env), "frame_stack": env.frame_stack,
-                                        "frame_ratio": env.emulator.frame_ratio,
-                                        **({} if roms_path is None else
-                                           {"roms_path": os.fspath(roms_path)})})
+    first = loaded[0][1]
+    spec = env_spec(first.game, {**obs_options(env), "frame_stack": env.frame_stack,
+                                 "frame_ratio": env.emulator.frame_ratio,
+                                 **({} if first.opponent is None else
+                                    {"opponent": first.opponent}),
+                                 **({} if roms_path is None else
+                                    {"roms_path": os.fspath(roms_path)})})
     dataset.storage.update_metadata({"env_spec": spec.to_json()})
     return minari.load_dataset(dataset_id)
 

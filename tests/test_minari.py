@@ -159,13 +159,15 @@ def other_game(recording):
     (lambda r, p: ([p, "/no/such.aiorec"], "aiomame/x-v0"), RecordingFileError,
      "cannot read recording '/no/such.aiorec'"),
     (lambda r, p: ([], "aiomame/x-v0"), InvalidArgumentError, "no recordings to export"),
+    (lambda r, p: ([dataclasses.replace(r, players=2)], "aiomame/x-v0"), InvalidArgumentError,
+     "holds the actions of 2 players: a Minari dataset here holds one agent's"),
     (lambda r, p: ([dataclasses.replace(r, actions=r.actions[:0])], "aiomame/x-v0"),
      InvalidArgumentError, "has no steps"),
     (lambda r, p: ([p], "aiomame/catch"), InvalidArgumentError,
      r"dataset id 'aiomame/catch' is not \(NAMESPACE/\)NAME-vVERSION"),
     (lambda r, p: ([p], 5), InvalidArgumentError, "dataset_id must be a str"),
     (lambda r, p: (5, "aiomame/x-v0"), InvalidArgumentError, "recordings must be"),
-], ids=["other game", "other frame ratio", "missing file", "none", "no steps", "bad id",
+], ids=["other game", "other frame ratio", "missing file", "none", "joint", "no steps", "bad id",
         "id not str", "recordings not iterable"])
 async def test_bad_input_is_typed_and_starts_no_mame(recorded, make, error, match, no_leaks):
     path, recording, _ = recorded[0]
