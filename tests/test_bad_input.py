@@ -65,7 +65,8 @@ def q(value: object) -> str:
     return re.escape(repr(value))
 
 
-GAME_NAMES = "'basket', 'basket_paddle', 'catch', 'duel', 'sf3', 'sf3_2p'"  # registered games, as listed
+# the registered games, as listed
+GAME_NAMES = "'basket', 'basket_paddle', 'catch', 'duel', 'sf3', 'sf3_2p'"
 
 
 def emulator(**kw: Any) -> Emulator:
