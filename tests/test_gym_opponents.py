@@ -118,7 +118,8 @@ def test_refusals_before_any_mame_starts():
 
 
 def test_sb3_vec_env_against_an_opponent(no_leaks):
-    sb3 = pytest.importorskip("aiomame.sb3")
+    pytest.importorskip("torch", reason="PyTorch is installed by .ci/run on the host")
+    from aiomame import sb3
     with pytest.raises(InvalidArgumentError, match="has 2 players: give opponent="):
         sb3.MameVecEnv(GAME(), 2, **OBS)
     venv = sb3.MameVecEnv(GAME(), 2, opponent="tracker", player=2, **OBS)
@@ -159,7 +160,8 @@ def test_the_games_own_opponent(no_leaks):
 
 
 def test_vector_env_against_a_checkpoint(tmp_path, no_leaks):
-    policy = pytest.importorskip("aiomame.policy")
+    pytest.importorskip("torch", reason="PyTorch is installed by .ci/run on the host")
+    from aiomame import policy
     path = tmp_path / "twocatch.pt"
     policy.save_checkpoint(path, policy.ActorCritic(1, 3), GAME.name, OBS)
     with pytest.raises(InvalidArgumentError, match="trained on observations .*'grayscale'.*"
