@@ -29,6 +29,7 @@ from ..games import GAMES, Game, get_game
 from ..recording import Recorder
 from ..runner import run
 from ..video import VideoWriter, check_format, open_video, steps_per_second
+from . import human
 from .common import INTERRUPTED_EXIT, UsageError, add_media, add_roms, media_options
 
 Policy = Callable[[np.ndarray, dict[str, Any]], Any]
@@ -51,6 +52,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--throttle", action="store_true",
                    help="run at the game's real speed (default: as fast as possible)")
     add_media(p)
+    human.add_options(p)
     p.set_defaults(func=main)
 
 
@@ -85,6 +87,8 @@ def add_session_options(p: argparse.ArgumentParser, episodes: int, gif: str | No
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.human:
+        return human.main(args)
     return run_session(args, record=args.record, render=args.render, throttle=args.throttle)
 
 
