@@ -18,8 +18,14 @@ from ..env import GameEnv
 from ..games import Game, SystemGame, get_game, is_game
 from ..recording import Recorder
 from ..runner import run
-from .common import INTERRUPTED_EXIT, UsageError, media_options, resolve_game, system_roms
-from .watch import add_server_options
+from .common import (
+    INTERRUPTED_EXIT,
+    UsageError,
+    add_server_options,
+    media_options,
+    resolve_game,
+    system_roms,
+)
 
 SKIPPED_FIELDS = ("unused", "unknown", "service", "tilt", "dsw", "dip")
 """Input fields of a plain system that get no key (nobody plays them)."""

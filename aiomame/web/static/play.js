@@ -99,7 +99,7 @@ function connect() {
       read = new Set(m.read);
       showKeys(m.keys);
     } else if (m.type === "step") {
-      window.aiomame.steps.push({step: m.step, action: m.action, keys: m.keys});
+      window.aiomame.steps.push(m);
       document.getElementById("status").textContent =
         `step ${m.step} · return ${m.return} · action ${JSON.stringify(m.action)}`;
       document.getElementById("info").textContent =

@@ -1,0 +1,421 @@
+"""aiomame.web in a real headless Chromium (the system's, through its chromedriver): the watch
+page shows changing frames, everything needs the token, a person's keys move catch's paddle
+and are recorded, viewers that leave cost nothing, many viewers leak nothing.
+
+Chromium and chromedriver come from Debian (mame/install.sh); without them the browser
+tests skip, except under AIOMAME_REQUIRE_BROWSER=1 (CI), where that is a failure.
+``AIOMAME_WEB_SOAK=300`` makes the viewers' soak last 5 minutes (default 20 s);
+``AIOMAME_WATCH_SCREENSHOT=docs/images/watch.png`` saves the watch page's screenshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import aiohttp
+import numpy as np
+import pytest
+
+from aiomame import EnvPool
+from aiomame.errors import InvalidArgumentError, ServeError, StateError
+from aiomame.recording import Recording
+
+REPO = Path(__file__).resolve().parent.parent
+SOAK = float(os.environ.get("AIOMAME_WEB_SOAK", "20"))
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver") or (
+    "/usr/bin/chromedriver" if os.path.exists("/usr/bin/chromedriver") else None)
+
+
+def _browser_missing() -> str | None:
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed"
+    if CHROMIUM is None or CHROMEDRIVER is None:
+        return "chromium and chromium-driver are not installed (apt)"
+    return None
+
+
+MISSING = _browser_missing()
+if MISSING and os.environ.get("AIOMAME_REQUIRE_BROWSER") == "1":
+    raise RuntimeError(f"AIOMAME_REQUIRE_BROWSER=1 but {MISSING}")
+needs_browser = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium for the module (starting one costs seconds)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
+                     "--disable-dev-shm-usage", "--window-size=1500,1000"):
+        options.add_argument(argument)
+    options.binary_location = CHROMIUM
+    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def status(url: str) -> int:
+    """The HTTP status of a GET of ``url``."""
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def rss() -> int:
+    """This process's resident memory, bytes."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+async def stepping(pool: EnvPool, seconds: float) -> int:
+    """Step ``pool`` at random for ``seconds``; the steps taken."""
+    rng = np.random.default_rng(0)
+    n = len(pool.action_names)
+    end = time.monotonic() + seconds
+    steps = 0
+    while time.monotonic() < end:
+        await pool.step(rng.integers(0, n, pool.num_envs))
+        steps += 1
+    return steps
+
+
+async def read_stream(url: str, token: str, seconds: float, fps: float = 10,
+                      abort: bool = False) -> tuple[int, int]:
+    """A viewer without a browser: (frames, progress messages) read in ``seconds``; with
+    ``abort``, the connection is dropped mid-stream without a closing handshake."""
+    base = url.split("/?")[0]
+    frames = texts = 0
+    async with aiohttp.ClientSession() as session:
+        ws = await session.ws_connect(f"{base}/stream?token={token}&fps={fps}")
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            try:
+                message = await ws.receive(timeout=max(0.01, end - time.monotonic()))
+            except asyncio.TimeoutError:
+                break
+            if message.type == aiohttp.WSMsgType.BINARY:
+                frames += 1
+            elif message.type == aiohttp.WSMsgType.TEXT:
+                texts += 1
+            else:
+                break
+        if abort:
+            ws._response.connection.transport.abort()  # a viewer that vanishes
+        else:
+            await ws.close()
+    return frames, texts
+
+
+async def test_everything_needs_the_token():
+    async with EnvPool("catch", 1) as pool:
+        await pool.reset(seed=0)
+        handle = await pool.watch()
+        try:
+            base = handle.url.split("?")[0]
+            assert handle.url.startswith("http://127.0.0.1:") and handle.token in handle.url
+            checks = await asyncio.gather(*(asyncio.to_thread(status, url) for url in (
+                base, base + "?token=wrong", base + "stream", base + "stream?token=x",
+                handle.url)))
+            assert checks == [403, 403, 403, 403, 200]
+            async with aiohttp.ClientSession() as session:
+                with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                    await session.ws_connect(base + "stream?token=nope")
+                assert refused.value.status == 403
+        finally:
+            await handle.close()
+
+
+async def test_watch_bad_port_host_and_fps():
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        async with EnvPool("catch", 1) as pool:
+            with pytest.raises(StateError, match="started pool"):
+                await EnvPool("catch", 1).watch()
+            with pytest.raises(ServeError, match=f"127.0.0.1:{port}: the port is already in use"):
+                await pool.watch(port=port)
+            with pytest.raises(ServeError, match="'no.such.host.invalid': no such host"):
+                await pool.watch(host="no.such.host.invalid")
+            with pytest.raises(InvalidArgumentError, match="port must be an int in 0..65535"):
+                await pool.watch(port=70000)
+            with pytest.raises(InvalidArgumentError, match=r"fps must be a number in \(0, 60\]"):
+                await pool.watch(fps=0)
+            assert pool._watches == []
+    finally:
+        taken.close()
+
+
+@needs_browser
+async def test_watch_page_shows_frames_that_change(browser):
+    async with EnvPool("catch", 4) as pool:
+        await pool.reset(seed=0)
+        handle = await pool.watch(fps=10)
+        steps = asyncio.create_task(stepping(pool, 3600))
+        try:
+            await asyncio.to_thread(browser.get, handle.url)
+
+            async def page(script: str):
+                return await asyncio.to_thread(browser.execute_script, script)
+
+            sources = set()
+            for _ in range(100):
+                state = await page("""return {frames: window.aiomame.frames,
+                    src: document.querySelector('#env3 img').src,
+                    width: document.querySelector('#env3 img').naturalWidth,
+                    text: document.querySelector('#env3 .line').textContent,
+                    summary: document.getElementById('summary').textContent}""")
+                sources.add(state["src"])
+                if state["frames"] >= 40 and len(sources) >= 5 and "episode 1" in state["text"]:
+                    break
+                await asyncio.sleep(0.2)
+            assert state["frames"] >= 40 and len(sources) >= 5, state
+            assert state["width"] == 224  # catch's screen as the player sees it (rotated)
+            assert "episode 1 · step" in state["text"] and "restarts 0" in state["text"]
+            assert "4 envs" in state["summary"] and "steps/s" in state["summary"]
+            pixels = await page("""const img = document.querySelector('#env0 img');
+                const c = document.createElement('canvas'); c.width = img.naturalWidth;
+                c.height = img.naturalHeight; const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+                const d = g.getImageData(0, 0, c.width, c.height).data;
+                let lit = 0; for (let i = 0; i < d.length; i += 4) lit += d[i + 1] > 64;
+                return lit;""")
+            assert pixels > 100  # the game's picture, not a black frame
+            assert handle.viewers == 1
+            shot = os.environ.get("AIOMAME_WATCH_SCREENSHOT")
+            if shot:
+                await asyncio.sleep(3)  # a few points of the chart
+                await asyncio.to_thread(browser.save_screenshot, shot)
+            await asyncio.to_thread(browser.get, "about:blank")
+            for _ in range(50):
+                if handle.viewers == 0:
+                    break
+                await asyncio.sleep(0.1)
+            assert handle.viewers == 0
+        finally:
+            steps.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await steps
+            await handle.close()
+
+
+async def test_a_viewer_that_vanishes_costs_nothing_after():
+    async with EnvPool("catch", 2) as pool:
+        await pool.reset(seed=0)
+        handle = await pool.watch()
+        steps = asyncio.create_task(stepping(pool, 3600))
+        try:
+            await read_stream(handle.url, handle.token, 1.0)  # warm up: thread pool, caches
+            await asyncio.sleep(0.5)
+            tasks, files = len(asyncio.all_tasks()), fds()
+            for _ in range(5):
+                frames, texts = await read_stream(handle.url, handle.token, 0.7, abort=True)
+                assert frames > 0 and texts > 0
+            for _ in range(50):
+                if handle.viewers == 0 and len(asyncio.all_tasks()) <= tasks and fds() <= files:
+                    break
+                await asyncio.sleep(0.1)
+            assert handle.viewers == 0
+            assert len(asyncio.all_tasks()) <= tasks
+            assert fds() <= files
+            assert pool._episodes.returns is None  # nobody watches: nothing summed
+        finally:
+            steps.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await steps
+            await handle.close()
+
+
+async def test_sixteen_envs_two_viewers_do_not_grow():
+    async with EnvPool("catch", 16) as pool:
+        await pool.reset(seed=0)
+        handle = await pool.watch()
+        steps = asyncio.create_task(stepping(pool, 3600))
+        try:
+            warm = min(5.0, SOAK / 4)
+            viewers = [asyncio.create_task(read_stream(handle.url, handle.token, SOAK))
+                       for _ in range(2)]
+            await asyncio.sleep(warm)
+            files, memory = fds(), rss()
+            results = await asyncio.gather(*viewers)
+            assert fds() <= files + 2, (files, fds())
+            assert rss() - memory < 30 * 2**20, (memory, rss())
+            for frames, texts in results:  # 16 envs at 10 fps, on a busy machine
+                assert frames > 16 * 2 * SOAK / 4 and texts > SOAK, results
+            assert pool.progress()["dead"] == [False] * 16
+        finally:
+            steps.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await steps
+            await handle.close()
+
+
+async def test_closing_the_pool_closes_its_watch():
+    pool = EnvPool("catch", 1)
+    await pool.start()
+    await pool.reset(seed=0)
+    handle = await pool.watch()
+    viewer = asyncio.create_task(read_stream(handle.url, handle.token, 30))
+    await asyncio.sleep(1.0)
+    await pool.close()
+    frames, _ = await asyncio.wait_for(viewer, 10)
+    assert frames > 0 and handle.viewers == 0
+    with pytest.raises(urllib.error.URLError):
+        await asyncio.to_thread(urllib.request.urlopen, handle.url, None, 5)
+
+
+def test_blocking_and_gymnasium_watch():
+    from aiomame.gym import MameVectorEnv
+
+    envs = MameVectorEnv("catch", 2)
+    try:
+        envs.reset(seed=0)
+        watch = envs.watch()
+        assert status(watch.url) == 200
+        envs.step(np.zeros(2, np.int64))
+        watch.close()
+        watch.close()
+        with pytest.raises(urllib.error.URLError):
+            urllib.request.urlopen(watch.url, timeout=5)
+    finally:
+        envs.close()
+
+
+def cli(*argv: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "aiomame", *argv], cwd=REPO, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+def first_line(process: subprocess.Popen[str], timeout: float = 60) -> str:
+    """The process's first line of output, within ``timeout`` seconds."""
+    import selectors
+
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)  # type: ignore[arg-type]
+        if not selector.select(timeout):
+            process.kill()
+            raise AssertionError(f"no output in {timeout}s: {process.stderr.read()}")  # type: ignore[union-attr]
+    return process.stdout.readline().strip()  # type: ignore[union-attr]
+
+
+def test_cli_watch_prints_its_url_first_and_stops_on_ctrl_c():
+    process = cli("watch", "catch", "--envs", "2", "--agent", "tracker")
+    try:
+        url = first_line(process)
+        assert url.startswith("http://127.0.0.1:") and "/?token=" in url, url
+        assert status(url) == 200 and status(url.split("?")[0]) == 403
+        process.send_signal(signal.SIGINT)
+        assert process.wait(30) == 130
+        assert "steps/s" in process.stderr.read()  # type: ignore[union-attr]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_cli_watch_port_in_use_is_one_line():
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        process = cli("watch", "catch", "--envs", "1", "--port", str(taken.getsockname()[1]))
+        out, err = process.communicate(timeout=60)
+    finally:
+        taken.close()
+    assert process.returncode == 2, err
+    assert out == "" and len(err.splitlines()) == 1, err
+    assert "aiomame watch: error: cannot listen on 127.0.0.1:" in err
+    assert "the port is already in use" in err
+
+
+@needs_browser
+def test_human_keys_move_the_paddle_and_are_recorded(browser, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    record = tmp_path / "human.aiorec"
+    process = cli("play", "catch", "--human", "--episodes", "1", "--max-steps", "90",
+                  "--seed", "3", "--record", str(record))
+    try:
+        url = first_line(process)
+        browser.get(url)
+        script = "return window.aiomame.steps.length"
+        deadline = time.monotonic() + 60
+        while browser.execute_script(script) < 10 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        browser.find_element("tag name", "body").click()
+        ActionChains(browser).key_down(Keys.ARROW_RIGHT).perform()
+        time.sleep(1.0)
+        ActionChains(browser).key_up(Keys.ARROW_RIGHT).key_down(Keys.ARROW_LEFT).perform()
+        time.sleep(0.5)
+        ActionChains(browser).key_up(Keys.ARROW_LEFT).perform()
+        out, err = process.communicate(timeout=60)
+        steps = browser.execute_script("return window.aiomame.steps")
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, err
+    recording = Recording.load(record)
+    actions = recording.actions.tolist()
+    n = len(actions)  # 90, or fewer when the game is over first
+    assert f"episode 1: score {recording.reward:g} in {n} steps" in out and n >= 45, out
+    shown = {s["step"]: s for s in steps if s["step"] > 0}
+    assert sorted(shown) == list(range(1, n + 1))  # the page saw every step
+    keymap = {(): 0, ("ArrowLeft",): 1, ("ArrowRight",): 2}  # catch: noop, left, right
+    for k, action in enumerate(actions, 1):
+        assert shown[k]["action"] == action
+        assert keymap[tuple(shown[k]["keys"])] == action, shown[k]
+    assert actions.count(2) >= 10 and actions.count(1) >= 5, actions
+    right = [s["values"]["paddle_x"] for s in steps if s["keys"] == ["ArrowRight"]]
+    left = [s["values"]["paddle_x"] for s in steps if s["keys"] == ["ArrowLeft"]]
+    assert right[-1] > right[0] and left[-1] < left[0], (right, left)
+
+
+def test_human_page_needs_the_token_and_lists_the_keys():
+    process = cli("play", "catch", "--human", "--episodes", "1", "--max-steps", "5")
+    try:
+        url = first_line(process)
+        base = url.split("?")[0]
+        assert status(base) == 403 and status(base + "stream?token=no") == 403
+
+        async def hello() -> dict:
+            async with aiohttp.ClientSession() as session, session.ws_connect(
+                    url.replace("/?", "/stream?")) as ws:
+                return json.loads((await ws.receive(timeout=30)).data)
+
+        message = asyncio.run(hello())
+        assert message["kind"] == "discrete" and message["actions"] == ["noop", "left", "right"]
+        assert [r["key"] for r in message["keys"]] == ["ArrowLeft", "ArrowRight"]
+        assert 19 < message["steps_per_second"] < 21  # 60 Hz / 3 frames a step
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(30) in (0, 130)
