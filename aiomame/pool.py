@@ -311,7 +311,9 @@ class EnvPool(PoolFront):
 
     def track_returns(self, on: bool) -> None:
         """Sum each env's rewards per episode from now on (for :meth:`progress`), or stop
-        (off by default: the step path then only checks one attribute)."""
+        (off by default: the step path then only checks one attribute). Raises
+        InvalidArgumentError when ``on`` is not a bool."""
+        check_bool("on", on)
         self._episodes.track_returns(on)
 
     async def watch(self, port: int = 0, host: str = "127.0.0.1", fps: float = 10.0) -> Any:

@@ -118,7 +118,7 @@ async def read_stream(url: str, token: str, seconds: float, fps: float = 10,
         while time.monotonic() < end:
             try:
                 message = await ws.receive(timeout=max(0.01, end - time.monotonic()))
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 break
             if message.type == aiohttp.WSMsgType.BINARY:
                 frames += 1

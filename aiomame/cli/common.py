@@ -193,6 +193,18 @@ def add_server_options(p: argparse.ArgumentParser, port: int = 0) -> None:
                         "0.0.0.0: every network, anyone with the token can look)")
 
 
+def check_host(host: str) -> None:
+    """A UsageError unless ``host`` resolves (before anything starts: the server's own
+    bind reports it too, after the MAMEs started)."""
+    import socket
+
+    try:
+        socket.getaddrinfo(host, None)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UsageError(f"--host {host!r}: no such host "
+                         f"({getattr(exc, 'strerror', None) or exc})") from None
+
+
 def port_number(text: str) -> int:
     """A TCP port, 0..65535 (0: any free port)."""
     try:

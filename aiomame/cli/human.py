@@ -22,6 +22,7 @@ from .common import (
     INTERRUPTED_EXIT,
     UsageError,
     add_server_options,
+    check_host,
     media_options,
     resolve_game,
     system_roms,
@@ -51,6 +52,7 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError(f"--max-steps must be 0 (no cap) or more, got {args.max_steps}")
     if args.record and not Path(args.record).resolve().parent.is_dir():
         raise UsageError(f"{args.record!r}: no such folder to write it in")
+    check_host(args.host)
     try:
         run(_play(args))
     except KeyboardInterrupt:

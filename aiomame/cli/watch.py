@@ -26,6 +26,7 @@ from .common import (
     UsageError,
     add_roms,
     add_server_options,
+    check_host,
     non_negative_int,
     positive_float,
     positive_int,
@@ -68,6 +69,7 @@ def main(args: argparse.Namespace) -> int:
     except ImportError:
         raise UsageError('watch needs aiohttp: pip install "aiomame[web]"') from None
     options = agent_spec(args.agent, game)  # an unknown agent fails before MAME starts
+    check_host(args.host)
     try:
         run(_watch(args, game, options))
     except KeyboardInterrupt:
@@ -86,8 +88,8 @@ async def _watch(args: argparse.Namespace, game: Game, options: dict[str, Any]) 
         policy = batch_policy(args.agent, pool, args.seed)
         seed = random.getrandbits(31) if args.seed is None else args.seed
         started = time.monotonic()
-        batch = await pool.reset(seed)
         try:
+            batch = await pool.reset(seed)
             while args.seconds is None or time.monotonic() - started < args.seconds:
                 batch = await pool.step(policy(batch))
         except asyncio.CancelledError:
