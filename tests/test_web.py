@@ -419,3 +419,58 @@ def test_human_page_needs_the_token_and_lists_the_keys():
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(30) in (0, 130)
+
+
+@pytest.mark.parametrize("kind", ["definition", "system"])
+def test_human_plays_a_definition_file_and_a_plain_system(kind, tmp_path):
+    """Keys sent over the WebSocket (no browser) become the recorded actions: catch.toml's
+    discrete actions, or the plain ``invaders`` system (catch's ROM) whose MAME inputs are
+    the buttons, each on its key (coin on 5, start on 1, as MAME's own keys)."""
+    record = tmp_path / "run.aiorec"
+    if kind == "definition":
+        argv = [str(REPO / "aiomame/games/catch.toml")]
+    else:
+        subprocess.run([sys.executable, "-m", "aiomame", "roms", "catch", str(tmp_path)],
+                       cwd=REPO, check=True, capture_output=True,
+                       env={**os.environ, "PYTHONPATH": str(REPO)})
+        argv = ["invaders", "--roms", str(tmp_path)]
+    process = cli("play", *argv, "--human", "--episodes", "1", "--max-steps", "30",
+                  "--record", str(record))
+
+    async def play(url: str) -> tuple[dict, list[dict]]:
+        steps = []
+        async with aiohttp.ClientSession() as session, session.ws_connect(
+                url.replace("/?", "/stream?")) as ws:
+            hello = json.loads((await ws.receive(timeout=30)).data)
+            async for message in ws:
+                if message.type != aiohttp.WSMsgType.TEXT:
+                    continue
+                step = json.loads(message.data)
+                steps.append(step)
+                if step["step"] == 5:
+                    await ws.send_str(json.dumps({"keys": ["ArrowRight", "Digit5"]}))
+                elif step["step"] == 20:
+                    await ws.send_str(json.dumps({"keys": []}))
+        return hello, steps
+
+    try:
+        hello, steps = asyncio.run(play(first_line(process)))
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, err
+    actions = Recording.load(record).actions.tolist()
+    assert [s["action"] for s in steps if s["step"] > 0] == actions
+    held = [a for s, a in zip(steps[1:], actions, strict=True) if s["keys"]]
+    assert 10 <= len(held) <= 16, steps
+    if kind == "definition":
+        assert hello["kind"] == "discrete" and set(held) == {2}  # right (5 is no key here)
+    else:
+        keys = {row["input"]: row["key"] for row in hello["keys"]}
+        assert keys[":IN1/Coin 1"] == "Digit5" and keys[":IN1/1 Player Start"] == "Digit1"
+        assert keys[":CONTP1/P1 Right"] == "ArrowRight" and ":IN2/Lives" not in keys
+        names = hello["actions"]
+        pressed = {names[i] for row in held for i, bit in enumerate(row) if bit}
+        assert hello["kind"] == "buttons" and pressed == {":CONTP1/P1 Right", ":IN1/Coin 1"}

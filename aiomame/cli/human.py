@@ -9,6 +9,7 @@ buttons, each on a key). ``--record FILE`` writes each episode's recording.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ from .common import (
     system_roms,
 )
 
+PLAYED = re.compile(r"^p\d+\s|\b(coin|start|button|fire|jump|left|right|up|down)\b", re.I)
+"""Input fields of a plain system that a player plays (by MAME's names)."""
 SKIPPED_FIELDS = ("unused", "unknown", "service", "tilt", "dsw", "dip")
 """Input fields of a plain system that get no key (nobody plays them)."""
 
@@ -70,8 +73,11 @@ async def game_of(name: str, roms: str | None, mame: str | None = None) -> tuple
     path, _ = system_roms(None, roms, mame)
     async with Emulator(system, path) as emulator:
         inputs = emulator.list_actions()
-    buttons = [Action(a["port"], a["field"]) for a in inputs if not a.get("analog")
+    digital = [Action(a["port"], a["field"]) for a in inputs if not a.get("analog")
                and not any(word in a["field"].lower() for word in SKIPPED_FIELDS)]
+    # A player's controls, coins and starts; the rest are settings (DIP switches, cabinet)
+    # when there are such controls, else (a computer's keys...) each is a button.
+    buttons = [a for a in digital if PLAYED.search(a.field)] or digital
     if not buttons:
         raise UsageError(f"{system!r} has no digital inputs to play with")
     return SystemGame(system, buttons=buttons), path
