@@ -455,7 +455,7 @@ def test_human_plays_a_definition_file_and_a_plain_system(kind, tmp_path):
 
     try:
         hello, steps = asyncio.run(play(first_line(process)))
-        out, err = process.communicate(timeout=60)
+        _, err = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from ..frames import FrameConverter
+
 QUALITY = 80
 """JPEG quality (0-100): small enough for 16 screens at 10 fps over ssh, sharp enough."""
 
@@ -20,18 +22,22 @@ HEADER = struct.Struct(">H")
 """A binary WebSocket message: the env id (u16, big-endian), then one JPEG."""
 
 
-def encode(rgb: np.ndarray, quality: int = QUALITY) -> bytes:
-    """One RGB (H, W, 3) frame as JPEG bytes."""
+def encode(bgra: np.ndarray, converter: FrameConverter, quality: int = QUALITY) -> bytes:
+    """One screen as MAME drew it (B,G,R,A, (H, W, 4)) as JPEG bytes of the player's view
+    (``converter``: :meth:`aiomame.Emulator.screen_converter`; not shared between threads)."""
+    height, width = bgra.shape[:2]
+    rgb = converter.convert(bgra.reshape(-1), width, height)
     ok, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
                             [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:  # OpenCV only fails on an empty or odd array: not a screen
-        raise ValueError(f"cannot encode a frame of shape {rgb.shape} as JPEG")
+        raise ValueError(f"cannot encode a frame of shape {bgra.shape} as JPEG")
     return data.tobytes()
 
 
-async def encode_all(screens: Sequence[np.ndarray]) -> list[bytes]:
-    """``screens`` as JPEGs, encoded off the event loop."""
+async def encode_all(screens: Sequence[tuple[np.ndarray, FrameConverter]]) -> list[bytes]:
+    """``screens`` ((B,G,R,A pixels, converter) each) as JPEGs, encoded off the loop, one
+    at a time (a converter is used by one thread at once)."""
     if not screens:
         return []
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(None, lambda: [encode(s) for s in screens])
+    return await loop.run_in_executor(None, lambda: [encode(*s) for s in screens])

@@ -23,6 +23,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from ..env import GameEnv
+from ..frames import FrameConverter
 from ..recording import Recorder
 from ..video import steps_per_second
 from .frames import HEADER, encode_all
@@ -48,6 +49,7 @@ class HumanPlay:
         self._held: dict[web.WebSocketResponse, tuple[set[str], Any]] = {}
         self._connected = asyncio.Event()
         self._last: list[bytes | str] = []  # the last frame and step line, for a new page
+        self._converter: FrameConverter | None = None  # the screen's, for the JPEG thread
         server.app.router.add_get("/", self._page)
         server.app.router.add_get("/stream", self._stream)
 
@@ -142,7 +144,10 @@ class HumanPlay:
     async def _show(self, result: dict[str, Any], action: Any, keys: list[str],
                     reward: float, info: dict[str, Any]) -> None:
         """Send the step's frame and line to every page."""
-        (jpeg,) = await encode_all([self.env.emulator.screen()])
+        emulator = self.env.emulator
+        if self._converter is None:
+            self._converter = emulator.screen_converter()
+        (jpeg,) = await encode_all([(emulator.screen_bgra(), self._converter)])
         line = json.dumps({
             "type": "step", "step": result["steps"],
             "action": None if action is None else getattr(action, "tolist", lambda: action)(),

@@ -2,9 +2,9 @@
 the pool's steps/s over time.
 
 Nothing is added to the pool's step path. The page's WebSocket stream samples the pool on
-its own timer, at the rate the viewer chose: each env's screen is taken (as the player sees
-it, :meth:`aiomame.Emulator.screen`) only when it changed since that viewer's last frame,
-and encoded as JPEG once for all viewers (off the loop: :mod:`aiomame.web.frames`). With
+its own timer, at the rate the viewer chose: each env's screen is taken (copied on the
+loop) only when it changed since that viewer's last frame, and turned into the player's
+view and encoded as JPEG once for all viewers (off the loop: :mod:`aiomame.web.frames`). With
 nobody watching, nothing is taken or encoded; a 1 s timer notes the pool's step count for
 the chart, and each env's return is summed only while someone watches (so the first
 episode a viewer sees may show the return since they came).
@@ -26,6 +26,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from ..errors import InvalidArgumentError, StateError
+from ..frames import FrameConverter
 from .frames import HEADER, encode_all
 from .server import Server, check_where, page
 
@@ -52,7 +53,8 @@ class PoolView:
         self.pool = pool
         self.rates: collections.deque[tuple[float, float]] = collections.deque(maxlen=HISTORY)
         self._jpegs: dict[int, tuple[int, bytes]] = {}  # env -> (frame key, JPEG)
-        self._encoding = asyncio.Lock()
+        self._encoding = asyncio.Lock()  # one encoding job at a time: it owns the converters
+        self._converters: dict[tuple[int, bool, bool], FrameConverter] = {}
         self._started = time.monotonic()
         self._sampler: asyncio.Task[None] | None = None
 
@@ -117,7 +119,8 @@ class PoolView:
                 screens, keys = [], []
                 for i, key in fresh:
                     try:
-                        screens.append(emulators[i].screen())  # a copy, taken on the loop
+                        emulator = emulators[i]  # a copy, taken on the loop
+                        screens.append((emulator.screen_bgra(), self._converter(emulator)))
                     except StateError:  # no frame yet (restarting)
                         continue
                     keys.append((i, key))
@@ -125,6 +128,15 @@ class PoolView:
                     jpegs[i] = (key, jpeg)
             return [(i, key, jpegs[i][1]) for i, key in wanted
                     if jpegs.get(i, (None,))[0] == key]
+
+
+    def _converter(self, emulator: Any) -> FrameConverter:
+        """This view's converter for ``emulator``'s screens (one per orientation)."""
+        c = emulator._converter
+        key = (c.rotation, c.flipx, c.flipy)
+        if key not in self._converters:
+            self._converters[key] = emulator.screen_converter()
+        return self._converters[key]
 
 
 class WatchHandle:
