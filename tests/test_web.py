@@ -140,6 +140,7 @@ async def test_everything_needs_the_token():
         try:
             base = handle.url.split("?")[0]
             assert handle.url.startswith("http://127.0.0.1:") and handle.token in handle.url
+            assert [a[0] for a in handle.server._runner.addresses] == ["127.0.0.1"]
             checks = await asyncio.gather(*(asyncio.to_thread(status, url) for url in (
                 base, base + "?token=wrong", base + "stream", base + "stream?token=x",
                 handle.url)))
@@ -176,7 +177,8 @@ async def test_watch_bad_port_host_and_fps():
 
 @needs_browser
 async def test_watch_page_shows_frames_that_change(browser):
-    async with EnvPool("catch", 4) as pool:
+    shot = os.environ.get("AIOMAME_WATCH_SCREENSHOT")
+    async with EnvPool("catch", 16 if shot else 4) as pool:
         await pool.reset(seed=0)
         handle = await pool.watch(fps=10)
         steps = asyncio.create_task(stepping(pool, 3600))
@@ -200,7 +202,7 @@ async def test_watch_page_shows_frames_that_change(browser):
             assert state["frames"] >= 40 and len(sources) >= 5, state
             assert state["width"] == 224  # catch's screen as the player sees it (rotated)
             assert "episode 1 · step" in state["text"] and "restarts 0" in state["text"]
-            assert "4 envs" in state["summary"] and "steps/s" in state["summary"]
+            assert f"{pool.num_envs} envs" in state["summary"] and "steps/s" in state["summary"]
             pixels = await page("""const img = document.querySelector('#env0 img');
                 const c = document.createElement('canvas'); c.width = img.naturalWidth;
                 c.height = img.naturalHeight; const g = c.getContext('2d'); g.drawImage(img, 0, 0);
@@ -209,10 +211,11 @@ async def test_watch_page_shows_frames_that_change(browser):
                 return lit;""")
             assert pixels > 100  # the game's picture, not a black frame
             assert handle.viewers == 1
-            shot = os.environ.get("AIOMAME_WATCH_SCREENSHOT")
-            if shot:
-                await asyncio.sleep(3)  # a few points of the chart
+            if shot:  # all 16 tiles, and a few points of the chart
+                await asyncio.to_thread(browser.set_window_size, 1600, 1250)
+                await asyncio.sleep(8)
                 await asyncio.to_thread(browser.save_screenshot, shot)
+                await asyncio.to_thread(browser.set_window_size, 1500, 1000)
             await asyncio.to_thread(browser.get, "about:blank")
             for _ in range(50):
                 if handle.viewers == 0:

@@ -2,7 +2,7 @@
 
 - :func:`watch` (``await pool.watch()``, ``aiomame watch GAME``): a page with every env's
   live screen, its episode, return, steps and restarts, and the pool's steps/s over time
-  (:mod:`aiomame.web.watch`).
+  (:mod:`aiomame.web.watcher`).
 - ``aiomame play GAME --human``: a person plays in the browser, keyboard or gamepad, at
   the game's real speed, recorded (:mod:`aiomame.web.human`).
 
@@ -14,6 +14,6 @@ otherwise (:mod:`aiomame.web.server`). On a headless server: ``ssh -L
 from __future__ import annotations
 
 from .server import Server
-from .watch import PoolView, WatchHandle, watch
+from .watcher import PoolView, WatchHandle, watch
 
 __all__ = ["PoolView", "Server", "WatchHandle", "watch"]
