@@ -268,6 +268,8 @@ async def test_sixteen_envs_two_viewers_do_not_grow():
             await asyncio.sleep(warm)
             files, memory = fds(), rss()
             results = await asyncio.gather(*viewers)
+            print(f"soak {SOAK:g} s: fds {files} -> {fds()}, rss {memory / 2**20:.1f} -> "
+                  f"{rss() / 2**20:.1f} MiB, (frames, messages) per viewer {results}")
             assert fds() <= files + 2, (files, fds())
             assert rss() - memory < 30 * 2**20, (memory, rss())
             for frames, texts in results:  # 16 envs at 10 fps, on a busy machine

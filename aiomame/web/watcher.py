@@ -169,8 +169,13 @@ class WatchHandle:
             self.pool._watches.remove(self)
         await self.server.close()
         await self.view.close()
-        if not self.pool._closed:
-            self.pool.track_returns(False)
+        self._track()
+
+    def _track(self) -> None:
+        """Returns are summed while any watch of the pool has a viewer."""
+        pool = self.pool
+        if not pool._closed:
+            pool.track_returns(any(h.viewers and not h._closed for h in [self, *pool._watches]))
 
     async def _page(self, request: web.Request) -> web.Response:
         return page("watch", fps=f"{self.fps:g}")
@@ -186,8 +191,7 @@ class WatchHandle:
         rate = [fps]
         reader = asyncio.get_running_loop().create_task(_read_rates(ws, rate))
         self.viewers += 1
-        if self.viewers == 1:
-            self.pool.track_returns(True)
+        self._track()
         loop = asyncio.get_running_loop()
         try:
             await ws.send_str(json.dumps(self.view.hello()))
@@ -213,8 +217,7 @@ class WatchHandle:
             self.server.done(ws)
             await ws.close()
             self.viewers -= 1
-            if not self.viewers and not self._closed and not self.pool._closed:
-                self.pool.track_returns(False)
+            self._track()
         return ws
 
 
