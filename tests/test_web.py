@@ -479,3 +479,26 @@ def test_human_plays_a_definition_file_and_a_plain_system(kind, tmp_path):
         names = hello["actions"]
         pressed = {names[i] for row in held for i, bit in enumerate(row) if bit}
         assert hello["kind"] == "buttons" and pressed == {":CONTP1/P1 Right", ":IN1/Coin 1"}
+
+
+def test_key_map_of_each_kind_of_controls():
+    from aiomame.games import get_game
+    from aiomame.web.keymap import AXIS_SPEED, KeyMap, key_for
+
+    assert [key_for(f) for f in ("P1 Left", "P1 Button 1", "P1 Button 3", "Coin 1",
+                                 "1 Player Start", "2 Players Start", "P2 Left", "Cabinet")] \
+        == ["ArrowLeft", "Space", "KeyX", "Digit5", "Digit1", "Digit2", None, None]
+    catch = KeyMap(get_game("catch").controls(1))
+    assert [catch.action(k) for k in ([], ["ArrowLeft"], ["ArrowRight"], ["KeyQ"])] \
+        == [0, 1, 2, 0]
+    paddle = KeyMap(get_game("basket_paddle").controls(1))
+    assert paddle.kind == "axes" and paddle.keys() == ["ArrowLeft", "ArrowRight"]
+    assert paddle.action({"ArrowRight"}).tolist() == [AXIS_SPEED]
+    assert paddle.action({"ArrowRight"}).tolist() == [2 * AXIS_SPEED]  # it stays, and moves
+    assert paddle.action(set(), sticks=[-0.5]).tolist() == [-0.5]  # a stick sets it
+    assert paddle.action(set(), sticks=[-7]).tolist() == [-1.0]
+    sf3 = get_game("sf3")
+    keys = KeyMap(sf3.controls(1))
+    assert len(set(keys.keys())) == len(keys.keys()) == len(keys.rows())  # a key each
+    names = sf3.action_names()
+    assert names[keys.action(["ArrowLeft"])].startswith("left")
