@@ -669,6 +669,8 @@ CLI_CASES = [
      "'0' is not an integer >= 1"),
     ("roms", "mame", ["roms", "catch", "out", "--mame", "/no/mame"], "'/no/mame'"),
     ("watch", "game", ["watch", "nosuch"], "unknown game 'nosuch'"),
+    ("watch", "game", ["watch", "sf3", "--roms", "."], "'sfiii3n' cannot run: ROM files "
+     "missing from"),  # MAME's own answer: the pool starts and fails
     ("watch", "envs", ["watch", "catch", "--envs", "0"], "'0' is not an integer >= 1"),
     ("watch", "agent", ["watch", "catch", "--agent", "smart"],
      "unknown agent 'smart' for catch; valid: random, noop, tracker"),

@@ -13,6 +13,11 @@ otherwise (:mod:`aiomame.web.server`). On a headless server: ``ssh -L
 
 from __future__ import annotations
 
+try:
+    import aiohttp  # noqa: F401
+except ImportError as exc:  # the extra is not installed: say which
+    raise ImportError('aiomame.web needs aiohttp: pip install "aiomame[web]"') from exc
+
 from .server import Server
 from .watcher import PoolView, WatchHandle, watch
 
