@@ -132,6 +132,8 @@ class GameEnv:
             state = self.emulator.check_state(state)
             seed = self.game.check_seed(seed, planted=True)
         data = await self.game.begin(self.emulator, seed, state)
+        if self.opponent is not None:  # a seeded episode: the same opponent's choices too
+            self.opponent.seed(seed)
         self._refill = False
         self.episode.begin(data)
         frame = data.pop("frame")

@@ -13,7 +13,8 @@ Importing this module registers, for every registered game (:data:`aiomame.games
 :class:`MameEnv` is one game on one MAME (a :class:`aiomame.sync.GameEnv`);
 :class:`MameVectorEnv` is many, stepped together by one :class:`aiomame.EnvPool` (not one
 Gymnasium env per MAME). Both run on aiomame's loop thread (:mod:`aiomame.sync`), so they
-work in scripts and in Jupyter alike.
+work in scripts and in Jupyter alike. In a two-player game the agent plays one player
+against ``opponent=`` (:mod:`aiomame.opponent`); an agent per player: :mod:`aiomame.pettingzoo`.
 """
 
 from __future__ import annotations
@@ -28,11 +29,13 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from . import sync
+from .controls import Controls
 from .errors import InvalidArgumentError, invalid_choice
-from .games import GAMES, Game, SystemGame
+from .games import GAMES, Game, SystemGame, get_game
+from .versus import agent_pool, needs_opponent
 
-__all__ = ["MameEnv", "MameVectorEnv", "env_id", "env_spaces", "register_games", "system_env",
-           "system_vector_env"]
+__all__ = ["MameEnv", "MameVectorEnv", "action_space", "env_id", "env_spaces",
+           "register_games", "system_env", "system_vector_env"]
 
 RENDER_MODES = ("rgb_array", "human")
 RESET_OPTIONS = ("state",)
@@ -44,19 +47,22 @@ def env_id(game: type[Game]) -> str:
     return f"aiomame/{game.__name__}-v0"
 
 
-def env_spaces(game: Game, obs_shape: tuple[int, ...]
+def env_spaces(game: Game, obs_shape: tuple[int, ...], player: int = 1
                ) -> tuple[spaces.Box, spaces.Space[Any]]:
-    """(observation space, action space) of one env: uint8 frames of ``obs_shape``;
-    ``Discrete`` over the game's actions, ``MultiBinary`` over its buttons, or with axes a
-    float32 ``Box`` in [-1, 1]: one entry per axis, then one per button (see
+    """(observation space, action space) of one env whose agent plays ``player``: uint8
+    frames of ``obs_shape``; the player's :func:`action_space`."""
+    return spaces.Box(0, 255, obs_shape, np.uint8), action_space(game.controls(player))
+
+
+def action_space(controls: Controls) -> spaces.Space[Any]:
+    """``Discrete`` over one player's actions, ``MultiBinary`` over its buttons, or with
+    axes a float32 ``Box`` in [-1, 1]: one entry per axis, then one per button (see
     :attr:`Game.axes <aiomame.games.Game.axes>`)."""
-    observation = spaces.Box(0, 255, obs_shape, np.uint8)
-    if game.axes:
-        return observation, spaces.Box(-1.0, 1.0, (len(game.axes) + len(game.buttons),),
-                                       np.float32)
-    if game.buttons:
-        return observation, spaces.MultiBinary(len(game.buttons))
-    return observation, spaces.Discrete(len(game.action_names()))
+    if controls.kind == "axes":
+        return spaces.Box(-1.0, 1.0, controls.action_shape(), np.float32)
+    if controls.kind == "buttons":
+        return spaces.MultiBinary(controls.action_shape()[0])
+    return spaces.Discrete(len(controls.action_names()))
 
 
 def _emulator_options(render_mode: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -115,17 +121,30 @@ class MameEnv(gymnasium.Env[np.ndarray, Any]):
     ``render_mode="rgb_array"``: ``render()`` is the screen as the player sees it, RGB,
     full size; ``"human"``: MAME's own window, at the game's speed. Other keyword arguments
     go to :class:`aiomame.GameEnv` / :class:`aiomame.Emulator` (``roms_path``, ...).
+
+    A two-player game needs ``opponent`` (see :mod:`aiomame.opponent`: ``"cpu"``,
+    ``"noop"``, ``"random"``, a scripted agent's name, a callable ``policy(obs, info) ->
+    action`` or a checkpoint's path): the agent plays ``player`` (1 or 2), its actions and
+    rewards are that player's. (An agent per player: :mod:`aiomame.pettingzoo`.) Raises
+    InvalidArgumentError for a two-player game without an opponent, naming the valid ones.
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": list(RENDER_MODES),
                                           "render_fps": 20.0}
 
     def __init__(self, game: str | Game = "catch", *, render_mode: str | None = None,
-                 **kwargs: Any) -> None:
+                 opponent: Any = None, player: int = 1, **kwargs: Any) -> None:
         self.render_mode = render_mode
-        self.env = sync.GameEnv(game, **_emulator_options(render_mode, kwargs))
+        game = get_game(game)
+        if opponent is None and game.controlled_players > 1:
+            raise needs_opponent(game)
+        options = _emulator_options(render_mode, kwargs)
+        if opponent is not None or player != 1:
+            options.update(opponent=opponent, player=player)
+        self.env = sync.GameEnv(game, **options)
         self.game = self.env.game
-        self.observation_space, self.action_space = env_spaces(self.game, self.env.obs_shape)
+        self.observation_space, self.action_space = env_spaces(self.game, self.env.obs_shape,
+                                                               player)
         self.metadata = {**self.metadata, "render_fps": _render_fps(self.env.emulator)}
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None
@@ -166,18 +185,25 @@ class MameVectorEnv(VectorEnv[np.ndarray, Any, np.ndarray]):
     ``pool_factory`` makes the pool, ``pool_factory(game, num_envs, autoreset_mode=...,
     **kwargs)``: e.g. ``functools.partial(aiomame.sync.RayEnvPool, envs_per_actor=8)``
     runs the envs in Ray actors.
+
+    A two-player game needs ``opponent``, as :class:`MameEnv`: ``"cpu"`` is the pool's
+    (``EnvPool(opponent="cpu")``); any other acts once per batch on the previous batch's
+    observations and memory values (:class:`aiomame.versus.VersusPool`). The agent plays
+    ``player``; actions and rewards are that player's.
     """
 
     def __init__(self, game: str | Game = "catch", num_envs: int = 1, *,
                  autoreset_mode: AutoresetMode | str = AutoresetMode.NEXT_STEP,
                  render_mode: str | None = None, copy: bool = True,
-                 pool_factory: Callable[..., Any] = sync.EnvPool, **kwargs: Any) -> None:
+                 pool_factory: Callable[..., Any] = sync.EnvPool, opponent: Any = None,
+                 player: int = 1, **kwargs: Any) -> None:
         mode = _autoreset_mode(autoreset_mode)
         check_pool_factory(pool_factory)
         self.render_mode = render_mode
         self.copy = copy
-        self.pool = pool_factory(game, num_envs, autoreset_mode=_AUTORESET[mode],
-                                 **_emulator_options(render_mode, kwargs))
+        self.pool = agent_pool(pool_factory, game, num_envs, opponent=opponent, player=player,
+                               autoreset_mode=_AUTORESET[mode],
+                               **_emulator_options(render_mode, kwargs))
         pool = self.pool
         self.game: Game = pool.game
         self.num_envs = num_envs
@@ -186,8 +212,8 @@ class MameVectorEnv(VectorEnv[np.ndarray, Any, np.ndarray]):
             pool.close()
             raise InvalidArgumentError("a Gymnasium env observes frames: frames=False is "
                                        "not possible here")
-        self.single_observation_space, self.single_action_space = env_spaces(self.game,
-                                                                          frame_shape)
+        self.single_observation_space, self.single_action_space = env_spaces(
+            self.game, frame_shape, player)
         self.observation_space = batch_space(self.single_observation_space, num_envs)
         self.action_space = batch_space(self.single_action_space, num_envs)
         self.metadata = {"autoreset_mode": mode, "render_modes": list(RENDER_MODES),

@@ -35,12 +35,19 @@ OBS_OPTIONS = ("obs_type", "resize", "interpolation", "maxpool", "frame_stack")
 class Opponent:
     """Plays ``player`` of ``game`` with ``choose(obs_batch, infos) -> actions``."""
 
-    __slots__ = ("choose", "game", "name", "player")
+    __slots__ = ("choose", "game", "name", "player", "rng")
 
     def __init__(self, game: Game, player: int, name: str,
-                 choose: Callable[[np.ndarray, Sequence[Mapping[str, Any]]], list[Any]]
-                 ) -> None:
+                 choose: Callable[[np.ndarray, Sequence[Mapping[str, Any]]], list[Any]],
+                 rng: np.random.Generator | None = None) -> None:
         self.game, self.player, self.name, self.choose = game, player, name, choose
+        self.rng = rng  # what a random opponent draws from
+
+    def seed(self, seed: int | Sequence[int] | None) -> None:
+        """Restart a random opponent's choices from ``seed`` (an env's reset seed, so that
+        a seeded episode is the same again); nothing for the others or None."""
+        if self.rng is not None and seed is not None:
+            self.rng.bit_generator.state = np.random.default_rng(seed).bit_generator.state
 
     def __repr__(self) -> str:
         return f"Opponent({self.name!r} as player {self.player} of {self.game.name!r})"
@@ -85,7 +92,7 @@ def make_opponent(spec: Any, game: Game, player: int = 2, *,
             return Opponent(game, player, spec, lambda obs, infos: [action] * len(infos))
         rng = np.random.default_rng(seed)
         return Opponent(game, player, spec,
-                        lambda obs, infos: [controls.sample(rng) for _ in infos])
+                        lambda obs, infos: [controls.sample(rng) for _ in infos], rng)
     scripted = game.agents(player)
     if isinstance(spec, str) and spec in scripted:
         agent = scripted[spec]

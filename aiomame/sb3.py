@@ -32,6 +32,7 @@ from .batch import Batch
 from .errors import InvalidArgumentError, StateError, invalid_choice
 from .games import Game
 from .gym import check_pool_factory, env_spaces
+from .versus import agent_pool
 
 __all__ = ["MameVecEnv"]
 
@@ -58,16 +59,22 @@ class MameVecEnv(VecEnv):
     ``pool_factory`` makes the pool (e.g. ``functools.partial(aiomame.sync.RayEnvPool,
     envs_per_actor=8)``: the envs run in Ray actors; ``env_method`` and emulator
     attributes are then not available).
+
+    A two-player game needs ``opponent`` and the agent plays ``player``, as in
+    :class:`aiomame.gym.MameVectorEnv`.
     """
 
     def __init__(self, game: str | Game = "catch", num_envs: int = 1, *,
                  render_mode: str | None = None,
-                 pool_factory: Callable[..., Any] = sync.EnvPool, **kwargs: Any) -> None:
+                 pool_factory: Callable[..., Any] = sync.EnvPool, opponent: Any = None,
+                 player: int = 1, **kwargs: Any) -> None:
         if render_mode not in RENDER_MODES:
             raise invalid_choice("render_mode", render_mode, RENDER_MODES)
         check_pool_factory(pool_factory)
         self.render_mode = render_mode
-        self.pool = pool_factory(game, num_envs, autoreset_mode="same-step", **kwargs)
+        self.pool = agent_pool(pool_factory, game, num_envs, opponent=opponent, player=player,
+                               autoreset_mode="same-step", **kwargs)
+        self._player = player
         try:
             observation, action = self._spaces()
         except BaseException:
@@ -88,7 +95,7 @@ class MameVecEnv(VecEnv):
                 f"frame_stack with colour frames gives {shape}, which SB3 takes for no "
                 "image: stack with SB3's VecFrameStack instead, or use obs_type='grayscale'")
         self._channel = len(shape) == 2  # grayscale: add SB3's channel axis
-        return env_spaces(game, (*shape, 1) if self._channel else shape)
+        return env_spaces(game, (*shape, 1) if self._channel else shape, self._player)
 
     def _obs(self, frames: np.ndarray) -> np.ndarray:
         return frames[..., None] if self._channel else frames

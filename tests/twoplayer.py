@@ -26,3 +26,11 @@ class TwoCatch(Catch):
     def reward(self, previous: Mapping[str, Any], current: Mapping[str, Any]) -> Any:
         gained = current["score"] - previous["score"]
         return gained, -gained
+
+
+class CpuTwoCatch(TwoCatch):
+    """TwoCatch claiming an AI opponent of its own (catch's ROM has none: player 2 idles), to
+    run the ``opponent="cpu"`` paths (duel has a real one)."""
+
+    name = "twocatch-cpu"
+    cpu_opponent = True

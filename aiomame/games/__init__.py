@@ -39,9 +39,11 @@ def register(cls: type[Game]) -> type[Game]:
 def _register_bundled() -> None:
     from .basket import Basket, BasketPaddle
     from .catch import Catch
+    from .duel import Duel
     from .sf3 import SF3, SF3TwoPlayer
 
     register(Catch)
+    register(Duel)
     register(Basket)
     register(BasketPaddle)
     register(SF3)
