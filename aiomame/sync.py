@@ -36,7 +36,7 @@ from . import emulator as _emulator
 from . import env as _env
 from . import pool as _pool
 from .batch import Batch
-from .errors import StateError
+from .errors import InvalidArgumentError, StateError
 from .process import STARTED_FROM, caller
 from .sigterm import exit_on_sigterm
 
@@ -331,6 +331,11 @@ class RayEnvPool(EnvPool):
     def screens(self) -> list[Any]:
         """Each env's last screen, RGB (from the actors)."""
         return self._call(self._async.screens)
+
+    def watch(self, port: int = 0, host: str = "127.0.0.1", fps: float = 10.0) -> Watch:
+        """Not for a Ray pool (its screens live in the actors): InvalidArgumentError."""
+        raise InvalidArgumentError("watch() serves a local EnvPool's screens; a RayEnvPool's "
+                                   "are in its actors (use aiomame.sync.EnvPool to watch)")
 
 
 @atexit.register
