@@ -502,3 +502,28 @@ def test_key_map_of_each_kind_of_controls():
     assert len(set(keys.keys())) == len(keys.keys()) == len(keys.rows())  # a key each
     names = sf3.action_names()
     assert names[keys.action(["ArrowLeft"])].startswith("left")
+
+
+async def test_the_viewer_chooses_the_frame_rate():
+    """Every tick sends each changed screen: ``?fps=`` and the page's ``{"fps": x}``."""
+    async with EnvPool("catch", 1) as pool:
+        await pool.reset(seed=0)
+        handle = await pool.watch(fps=30)
+        steps = asyncio.create_task(stepping(pool, 3600))
+        try:
+            counts = []
+            async with aiohttp.ClientSession() as session, session.ws_connect(
+                    handle.url.replace("/?", "/stream?") + "&fps=4") as ws:
+                for fps in (4, 12):
+                    await ws.send_str(json.dumps({"fps": fps}))
+                    frames, end = 0, time.monotonic() + 3
+                    while time.monotonic() < end:
+                        message = await ws.receive(timeout=5)
+                        frames += message.type == aiohttp.WSMsgType.BINARY
+                    counts.append(frames)
+            assert 9 <= counts[0] <= 15 and counts[1] >= 2 * counts[0], counts
+        finally:
+            steps.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await steps
+            await handle.close()

@@ -52,7 +52,7 @@ class PoolView:
     def __init__(self, pool: Any) -> None:
         self.pool = pool
         self.rates: collections.deque[tuple[float, float]] = collections.deque(maxlen=HISTORY)
-        self._jpegs: dict[int, tuple[int, bytes]] = {}  # env -> (frame key, JPEG)
+        self._jpegs: dict[int, tuple[Any, bytes]] = {}  # env -> (frame key, JPEG)
         self._encoding = asyncio.Lock()  # one encoding job at a time: it owns the converters
         self._converters: dict[tuple[int, bool, bool], FrameConverter] = {}
         self._started = time.monotonic()
@@ -97,7 +97,7 @@ class PoolView:
                 progress[key] = [_number(r) for r in progress[key]]
         return progress
 
-    async def new_frames(self, seen: dict[int, int]) -> list[tuple[int, int, bytes]]:
+    async def new_frames(self, seen: dict[int, Any]) -> list[tuple[int, Any, bytes]]:
         """(env, frame key, JPEG) of each env whose screen changed since ``seen`` (env ->
         the key of the frame last sent; updated by the caller); encodes only frames no
         viewer has had yet."""
@@ -106,14 +106,16 @@ class PoolView:
             return []
         wanted: list[tuple[int, int]] = []
         for i, emulator in enumerate(pool.emulators):
-            shown = emulator._shown  # a new tuple per step: its identity marks the frame
-            if shown is not None and seen.get(i) != id(shown):
-                wanted.append((i, id(shown)))
+            # A new tuple per step: the object itself marks the frame (held, not its id(),
+            # which a later tuple may reuse; what it holds stays valid: see SharedFrames).
+            shown = emulator._shown
+            if shown is not None and seen.get(i) is not shown:
+                wanted.append((i, shown))
         if not wanted:
             return []
         async with self._encoding:
             jpegs = self._jpegs
-            fresh = [(i, key) for i, key in wanted if jpegs.get(i, (None,))[0] != key]
+            fresh = [(i, key) for i, key in wanted if jpegs.get(i, (None,))[0] is not key]
             if fresh and not pool._closed:
                 emulators = pool.emulators
                 screens, keys = [], []
@@ -127,7 +129,7 @@ class PoolView:
                 for (i, key), jpeg in zip(keys, await encode_all(screens), strict=True):
                     jpegs[i] = (key, jpeg)
             return [(i, key, jpegs[i][1]) for i, key in wanted
-                    if jpegs.get(i, (None,))[0] == key]
+                    if jpegs.get(i, (None,))[0] is key]
 
 
     def _converter(self, emulator: Any) -> FrameConverter:
@@ -195,7 +197,7 @@ class WatchHandle:
         loop = asyncio.get_running_loop()
         try:
             await ws.send_str(json.dumps(self.view.hello()))
-            seen: dict[int, int] = {}
+            seen: dict[int, Any] = {}
             next_stats = 0.0
             while not ws.closed and not reader.done():
                 tick = loop.time()
