@@ -31,6 +31,7 @@ import pytest
 from aiomame import EnvPool
 from aiomame.errors import InvalidArgumentError, ServeError, StateError
 from aiomame.recording import Recording
+from aiomame.web.frames import HEADER
 
 REPO = Path(__file__).resolve().parent.parent
 SOAK = float(os.environ.get("AIOMAME_WEB_SOAK", "20"))
@@ -106,6 +107,17 @@ async def stepping(pool: EnvPool, seconds: float) -> int:
     return steps
 
 
+def count_frames(data: bytes) -> int:
+    """The frames in one binary message (aiomame.web.frames.pack_frames)."""
+    n = at = 0
+    while at < len(data):
+        _, length = HEADER.unpack_from(data, at)
+        at += HEADER.size + length
+        n += 1
+    assert at == len(data)
+    return n
+
+
 async def read_stream(url: str, token: str, seconds: float, fps: float = 10,
                       abort: bool = False) -> tuple[int, int]:
     """A viewer without a browser: (frames, progress messages) read in ``seconds``; with
@@ -121,7 +133,7 @@ async def read_stream(url: str, token: str, seconds: float, fps: float = 10,
             except TimeoutError:
                 break
             if message.type == aiohttp.WSMsgType.BINARY:
-                frames += 1
+                frames += count_frames(message.data)
             elif message.type == aiohttp.WSMsgType.TEXT:
                 texts += 1
             else:

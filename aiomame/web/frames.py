@@ -18,8 +18,15 @@ from ..frames import FrameConverter
 QUALITY = 80
 """JPEG quality (0-100): small enough for 16 screens at 10 fps over ssh, sharp enough."""
 
-HEADER = struct.Struct(">H")
-"""A binary WebSocket message: the env id (u16, big-endian), then one JPEG."""
+HEADER = struct.Struct(">HI")
+"""A binary WebSocket message holds one or more frames, each this header (env id u16, JPEG
+length u32, big-endian) then the JPEG: one message per tick, whatever the number of envs
+(one write, not one per env)."""
+
+
+def pack_frames(frames: Sequence[tuple[int, bytes]]) -> bytes:
+    """One binary message of ``frames`` ((env id, JPEG) each; see :data:`HEADER`)."""
+    return b"".join(HEADER.pack(i, len(jpeg)) + jpeg for i, jpeg in frames)
 
 
 def encode(bgra: np.ndarray, converter: FrameConverter, quality: int = QUALITY) -> bytes:

@@ -5,8 +5,9 @@ rate / the frame ratio, in steps per second), through a
 :class:`~aiomame.recording.Recorder`. The page shows the screen and the key map
 (:mod:`aiomame.web.keymap`) and sends the held keys (and a gamepad's, through the browser's
 Gamepad API) over its WebSocket whenever they change; each step holds the action the keys
-make at that moment. After each step the page gets the frame (binary: u16 0, JPEG) and a
-JSON line ``{"type": "step", "step", "action", "keys", "reward", "return", "values"}``.
+make at that moment. After each step the page gets the frame (binary:
+:func:`~aiomame.web.frames.pack_frames`) and a JSON line ``{"type": "step", "step",
+"action", "keys", "reward", "return", "values"}``.
 
 The game waits for the first page to connect and pauses while none is connected. Several
 pages may connect: the keys of all of them are held.
@@ -26,7 +27,7 @@ from ..env import GameEnv
 from ..frames import FrameConverter
 from ..recording import Recorder
 from ..video import steps_per_second
-from .frames import HEADER, encode_all
+from .frames import encode_all, pack_frames
 from .keymap import KeyMap
 from .server import Server, page
 
@@ -153,7 +154,7 @@ class HumanPlay:
             "action": None if action is None else getattr(action, "tolist", lambda: action)(),
             "keys": keys, "reward": float(reward), "return": result["score"],
             "values": {k: int(v) for k, v in info.items() if isinstance(v, int)}})
-        self._last = [HEADER.pack(0) + jpeg, line]
+        self._last = [pack_frames([(0, jpeg)]), line]
         sockets = [ws for ws in self._held if not ws.closed]
         await asyncio.gather(*(_send(ws, self._last) for ws in sockets))
 

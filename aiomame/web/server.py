@@ -99,7 +99,9 @@ class Server:
     async def websocket(self, request: web.Request) -> web.WebSocketResponse:
         """A prepared WebSocket, closed by :meth:`close`; the caller discards it from
         ``sockets`` when done (:meth:`done`)."""
-        ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=1 << 16)
+        # No permessage-deflate: the frames are JPEGs already, deflating them costs CPU
+        # per frame for nothing.
+        ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=1 << 16, compress=False)
         await ws.prepare(request)
         self.sockets.add(ws)
         return ws

@@ -27,7 +27,7 @@ from aiohttp import WSMsgType, web
 
 from ..errors import InvalidArgumentError, StateError
 from ..frames import FrameConverter
-from .frames import HEADER, encode_all
+from .frames import encode_all, pack_frames
 from .server import Server, check_where, page
 
 MAX_FPS = 60.0
@@ -183,7 +183,8 @@ class WatchHandle:
         return page("watch", fps=f"{self.fps:g}")
 
     async def _stream(self, request: web.Request) -> web.StreamResponse:
-        """A viewer: frames (binary: env id, JPEG) at its rate, progress as JSON text.
+        """A viewer: frames (binary, :func:`~aiomame.web.frames.pack_frames`) at its rate,
+        progress as JSON text.
         Its messages ``{"fps": x}`` change the rate."""
         try:
             fps = check_fps(float(request.query.get("fps", self.fps)))
@@ -201,9 +202,10 @@ class WatchHandle:
             next_stats = 0.0
             while not ws.closed and not reader.done():
                 tick = loop.time()
-                for i, key, jpeg in await self.view.new_frames(seen):
-                    await ws.send_bytes(HEADER.pack(i) + jpeg)
-                    seen[i] = key
+                frames = await self.view.new_frames(seen)
+                if frames:
+                    await ws.send_bytes(pack_frames([(i, jpeg) for i, _, jpeg in frames]))
+                    seen.update((i, key) for i, key, _ in frames)
                 if tick >= next_stats:
                     await ws.send_str(json.dumps(self.view.stats()))
                     next_stats = tick + STATS_PERIOD

@@ -1,5 +1,6 @@
 // The play page: sends the held keys (KeyboardEvent.code) and a gamepad's over the WebSocket
-// whenever they change; shows each step's frame (binary: u16 0, JPEG) and line (JSON).
+// whenever they change; shows each step's frame (binary: u16 0, u32 length, JPEG) and line
+// (JSON).
 "use strict";
 const token = new URLSearchParams(location.search).get("token") || "";
 const screen = document.getElementById("screen");
@@ -86,7 +87,8 @@ function connect() {
   ws.onmessage = (event) => {
     if (typeof event.data !== "string") {
       const old = screen.src;
-      screen.src = URL.createObjectURL(new Blob([new Uint8Array(event.data, 2)], {type: "image/jpeg"}));
+      const length = new DataView(event.data).getUint32(2);  // u16 env 0, u32 length, JPEG
+      screen.src = URL.createObjectURL(new Blob([new Uint8Array(event.data, 6, length)], {type: "image/jpeg"}));
       if (old.startsWith("blob:")) URL.revokeObjectURL(old);
       window.aiomame.frames += 1;
       return;

@@ -1,4 +1,4 @@
-// The watch page: one WebSocket brings each env's frames (binary: u16 env id, JPEG) and the
+// The watch page: one WebSocket brings each env's frames (binary, see showFrames) and the
 // pool's progress (JSON text); nothing else is fetched.
 "use strict";
 const params = new URLSearchParams(location.search);
@@ -82,15 +82,21 @@ function drawChart() {
   g.fillText(`steps/s (max ${Math.round(top / 1.1).toLocaleString()})`, 4, 11);
 }
 
-function showFrame(data) {
-  const id = new DataView(data).getUint16(0);
-  const t = tiles[id];
-  if (!t) return;
-  const old = t.img.src;
-  t.img.dataset.old = old && old.startsWith("blob:") ? old : "";
-  t.img.src = URL.createObjectURL(new Blob([new Uint8Array(data, 2)], {type: "image/jpeg"}));
-  t.div.dataset.frames = String(Number(t.div.dataset.frames) + 1);
-  window.aiomame.frames += 1;
+// A binary message: frames, each u16 env id, u32 length (big-endian), then the JPEG.
+function showFrames(data) {
+  const view = new DataView(data);
+  for (let at = 0; at + 6 <= data.byteLength;) {
+    const id = view.getUint16(at), length = view.getUint32(at + 2);
+    const jpeg = new Uint8Array(data, at + 6, length);
+    at += 6 + length;
+    const t = tiles[id];
+    if (!t) continue;
+    const old = t.img.src;
+    t.img.dataset.old = old && old.startsWith("blob:") ? old : "";
+    t.img.src = URL.createObjectURL(new Blob([jpeg], {type: "image/jpeg"}));
+    t.div.dataset.frames = String(Number(t.div.dataset.frames) + 1);
+    window.aiomame.frames += 1;
+  }
 }
 
 function connect() {
@@ -99,7 +105,7 @@ function connect() {
   ws.binaryType = "arraybuffer";
   ws.onopen = () => { window.aiomame.connected = true; };
   ws.onmessage = (event) => {
-    if (typeof event.data !== "string") return showFrame(event.data);
+    if (typeof event.data !== "string") return showFrames(event.data);
     const m = JSON.parse(event.data);
     if (m.type === "hello") {
       document.getElementById("title").textContent = `aiomame: ${m.game}`;
