@@ -223,6 +223,15 @@ async def test_watch_page_shows_frames_that_change(browser):
                 return lit;""")
             assert pixels > 100  # the game's picture, not a black frame
             assert handle.viewers == 1
+            # Tiles scrolled out of view get no frames (the page tells the server which).
+            await asyncio.to_thread(browser.set_window_size, 600, 500)
+            count = "return [...document.querySelectorAll('.tile')].map(t => +t.dataset.frames)"
+            await asyncio.sleep(1.5)
+            before = await page(count)
+            await asyncio.sleep(2.0)
+            after = await page(count)
+            await asyncio.to_thread(browser.set_window_size, 1500, 1000)
+            assert after[0] - before[0] >= 5 and after[-1] - before[-1] <= 1, (before, after)
             if shot:  # all 16 tiles, and a few points of the chart
                 await asyncio.to_thread(browser.set_window_size, 1600, 1250)
                 await asyncio.sleep(8)

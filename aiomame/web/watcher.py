@@ -97,15 +97,18 @@ class PoolView:
                 progress[key] = [_number(r) for r in progress[key]]
         return progress
 
-    async def new_frames(self, seen: dict[int, Any]) -> list[tuple[int, Any, bytes]]:
-        """(env, frame key, JPEG) of each env whose screen changed since ``seen`` (env ->
-        the key of the frame last sent; updated by the caller); encodes only frames no
-        viewer has had yet."""
+    async def new_frames(self, seen: dict[int, Any], only: set[int] | None = None
+                         ) -> list[tuple[int, Any, bytes]]:
+        """(env, frame key, JPEG) of each env (of ``only``, if given) whose screen changed
+        since ``seen`` (env -> the key of the frame last sent; updated by the caller);
+        encodes only frames no viewer has had yet."""
         pool = self.pool
         if pool._closed:  # the screens' memory goes with the pool
             return []
         wanted: list[tuple[int, int]] = []
         for i, emulator in enumerate(pool.emulators):
+            if only is not None and i not in only:
+                continue
             # A new tuple per step: the object itself marks the frame (held, not its id(),
             # which a later tuple may reuse; what it holds stays valid: see SharedFrames).
             shown = emulator._shown
@@ -185,14 +188,15 @@ class WatchHandle:
     async def _stream(self, request: web.Request) -> web.StreamResponse:
         """A viewer: frames (binary, :func:`~aiomame.web.frames.pack_frames`) at its rate,
         progress as JSON text.
-        Its messages ``{"fps": x}`` change the rate."""
+        Its messages ``{"fps": x}`` change the rate, ``{"visible": [env, ...]}`` limit the
+        frames to the envs on its screen (the page's tiles scrolled into view)."""
         try:
             fps = check_fps(float(request.query.get("fps", self.fps)))
         except (ValueError, InvalidArgumentError) as exc:
             raise web.HTTPBadRequest(text=f"fps: {exc}\n") from None
         ws = await self.server.websocket(request)
-        rate = [fps]
-        reader = asyncio.get_running_loop().create_task(_read_rates(ws, rate))
+        wants = Wants(fps)
+        reader = asyncio.get_running_loop().create_task(wants.read(ws))
         self.viewers += 1
         self._track()
         loop = asyncio.get_running_loop()
@@ -202,14 +206,14 @@ class WatchHandle:
             next_stats = 0.0
             while not ws.closed and not reader.done():
                 tick = loop.time()
-                frames = await self.view.new_frames(seen)
+                frames = await self.view.new_frames(seen, wants.visible)
                 if frames:
                     await ws.send_bytes(pack_frames([(i, jpeg) for i, _, jpeg in frames]))
                     seen.update((i, key) for i, key, _ in frames)
                 if tick >= next_stats:
                     await ws.send_str(json.dumps(self.view.stats()))
                     next_stats = tick + STATS_PERIOD
-                delay = 1.0 / rate[0] - (loop.time() - tick)
+                delay = 1.0 / wants.fps - (loop.time() - tick)
                 if delay > 0:
                     await asyncio.wait({reader}, timeout=delay)
         except ConnectionError:  # the viewer went away mid-send
@@ -225,13 +229,26 @@ class WatchHandle:
         return ws
 
 
-async def _read_rates(ws: web.WebSocketResponse, rate: list[float]) -> None:
-    """A viewer's messages until it closes: ``{"fps": x}`` sets ``rate[0]``."""
-    async for message in ws:
-        if message.type != WSMsgType.TEXT:
-            continue
-        with contextlib.suppress(ValueError, TypeError, KeyError, InvalidArgumentError):
-            rate[0] = check_fps(float(json.loads(message.data)["fps"]))
+class Wants:
+    """What one viewer asks for: ``fps``, and the envs it shows (``visible``; None: all)."""
+
+    def __init__(self, fps: float) -> None:
+        self.fps = fps
+        self.visible: set[int] | None = None
+
+    async def read(self, ws: web.WebSocketResponse) -> None:
+        """The viewer's messages until it closes: ``{"fps": x}``, ``{"visible": [...]}``;
+        anything else is ignored."""
+        async for message in ws:
+            if message.type != WSMsgType.TEXT:
+                continue
+            with contextlib.suppress(ValueError, TypeError, AttributeError,
+                                     InvalidArgumentError):
+                data = json.loads(message.data)
+                if "fps" in data:
+                    self.fps = check_fps(float(data["fps"]))
+                if "visible" in data:
+                    self.visible = {int(i) for i in data["visible"][:100_000]}
 
 
 async def watch(pool: Any, port: int = 0, host: str = "127.0.0.1", fps: float = 10.0

@@ -14,6 +14,16 @@ let memory = [];
 let ws = null;
 window.aiomame = {frames: 0, stats: 0, connected: false};
 
+// Only the tiles on screen get frames: the server is told which those are.
+const onScreen = new Set();
+const observer = new IntersectionObserver((entries) => {
+  for (const e of entries) {
+    const id = Number(e.target.id.slice(3));
+    e.isIntersecting ? onScreen.add(id) : onScreen.delete(id);
+  }
+  if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({visible: [...onScreen]}));
+});
+
 function tile(i) {
   const div = document.createElement("div");
   div.className = "tile";
@@ -26,6 +36,7 @@ function tile(i) {
   line.textContent = "env " + i;
   div.append(img, line);
   document.getElementById("grid").append(div);
+  observer.observe(div);
   img.onload = () => {
     img.width = img.naturalWidth * Number(zoomSelect.value);
     if (img.dataset.old) URL.revokeObjectURL(img.dataset.old);
