@@ -75,6 +75,8 @@ class GameEnv:
                     "interpolation": obs.interpolation, "maxpool": self.emulator.maxpool,
                     "frame_stack": self.frame_stack})
         self._last: tuple[np.ndarray, dict[str, Any]] | None = None  # for the opponent
+        self.opponent_action: Any = None
+        """The opponent's action in the last step (what a recording of it stores)."""
         self.episode = Episode(self.game, list(self.game.memory_addresses), max_episode_steps,
                                None if self.opponent is None else player)
         self._started = False
@@ -193,7 +195,7 @@ class GameEnv:
                 else game.joint_inputs(action)
         assert self._last is not None
         obs, data = self._last
-        theirs = self.opponent.act(obs[None], [data])[0]
+        theirs = self.opponent_action = self.opponent.act(obs[None], [data])[0]
         mine = game.controls(self.player).inputs(action)
         try:
             return (*mine, *game.controls(self.opponent.player).inputs(theirs))

@@ -10,8 +10,9 @@ and frame, and :func:`replay` plays it back and reports the first step that diff
 through and are recorded; ``recorder.recording`` is the episode so far, ``.save(path)``
 writes it. ``Recording.load(path)`` reads one back; ``replay(recording)`` yields the steps.
 
-File format (version 1): :data:`MAGIC`, the format version (u16, big-endian), then one zlib
-stream holding a msgpack map:
+File format (version 1; version 2 for a game of several players, which adds the keys at
+the end): :data:`MAGIC`, the format version (u16, big-endian), then one zlib stream
+holding a msgpack map:
 
 =============== ===========================================================================
 ``aiomame``     the aiomame version that wrote it
@@ -30,8 +31,19 @@ stream holding a msgpack map:
 ``memory_crc``  CRC-32 per step of the msgpack list of the memory values (u32 little-endian,
                 steps + 1 of them: the reset first)
 ``frame_crc``   CRC-32 per step of the frame's bytes (the newest frame of a stack), as above
-``reward``      the episode's total reward; ``ended``: "terminated", "truncated" or nil
+``reward``      the episode's total reward (of the agent's player); ``ended``:
+                "terminated", "truncated" or nil
+``players``     (version 2) the game's players; ``player``: the agent's; ``opponent``: who
+                played the other (``"cpu"``, ``"random"``, a scripted agent's or a
+                checkpoint's name), nil when agents played every player
+``rewards``     (version 2) ``{"shape": [steps, players], "data": f8 bytes}``: each
+                player's reward per step
 =============== ===========================================================================
+
+In a recording of several players, ``actions`` holds every player's action per step,
+``[steps, players, (vector)]`` (the opponent's too; vectors padded with zeros to the
+longest player's), except against the game's own ``"cpu"`` opponent, whose inputs are the
+game's: then only the agent's, as for one player.
 
 A 1,000-step catch episode is about 10 KB (the actions and checksums; a start state adds its
 compressed size). Reading a file that is missing, not a recording, damaged, truncated or of
@@ -52,14 +64,17 @@ from typing import TYPE_CHECKING, Any
 import msgpack
 import numpy as np
 
-from .errors import AiomameError, InvalidArgumentError, check_bool, check_path
+from .errors import AiomameError, GameError, InvalidArgumentError, check_bool, check_path
 from .files import write_atomically
 
 if TYPE_CHECKING:
     from .env import GameEnv
+    from .games import Game
 
 MAGIC = b"aiomame recording\n"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""The newest format this aiomame reads and writes (version 1 for one-player recordings,
+which older aiomames read too)."""
 SUFFIX = ".aiorec"
 """The usual file name ending of a recording (nothing depends on it)."""
 _VERSION = struct.Struct(">H")
@@ -131,8 +146,11 @@ class Recording:
     """One episode's start and inputs, with per-step checksums (see the module docstring).
 
     ``actions`` is ``(steps,)`` action indices, ``(steps, buttons)`` 0/1 for games with
-    buttons, or ``(steps, axes + buttons)`` floats for games with axes; ``memory_crc`` and
-    ``frame_crc`` hold ``steps + 1`` CRC-32s, the reset's first.
+    buttons, or ``(steps, axes + buttons)`` floats for games with axes; with several
+    players (:attr:`joint`) ``(steps, players, ...)``. ``memory_crc`` and ``frame_crc``
+    hold ``steps + 1`` CRC-32s, the reset's first. A game of several ``players``: the
+    agent played ``player`` against ``opponent`` (None: agents played every player), and
+    ``rewards`` is ``(steps, players)``.
     """
 
     game: str
@@ -150,6 +168,23 @@ class Recording:
     reward: float = 0.0
     ended: str | None = None
     aiomame: str = ""
+    players: int = 1
+    player: int = 1
+    opponent: str | None = None
+    rewards: np.ndarray | None = None
+
+    @property
+    def joint(self) -> bool:
+        """Whether :attr:`actions` holds every player's action per step (a game of several
+        players not played against its own ``"cpu"`` opponent)."""
+        return self.players > 1 and self.opponent != "cpu"
+
+    @property
+    def scores(self) -> list[float]:
+        """Each player's total reward (with one player: [:attr:`reward`])."""
+        if self.rewards is None:
+            return [float(self.reward)]
+        return [float(x) for x in np.asarray(self.rewards).sum(axis=0)]
 
     @property
     def steps(self) -> int:
@@ -177,8 +212,15 @@ class Recording:
             "frame_crc": np.asarray(self.frame_crc, "<u4").tobytes(),
             "reward": float(self.reward), "ended": self.ended,
         }
+        version = 1
+        if self.players > 1:
+            version = 2
+            rewards = np.zeros((len(actions), self.players)) if self.rewards is None \
+                else np.asarray(self.rewards, "<f8")
+            body.update(players=self.players, player=self.player, opponent=self.opponent,
+                        rewards={"shape": list(rewards.shape), "data": rewards.tobytes()})
         packed = msgpack.packb(body, use_bin_type=True)
-        return MAGIC + _VERSION.pack(FORMAT_VERSION) + zlib.compress(packed, 9)
+        return MAGIC + _VERSION.pack(version) + zlib.compress(packed, 9)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the recording to ``path`` (replaced whole: never a half file)."""
@@ -211,10 +253,10 @@ class Recording:
         if len(blob) < at:
             raise RecordingFileError(f"recording {name!r} is truncated")
         (version,) = _VERSION.unpack_from(blob, len(MAGIC))
-        if version != FORMAT_VERSION:
+        if not 1 <= version <= FORMAT_VERSION:
             newer = " (written by a newer aiomame: upgrade)" if version > FORMAT_VERSION else ""
             raise RecordingFileError(f"recording {name!r} has format version {version}; this "
-                                     f"aiomame reads version {FORMAT_VERSION}{newer}")
+                                     f"aiomame reads versions 1 to {FORMAT_VERSION}{newer}")
         try:
             inflater = zlib.decompressobj()
             packed = inflater.decompress(blob[at:])
@@ -245,6 +287,16 @@ class Recording:
         if not (seed is None or isinstance(seed, int)) or not (
                 state is None or isinstance(state, bytes)):
             raise TypeError("bad seed or state")
+        players, rewards = int(body.get("players", 1)), None
+        if players > 1:
+            spec = body["rewards"]
+            rewards = np.frombuffer(spec["data"], "<f8").reshape(
+                tuple(int(n) for n in spec["shape"])).astype(np.float64)
+            if rewards.shape != (steps, players):
+                raise ValueError(f"{steps} steps of {players} players but rewards of shape "
+                                 f"{rewards.shape}")
+            if body["opponent"] != "cpu" and shape[1:2] != (players,):
+                raise ValueError(f"actions of shape {shape} for {players} players")
         return cls(
             game=str(body["game"]), system=str(body["system"]), mame=str(body["mame"]),
             frame_ratio=int(body["frame_ratio"]), refresh=float(body["refresh"]),
@@ -252,7 +304,9 @@ class Recording:
             memory=[str(n) for n in body["memory"]],
             memory_crc=memory_crc, frame_crc=frame_crc, seed=seed, state=state,
             obs=dict(body["obs"]), reward=float(body["reward"]), ended=body["ended"],
-            aiomame=str(body["aiomame"]))
+            aiomame=str(body["aiomame"]), players=players, player=int(body.get("player", 1)),
+            opponent=None if body.get("opponent") is None else str(body["opponent"]),
+            rewards=rewards)
 
 
 class Recorder:
@@ -263,6 +317,12 @@ class Recorder:
     recorded, so that the episode can be replayed. ``recording`` is the current episode so
     far (a new object each time). ``game``: what to store as the game (default: its
     registered name, else its definition file's path; see :func:`game_reference`).
+
+    A game of several players: each step records every player's action (the env's
+    opponent's too, :attr:`GameEnv.opponent_action`; not the game's own ``"cpu"``
+    opponent's) and reward (:meth:`Game.reward` of the step's memory values). Raises
+    InvalidArgumentError if some players act by index, others by vector (see
+    :func:`joint_shape`), GameError if the game's reward is not one per player.
     """
 
     def __init__(self, env: GameEnv, game: str | None = None) -> None:
@@ -275,7 +335,15 @@ class Recorder:
                                        f"file) or None, got {game!r}")
         self.env = env
         self.game = game
+        players = env.game.players
+        self._opponent = "cpu" if env.game.versus_cpu else \
+            None if env.opponent is None else env.opponent.name
+        self._joint = players > 1 and self._opponent != "cpu"
+        self._shape = joint_shape(env.game) if self._joint else env.game.action_shape()
         self._actions: list[Any] = []
+        self._rewards: list[Any] = []
+        self._previous: dict[str, Any] = {}
+        self._scores = np.zeros(players)
         self._memory_crc: list[int] = []
         self._frame_crc: list[int] = []
         self._start: dict[str, Any] | None = None
@@ -297,8 +365,12 @@ class Recorder:
                        "mame": hello["mame"], "frame_ratio": env.emulator.frame_ratio,
                        "refresh": float(screen["refresh"]), "seed": seed,
                        "state": None if state is None else state.data,
-                       "obs": obs_options(env)}
+                       "obs": obs_options(env), "players": env.game.players,
+                       "player": env.player, "opponent": self._opponent}
         self._actions.clear()
+        self._rewards.clear()
+        self._scores[:] = 0
+        self._previous = info
         self._memory_crc[:] = [memory_checksum(info, self._names())]
         self._frame_crc[:] = [frame_checksum(obs, env.frame_stack > 1)]
         self._reward, self._ended = 0.0, None
@@ -311,14 +383,48 @@ class Recorder:
         """:meth:`GameEnv.step`, recorded."""
         if self._start is None:
             raise InvalidArgumentError("call reset() on the recorder before step()")
-        obs, reward, terminated, truncated, info = await self.env.step(action)
-        self._actions.append(np.asarray(action).tolist())
+        env = self.env
+        obs, reward, terminated, truncated, info = await env.step(action)
+        if env.game.players == 1:
+            self._actions.append(np.asarray(action).tolist())
+            self._reward += reward
+        else:
+            self._players_step(action, info)
         self._memory_crc.append(memory_checksum(info, self._names()))
-        self._frame_crc.append(frame_checksum(obs, self.env.frame_stack > 1))
-        self._reward += reward
+        self._frame_crc.append(frame_checksum(obs, env.frame_stack > 1))
         if terminated or truncated:
             self._ended = "terminated" if terminated else "truncated"
         return obs, reward, terminated, truncated, info
+
+    def _players_step(self, action: Any, info: dict[str, Any]) -> None:
+        """Records a step of a game of several players: every player's action (the
+        opponent's, if any, where the env keeps it) and reward."""
+        env = self.env
+        if env.opponent is not None:
+            joint: list[Any] = [None] * env.game.players
+            joint[env.player - 1] = action
+            joint[env.opponent.player - 1] = env.opponent_action
+            action = joint
+        if len(self._shape) > 1:  # vectors, padded with zeros to the longest player's
+            action = [np.pad(np.asarray(a, np.float64), (0, self._shape[1] - len(a)))
+                      for a in action]
+        self._actions.append(np.asarray(action).tolist())
+        given = env.game.reward(self._previous, info)  # every player's, even versus_cpu
+        rewards = np.asarray(given, np.float64)
+        if rewards.shape != (env.game.players,):
+            raise GameError(f"game {env.game.name!r} has {env.game.players} players, but its "
+                            f"reward() returned {given!r}: give one reward per player")
+        self._rewards.append(rewards)
+        self._scores += rewards
+        self._reward = float(self._scores[env.player - 1])
+        self._previous = info
+
+    @property
+    def scores(self) -> list[float]:
+        """Each player's total reward in the current episode so far (one player: [its])."""
+        if self.env.game.players == 1:
+            return [self._reward]
+        return [float(x) for x in self._scores]
 
     @property
     def steps(self) -> int:
@@ -334,8 +440,10 @@ class Recorder:
             raise InvalidArgumentError("nothing recorded yet: call reset() first")
         game = self.env.game
         actions = np.array(self._actions, np.float64 if game.axes else np.int64).reshape(
-            (len(self._actions), *game.action_shape()))
-        return Recording(actions=actions, memory=self._names(),
+            (len(self._actions), *self._shape))
+        rewards = None if game.players == 1 else np.array(self._rewards, np.float64).reshape(
+            len(self._rewards), game.players)
+        return Recording(actions=actions, rewards=rewards, memory=self._names(),
                          memory_crc=np.array(self._memory_crc, np.uint32),
                          frame_crc=np.array(self._frame_crc, np.uint32), reward=self._reward,
                          ended=self._ended, aiomame=__version__, **self._start)
@@ -366,7 +474,8 @@ def _load(recording: Recording | str | os.PathLike[str]) -> Recording:
 def replay_env(recording: Recording, **options: Any) -> GameEnv:
     """A (not started) env that replays ``recording``: its game and frame ratio, and its
     observation options (no stacking) unless ``options`` override them (frames are then
-    not checked)."""
+    not checked). A recording of several players replays in an env of every player (the
+    recorded opponent's actions are replayed), or against the game's own ``"cpu"``."""
     from .env import GameEnv
     from .games import get_game
 
@@ -377,6 +486,8 @@ def replay_env(recording: Recording, **options: Any) -> GameEnv:
     limit = recording.steps if recording.steps else None
     kwargs = {"frame_ratio": recording.frame_ratio, "max_episode_steps": limit,
               "frame_stack": 1, **obs, **options}
+    if recording.opponent == "cpu":  # else the recorded actions hold every player's
+        kwargs["opponent"] = "cpu"
     return GameEnv(get_game(recording.game), **kwargs)
 
 
@@ -410,6 +521,9 @@ async def replay(recording: Recording | str | os.PathLike[str], env: GameEnv | N
 
         state = State(recording.system, recording.mame, recording.state)
     names = recording.memory
+    shapes = [env.game.controls(p).action_shape() for p in range(1, env.game.players + 1)]
+    widths = [shape[0] for shape in shapes] if recording.joint and len(set(shapes)) > 1 \
+        else []
 
     def check(step: int, obs: np.ndarray, info: dict[str, Any]) -> Divergence | None:
         if memory_checksum(info, names) != recording.memory_crc[step]:
@@ -429,6 +543,8 @@ async def replay(recording: Recording | str | os.PathLike[str], env: GameEnv | N
     yield verdict(ReplayStep(0, obs, info, divergence=check(0, obs, info)))
     for index, action in enumerate(recording.actions, 1):
         value = action if action.ndim else int(action)
+        if widths:  # each player's vector without its padding
+            value = [row[:width] for row, width in zip(action, widths, strict=True)]
         obs, reward, terminated, truncated, info = await env.step(value)
         divergence = check(index, obs, info)
         last = index == recording.steps
@@ -458,14 +574,37 @@ def _check_env(recording: Recording, env: GameEnv) -> None:
             f"the recording is of system {recording.system!r} at frame_ratio "
             f"{recording.frame_ratio}; the env runs {hello['system']!r} at frame_ratio "
             f"{env.emulator.frame_ratio}")
-    shape, takes = recording.actions.shape[1:], env.game.action_shape()
-    if shape != takes:
+    versus = "cpu" if env.game.versus_cpu else None if env.opponent is None \
+        else env.opponent.name
+    if versus != ("cpu" if recording.opponent == "cpu" else None):
         raise InvalidArgumentError(
-            f"the recording's actions have shape {shape}, the game "
-            f"{env.game.name!r} takes {f'a vector of {takes[0]}' if takes else 'an index'}")
+            "the recording was played against "
+            + ("the game's own 'cpu' opponent" if recording.opponent == "cpu" else
+               "no opponent of the env's (its actions hold every player's)")
+            + f"; the env plays against {versus or 'no opponent'}: make it as replay_env does")
+    takes = joint_shape(env.game) if recording.joint else env.game.action_shape()
+    if recording.actions.shape[1:] != takes:
+        one = takes[1:] if recording.joint else takes
+        what = f"a vector of {one[0]}" if one else "an index"
+        raise InvalidArgumentError(
+            f"the recording's actions have shape {recording.actions.shape[1:]}, the game "
+            f"{env.game.name!r} takes {what}"
+            + (f" per player ({env.players})" if recording.joint else ""))
     if names := [n for n in recording.memory if n not in env.game.memory_addresses]:
         raise InvalidArgumentError(f"the recording checks memory values the game "
                                    f"{env.game.name!r} does not read: {', '.join(names)}")
+
+
+def joint_shape(game: Game) -> tuple[int, ...]:
+    """The shape of one step of every player's actions in a recording: (players,) for
+    indices, (players, entries) for vectors (the longest player's: shorter ones are padded
+    with zeros). Raises InvalidArgumentError if some players act by index, others by
+    vector."""
+    shapes = {game.controls(p).action_shape() for p in range(1, game.players + 1)}
+    if len(shapes) > 1 and () in shapes:
+        raise InvalidArgumentError(f"game {game.name!r}: some players act by index, others "
+                                   "by vector, which a recording cannot hold")
+    return (game.players, *max(shapes))
 
 
 async def verify(recording: Recording | str | os.PathLike[str], env: GameEnv | None = None,

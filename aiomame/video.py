@@ -362,10 +362,11 @@ async def export(recording: Recording | str | os.PathLike[str],
 
 async def replay_into(recording: Recording, writers: Sequence[VideoWriter], *,
                       strict: bool = False, **options: Any
-                      ) -> tuple[int, float, Divergence | None]:
+                      ) -> tuple[int, Any, Divergence | None]:
     """Replay ``recording`` (``options`` for :func:`~aiomame.recording.replay_env`) into
     ``writers``, closed at the end (dropped on an error); the steps replayed, the score
-    and the first divergence."""
+    (an array of one per player when the recording holds every player's actions) and the
+    first divergence."""
     import contextlib
 
     from .recording import replay

@@ -65,7 +65,7 @@ def q(value: object) -> str:
     return re.escape(repr(value))
 
 
-GAME_NAMES = "'basket', 'basket_paddle', 'catch', 'sf3', 'sf3_2p'"  # registered games, as listed
+GAME_NAMES = "'basket', 'basket_paddle', 'catch', 'duel', 'sf3', 'sf3_2p'"  # registered games, as listed
 
 
 def emulator(**kw: Any) -> Emulator:
@@ -628,6 +628,14 @@ CLI_CASES = [
     ("replay", "roms", ["replay", "/no/such.aiorec", "--roms", "/no/such"], "'/no/such'"),
     ("play", "mp4", ["play", "catch", "--mp4", "no/dir/x.mp4"], "no such folder"),
     ("play", "agent", ["play", "catch", "--agent", "smart"], "unknown agent 'smart'"),
+    ("play", "player", ["play", "catch", "--player", "2"],
+     "--player 2: game 'catch' has player 1 only"),
+    ("play", "opponent", ["play", "catch", "--opponent", "cpu"],
+     "--opponent 'cpu': game 'catch' has one player"),
+    ("record", "player", ["record", "catch", "x.aiorec", "--player", "0"],
+     "argument --player: '0' is not an integer >= 1"),
+    ("record", "opponent", ["record", "catch", "x.aiorec", "--opponent", "random"],
+     "--opponent 'random': game 'catch' has one player"),
     ("play", "media", ["play", "catch", "--media", "cart"], "expected SLOT=FILE"),
     ("play", "software", ["play", "catch", "--software", "brakout"], "no item 'brakout'"),
     ("new-game", "media", ["new-game", "a2600", "--roms", ".", "--media", "flop1=x.bin"],

@@ -154,9 +154,10 @@ def test_games_search_presence_and_json(capsys, roms):
     assert code == 0
     result = json.loads(out)
     assert result["cached"] is True
-    # catch's ROMs are bundled, basket's a2600 loads none; sf3's are missing
+    # catch's and duel's ROMs are bundled, basket's a2600 loads none; sf3's are missing
     assert [(g["name"], g["roms"]) for g in result["games"]] == [
-        ("basket", "none needed"), ("basket_paddle", "none needed"), ("catch", "bundled")]
+        ("basket", "none needed"), ("basket_paddle", "none needed"), ("catch", "bundled"),
+        ("duel", "bundled")]
     assert result["systems"] == [{"name": "invaders", "present": True, "verified": "bad",
                                   "description": "Space Invaders / Space Invaders M"}]
 

@@ -309,10 +309,13 @@ def test_new_game_writes_a_definition_that_runs(roms, tmp_path, capsys, no_leaks
     assert "# [memory]" in text and ":maincpu (i8080): io" in text
     game = get_game(out)
     assert ":IN1/Coin 1" in game.action_names() and ":IN2/Lives" not in game.action_names()
+    assert game.players == 2  # invaders has P2 controls (tests/test_cli_players.py)
     with aiomame.sync.GameEnv(out, roms_path=roms) as env:
         env.reset()
-        obs, reward, terminated, _, info = env.step(np.zeros(len(game.buttons), int))
-        assert obs.shape == (260, 224, 3) and (reward, terminated, info) == (0.0, False, {})
+        obs, reward, terminated, _, info = env.step(
+            [np.zeros(len(game.buttons), int), game.controls(2).noop()])
+        assert obs.shape == (260, 224, 3) and (terminated, info) == (False, {})
+        assert reward.tolist() == [0.0, 0.0]
     with pytest.raises(UsageError, match="exists: pass --force"):  # exit status 2
         new_game("invaders", str(out), "--roms", str(roms))
     new_game("invaders", str(out), "--roms", str(roms), "--force")

@@ -3,6 +3,9 @@ would start it: scripts as subprocesses, notebooks in a real Jupyter kernel."""
 
 from __future__ import annotations
 
+import csv
+import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -10,6 +13,7 @@ from pathlib import Path
 
 import nbclient
 import nbformat
+import numpy as np
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -77,3 +81,51 @@ def test_notebook_is_committed_without_outputs(path: Path):
 
 def test_notebooks_exist():
     assert {p.stem for p in NOTEBOOKS} >= {"quickstart", "many_envs"}
+
+
+def _self_play_module():
+    pytest.importorskip("torch", reason="PyTorch is installed by .ci/run on the host")
+    spec = importlib.util.spec_from_file_location("self_play", EXAMPLES / "self_play.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_self_play_smoke_run_writes_log_evaluation_plot_gif_and_checkpoint(tmp_path):
+    # That the script works end to end, not that it learns (the full run: README).
+    self_play = _self_play_module()
+    import torch
+
+    out = run_example("self_play.py", "--minutes", "0.3", "--envs", "4", "--rollout", "64",
+                      "--eval-envs", "2", "--eval-matches", "2", "--eval-steps", "200",
+                      "--eval-every", "6", "--out", str(tmp_path), timeout=150)
+    assert out.returncode == 0, out.stderr
+    assert "vs the computer" in out.stdout.splitlines()[-1]
+    with open(tmp_path / "progress.csv", newline="") as log:
+        rows = list(csv.DictReader(log))
+    assert len(rows) >= 2 and float(rows[0]["seconds"]) == 0
+    assert [int(r["env_steps"]) for r in rows] == sorted(int(r["env_steps"]) for r in rows)
+    assert all(0 <= float(r[k]) <= 1 for r in rows for k in ("win_vs_random", "win_vs_cpu"))
+    saved = json.loads((tmp_path / "evaluation.json").read_text())
+    for key in ("versus_random", "versus_cpu", "tracker_versus_cpu"):
+        assert saved[key]["matches"] == 2 and 0 <= saved[key]["win_rate"] <= 1
+    assert isinstance(saved["reached"], bool)
+    assert (tmp_path / "win_rate.png").read_bytes()[:4] == b"\x89PNG"
+    gif = tmp_path / "duel_self_play.gif"
+    assert gif.read_bytes()[:6] == b"GIF89a" and gif.stat().st_size < 2_000_000
+    data = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    model = self_play.Policy(hidden=data["hidden"])
+    model.load_state_dict(data["weights"])
+    assert data["features"] == list(self_play.FEATURES)
+
+
+def test_self_play_features_are_the_same_from_either_side():
+    # One policy plays player 1 or 2: swapping the paddles and the side changes nothing.
+    self_play = _self_play_module()
+    row = {"p1_x": 40, "p2_x": 150, "object0_active": 1, "object0_x": 60, "object0_y": 100,
+           "object1_active": 1, "object1_x": 170, "object1_y": 190}
+    swapped = {**row, "p1_x": 150, "p2_x": 40}
+    memory = {k: np.array([row[k], swapped[k]]) for k in row}
+    obs = self_play.features(memory, np.array([1, 2])).numpy()
+    assert np.array_equal(obs[0], obs[1])
+    assert obs[0][2:7].tolist()[0] == 1 and obs[0][5] > obs[0][10]  # lowest ball first

@@ -173,6 +173,75 @@ def test_bad_files_are_typed_errors(tmp_path, recorded):
     assert issubclass(RecordingFileError, InvalidArgumentError)
 
 
+# -- two players ---------------------------------------------------------------------------
+
+def test_one_player_recordings_stay_version_1_and_two_players_round_trip():
+    steps = 50
+    rng = np.random.default_rng(1)
+    base = dict(game="twocatch", system="invaders", mame="0.251", frame_ratio=3,
+                refresh=59.5, memory=["a"], memory_crc=np.zeros(steps + 1, np.uint32),
+                frame_crc=np.zeros(steps + 1, np.uint32), seed=2, reward=-1.0)
+    one = Recording(actions=rng.integers(0, 3, steps), **base).to_bytes()
+    assert one[len(MAGIC):len(MAGIC) + 2] == (1).to_bytes(2, "big")  # older aiomames read it
+    back = Recording.from_bytes(one)
+    assert (back.players, back.player, back.opponent, back.rewards) == (1, 1, None, None)
+    assert back.scores == [-1.0] and not back.joint
+    rewards = rng.integers(-1, 2, (steps, 2)).astype(float)
+    for opponent, actions in ((None, rng.integers(0, 3, (steps, 2))),
+                              ("random", rng.integers(0, 2, (steps, 2, 3))),
+                              ("cpu", rng.integers(0, 3, steps))):
+        two = Recording(actions=actions, players=2, player=2, opponent=opponent,
+                        rewards=rewards, **base)
+        blob = two.to_bytes()
+        assert blob[len(MAGIC):len(MAGIC) + 2] == (2).to_bytes(2, "big")
+        back = Recording.from_bytes(blob)
+        assert np.array_equal(back.actions, actions) and np.array_equal(back.rewards, rewards)
+        assert (back.players, back.player, back.opponent) == (2, 2, opponent)
+        assert back.joint == (opponent != "cpu") and back.scores == rewards.sum(0).tolist()
+    body = msgpack.unpackb(zlib.decompress(blob[len(MAGIC) + 2:]))
+    body["rewards"]["shape"] = [steps - 1, 2]
+    body["rewards"]["data"] = body["rewards"]["data"][:-16]
+    damaged = MAGIC + (2).to_bytes(2, "big") + zlib.compress(msgpack.packb(body))
+    with pytest.raises(RecordingFileError, match="damaged: 50 steps of 2 players but rewards"):
+        Recording.from_bytes(damaged)
+
+
+async def test_two_players_record_and_replay_exactly(no_leaks):
+    """Both players' actions are recorded (an agent's each, or the env's opponent's) with
+    their rewards, and replay exactly in an env of both players (duel; a changed action of
+    either player diverges: tests/test_cli_players.py)."""
+    rng = random.Random(5)
+    async with GameEnv("duel", max_episode_steps=80) as both, \
+            GameEnv("duel", opponent="random", player=2, max_episode_steps=80) as one:
+        for env in (both, one):
+            recorder = Recorder(env)
+            await recorder.reset(seed=7)
+            opponent = []
+            while True:
+                action = [rng.randrange(3), rng.randrange(3)] if env is both \
+                    else rng.randrange(3)
+                *_, terminated, truncated, _ = await recorder.step(action)
+                opponent.append(env.opponent_action)
+                if terminated or truncated:
+                    break
+            recording = recorder.recording
+            steps = recorder.steps  # 80, or fewer when the random opponent loses first
+            assert recording.actions.shape == recording.rewards.shape == (steps, 2)
+            assert recording.scores == recorder.scores
+            assert recording.rewards[:, 0].tolist() == (-recording.rewards[:, 1]).tolist()
+            if env is one:
+                assert (recording.player, recording.opponent) == (2, "random")
+                assert recording.actions[:, 0].tolist() == opponent
+                assert recording.reward == recording.scores[1]
+                with pytest.raises(InvalidArgumentError, match="the env plays against random"):
+                    await verify(recording, one)
+            assert await verify(Recording.from_bytes(recording.to_bytes()), both) is None
+        async with GameEnv("catch") as catch:
+            with pytest.raises(InvalidArgumentError, match=r"shape \(2,\), the game 'catch' "
+                                                           "takes an index"):
+                await verify(recording, catch)
+
+
 # -- video ---------------------------------------------------------------------------------
 
 def gif_frames(path) -> list[tuple[np.ndarray, int]]:

@@ -1,9 +1,10 @@
 """``aiomame actions GAME``: what an agent can press.
 
 For a registered game (or a definition file): its actions by index with the inputs each
-holds (for a game with buttons or axes, the action vector's entries), without starting
-MAME; with ``--inputs`` also its system's input ports and fields. For a MAME system: starts
-it (ROMs from ``--roms``) and lists its ports and fields, analog ones marked with their kind
+holds (for a game with buttons or axes, the action vector's entries), each player's for a
+two-player game (with the opponents `play --opponent` takes), without starting MAME;
+with ``--inputs`` also its system's input ports and fields. For a MAME system: starts it
+(ROMs from ``--roms``) and lists its ports and fields, analog ones marked with their kind
 and range; each is usable as ``Action(port, field)`` (an analog one with a value in range).
 """
 
@@ -13,8 +14,10 @@ import argparse
 from typing import Any
 
 from ..analog import analog_entry
+from ..controls import Controls
 from ..emulator import Emulator
 from ..games import Game
+from ..opponent import opponent_names
 from ..runner import run
 from .common import add_json, add_mame, add_roms, game_help, print_json, resolve_game, system_roms
 
@@ -47,14 +50,7 @@ def main(args: argparse.Namespace) -> None:
         print_json(result)
         return
     if game is not None:
-        kind = {"buttons": "buttons: the action is a vector of 0/1, one entry per button",
-                "axes": "entries: the action is a vector in [-1, 1], one entry per analog "
-                        "axis (-1: its min, 1: its max), then per button (held when > 0)",
-                }.get(result["kind"], "discrete actions, by index")
-        print(f"{game.name} (MAME system {system!r}): {len(result['actions'])} {kind}")
-        for action in result["actions"]:
-            held = ", ".join(action["inputs"]) or "(nothing)"
-            print(f"  {action['index']:>3}  {action['name']:<20} {held}")
+        _print_actions(game, system, result)
     if "ports" in result:
         if game is not None:
             print()
@@ -68,15 +64,43 @@ def main(args: argparse.Namespace) -> None:
                 print(f"  {port['tag']:<16} {field['name']}{mark}")
 
 
+def _print_actions(game: Game, system: str, result: dict[str, Any]) -> None:
+    kind = {"buttons": "buttons: the action is a vector of 0/1, one entry per button",
+            "axes": "entries: the action is a vector in [-1, 1], one entry per analog "
+                    "axis (-1: its min, 1: its max), then per button (held when > 0)",
+            }.get(result["kind"], "discrete actions, by index")
+    players = result.get("player_actions", [result["actions"]])
+    if len(players) == 1:
+        print(f"{game.name} (MAME system {system!r}): {len(result['actions'])} {kind}")
+    else:
+        print(f"{game.name} (MAME system {system!r}): {len(players)} players, {kind}; "
+              f"opponents (play --opponent): {', '.join(result['opponents'])}")
+    for player, actions in enumerate(players, 1):
+        if len(players) > 1:
+            print(f"  player {player}: {len(actions)} actions")
+        for action in actions:
+            held = ", ".join(action["inputs"]) or "(nothing)"
+            print(f"  {action['index']:>3}  {action['name']:<20} {held}")
+
+
 def _game_actions(game: Game) -> dict[str, Any]:
-    if game.axes or game.buttons:
-        actions = [{"index": i, "name": name, "inputs": [name]}
-                   for i, name in enumerate(game.action_names())]
-        return {"kind": "axes" if game.axes else "buttons", "actions": actions}
-    actions = [{"index": i, "name": name,
-                "inputs": [f"{a.port}/{a.field}" for a in game.inputs(i)]}
-               for i, name in enumerate(game.action_names())]
-    return {"kind": "discrete", "actions": actions}
+    """Player 1's ``kind`` and ``actions``; with two players also ``players``,
+    ``player_actions`` (each player's) and ``opponents`` (of player 2)."""
+    every = [_player_actions(game.controls(p)) for p in range(1, game.players + 1)]
+    result: dict[str, Any] = {"kind": game.controls().kind, "actions": every[0]}
+    if game.players > 1:
+        result.update(players=game.players, player_actions=every,
+                      opponents=opponent_names(game, 2))
+    return result
+
+
+def _player_actions(controls: Controls) -> list[dict[str, Any]]:
+    if controls.kind != "discrete":
+        return [{"index": i, "name": name, "inputs": [name]}
+                for i, name in enumerate(controls.action_names())]
+    return [{"index": i, "name": name,
+             "inputs": [f"{a.port}/{a.field}" for a in controls.inputs(i)]}
+            for i, name in enumerate(controls.action_names())]
 
 
 async def _ports(system: str, roms: str, mame: str | None, output_filter: Any

@@ -98,6 +98,7 @@ _REQUIRED = (("aiomame", "aiomame"), ("numpy", "numpy"), ("msgpack", "msgpack"),
 _OPTIONAL = (("uvloop", "uvloop", "pip install uvloop (a faster event loop)"),
              ("gymnasium", "gymnasium", "pip install 'aiomame[gym]' (aiomame.gym)"),
              ("stable-baselines3", "stable_baselines3", "pip install 'aiomame[sb3]'"),
+             ("pettingzoo", "pettingzoo", "pip install 'aiomame[pettingzoo]' (aiomame.pettingzoo)"),
              ("torch", "torch", "pip install 'aiomame[train]' (examples/train_ppo.py)"),
              ("imageio-ffmpeg", "imageio_ffmpeg", "pip install 'aiomame[video]' (MP4 export)"))
 

@@ -23,6 +23,7 @@ from ..errors import SetupError, UnknownGameError
 from ..games import GAMES, Game
 from ..mame import find_mame, mame_hash_path
 from ..mame_systems import all_systems, search_systems
+from ..opponent import opponent_names
 from .common import (
     UsageError,
     add_json,
@@ -145,10 +146,16 @@ def _game_entry(game: type[Game], present: set[str] | None, mame: str | None
         # A game on its own media, on a system that loads no ROMs (basket on the a2600).
         roms = "none needed" if game.media and not romset.rom_files(find_mame(mame), game.system) \
             else "present" if game.system in present else "missing"
-    return {"name": game.name, "system": game.system, "description": _title(game),
-            "actions": list(game().action_names()),
-            "kind": "axes" if game.axes else "buttons" if game.buttons else "discrete",
-            "roms": roms}
+    instance = game()
+    entry = {"name": game.name, "system": game.system, "description": _title(game),
+             "actions": list(instance.action_names()),
+             "kind": "axes" if game.axes else "buttons" if game.buttons else "discrete",
+             "roms": roms, "players": instance.players}
+    if instance.players > 1:  # each player's actions, and who plays player 2 against an agent
+        entry["player_actions"] = [instance.controls(p).action_names()
+                                   for p in range(1, instance.players + 1)]
+        entry["opponents"] = opponent_names(instance, 2)
+    return entry
 
 
 def _verify(systems: list[dict[str, Any]], args: argparse.Namespace) -> None:
@@ -174,8 +181,14 @@ def _print(args: argparse.Namespace, games: list[dict[str, Any]],
         print("Registered games (GameEnv, EnvPool, gym ids; play, bench...):")
         for g in games:
             roms = f"  [ROMs: {g['roms']}]" if g["roms"] else ""
+            players = ""
+            if g["players"] > 1:
+                players = (f"  [{g['players']} players: "
+                           + ", ".join(f"P{p} {len(a)}" for p, a in
+                                       enumerate(g["player_actions"], 1))
+                           + f" actions; opponents {', '.join(g['opponents'])}]")
             line = (f"  {g['name']:<12} {g['system']:<10} {len(g['actions']):>3} {g['kind']} "
-                    f"actions  {g['description']}{roms}")
+                    f"actions  {g['description']}{players}{roms}")
             print(line.rstrip())
     if args.registered:
         return

@@ -3,7 +3,10 @@
 Starts MAME on the system, asks its inputs and address spaces, and writes a commented
 definition that runs as written: the player inputs as buttons (a 0/1 vector per step), no
 reward, no end; memory, reward, episode end, start and seed as commented examples to fill
-in (see ``aiomame.games.definition``).
+in (see ``aiomame.games.definition``). A system with player 2 controls (fields named
+``P2 ...``) gets ``players = 2`` and a ``[player2]`` table with them, and a commented
+cabinet setting where the machine has one (some games read player 2 only in a cocktail
+cabinet).
 """
 
 from __future__ import annotations
@@ -16,12 +19,17 @@ from pathlib import Path
 from typing import Any
 
 from ..emulator import Emulator
-from ..games.definition import game_class
+from ..games.definition import load_game
 from ..runner import run
 from .common import UsageError, add_media, add_roms, media_options
 
 _CONTROL = re.compile(r"^P\d+ |^\d+ Players? Start$|^Start$|^Coin \d+$")
 """Field names of player controls (not DIP switches or settings): active buttons."""
+_OTHER_PLAYERS = re.compile(r"^P[2-9] ")
+"""Field names of controls of players 2...: not player 1's buttons."""
+_PLAYER2 = re.compile(r"^P2 ")
+_CABINET = re.compile(r"cabinet|cocktail", re.IGNORECASE)
+"""Field names of settings that may decide whether player 2's controls are read."""
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -48,15 +56,28 @@ def main(args: argparse.Namespace) -> None:
     info, actions = run(_ask(args.system, args.roms, media))
     text = definition_text(info, actions, args.roms, out.name, _relative(media, out))
     out.write_text(text)
-    game_class(out)  # as written, it loads
-    print(f"wrote {out}: {args.system}, {sum(1 for a in actions if _active(a))} buttons; "
+    game = load_game(out)  # as written, it loads
+    buttons = sum(1 for a in actions if _active(a) and not _OTHER_PLAYERS.search(a["field"]))
+    players = f" for player 1, {len(game.player_controls[1].buttons)} for player 2" \
+        if game.players > 1 else ""
+    print(f"wrote {out}: {args.system}, {buttons} buttons{players}; "
           f"run it with aiomame.GameEnv({str(out)!r}, roms_path={args.roms!r})")
 
 
 async def _ask(system: str, roms: str, media: dict[str, Any]
                ) -> tuple[dict[str, Any], list[dict[str, str]]]:
+    """The machine's info, with ``settings`` (``"PORT/FIELD"`` -> its settings, [value,
+    name] each) for cabinet settings, and its inputs."""
     async with Emulator(system, roms, **media) as emu:
-        return dict(emu.info), emu.list_actions()
+        info = dict(emu.info)
+        info["settings"] = {}
+        for port in info.get("ports", ()):
+            for field in port["fields"]:
+                if _CABINET.search(field["name"]) and "id" in field:
+                    reply = await emu.process.request("setting", field["id"])
+                    if reply[2]:
+                        info["settings"][f"{port['tag']}/{field['name']}"] = reply[2]
+        return info, emu.list_actions()
 
 
 def _relative(media: dict[str, Any], out: Path) -> dict[str, Any]:
@@ -89,6 +110,8 @@ def definition_text(info: dict[str, Any], actions: list[dict[str, str]], roms: s
         raise UsageError(f"{system!r} has no digital inputs to use as buttons")
     if not any(_active(a) for a in digital):
         digital = [{**a, "all": "1"} for a in digital]
+    player2 = [a for a in digital if _PLAYER2.search(a["field"]) and "all" not in a]
+    digital = [a for a in digital if a not in player2]
     lines = [
         f"# Game definition for MAME system {system!r}, written by `aiomame new-game` "
         f"(MAME {info.get('mame', '?')}).",
@@ -99,8 +122,11 @@ def definition_text(info: dict[str, Any], actions: list[dict[str, str]], roms: s
           if "software" in media else []),
         "frame_ratio = 3             # frames per step",
         "# max_episode_steps = 10000",
+        *(["players = 2                 # player 2's controls and reward: [player2] below"]
+          if player2 else []),
         "",
-        "# The action: a 0/1 vector, one entry per button held for the step (MultiBinary).",
+        f"# The action{' of player 1' if player2 else ''}: a 0/1 vector, one entry per button "
+        "held for the step (MultiBinary).",
         "# Inputs are \"PORT/FIELD\". Commented out: fields that look like settings (DIP",
         "# switches), not controls.",
         "buttons = [",
@@ -118,6 +144,7 @@ def definition_text(info: dict[str, Any], actions: list[dict[str, str]], roms: s
     for action in [a for a in digital if _active(a)][:3]:
         name = re.sub(r"\W+", "_", action["field"].lower()).strip("_")
         lines.append(f"# {name} = [{_toml(action['port'] + '/' + action['field'])}]")
+    lines += _player2_lines(player2, info.get("settings", {}))
     lines += ["", "# Memory read every step, NAME = { address, type, device, space }; type one of",
               "# u8 s8 u16 s16 u32 s32 (default u8). This system's devices and spaces:"]
     for device in info.get("devices", ()):
@@ -163,6 +190,40 @@ def definition_text(info: dict[str, Any], actions: list[dict[str, str]], roms: s
         "",
     ]
     return "\n".join(lines)
+
+
+def _player2_lines(player2: list[dict[str, str]], settings: dict[str, list[Any]]
+                   ) -> list[str]:
+    """The [player2] table (player 2's buttons, its reward as a commented example), and
+    commented cabinet settings."""
+    if not player2:
+        return []
+    lines = [
+        "",
+        "# Player 2: its controls, the same kind of action as player 1's (buttons, or",
+        "# [player2.actions] with [actions]), and its reward. step() takes [player 1's action,",
+        "# player 2's] and the reward is one per player; or one agent plays against an",
+        "# opponent: GameEnv(..., opponent=\"random\"), `aiomame play FILE --opponent random`.",
+        "[player2]",
+        "buttons = [",
+        *(f"    {_toml(a['port'] + '/' + a['field'])}," for a in player2),
+        "]",
+        "# [player2.actions]",
+        "# noop = []",
+    ]
+    for action in player2[:3]:
+        name = re.sub(r"\W+", "_", action["field"].lower()).strip("_")
+        lines.append(f"# {name} = [{_toml(action['port'] + '/' + action['field'])}]")
+    lines += ["# Player 2's reward, as [reward] is player 1's (memory names of [memory]).",
+              "# [player2.reward]", "# score2 = 1.0"]
+    for key, choices in settings.items():
+        named = ", ".join(f"{name} ({value})" for value, name in choices)
+        cocktail = next((name for _, name in choices if "cocktail" in str(name).lower()),
+                        choices[-1][1])
+        lines += ["", "# Machine settings (DIP switches): some games read player 2's controls "
+                      "only in a", f"# cocktail cabinet. {key}: {named}.", "# [settings]",
+                  f"# {_toml(key)} = {_toml(str(cocktail))}"]
+    return lines
 
 
 def _media_lines(info: dict[str, Any], files: dict[str, str]) -> list[str]:

@@ -1,8 +1,11 @@
 """``aiomame play GAME``: play episodes of a game with a simple agent, with a progress bar,
 a summary, and optionally the recordings and a GIF or MP4 of them.
 
-Each episode is capped at --max-steps (some agents never lose). Ctrl-C stops: the summary
-of what was played is printed and its files are written, then the exit status is 130.
+Each episode is capped at --max-steps (some agents never lose). In a two-player game
+--agent plays --player (1) and --opponent the other (cpu, the game's own, when it has one;
+else random); each episode's line and the summary give both players' scores, and the
+recordings hold both players' actions. Ctrl-C stops: the summary of what was played is
+printed and its files are written, then the exit status is 130.
 Output files: --gif and --mp4 hold the last episode (the one interrupted, if any, when it
 has a step); --record writes every episode, as FILE itself for one episode, else with the
 episode number before the suffix (run.aiorec: run-1.aiorec, run-2.aiorec, ...).
@@ -26,11 +29,20 @@ import numpy as np
 
 from ..env import GameEnv
 from ..games import GAMES, Game, get_game
+from ..opponent import make_opponent
 from ..recording import Recorder
 from ..runner import run
 from ..video import VideoWriter, check_format, open_video, steps_per_second
 from . import human
 from .common import INTERRUPTED_EXIT, UsageError, add_media, add_roms, media_options
+from .versus import (
+    add_players_options,
+    merge_options,
+    opponent_choice,
+    opponent_options,
+    score_line,
+    winner,
+)
 
 Policy = Callable[[np.ndarray, dict[str, Any]], Any]
 """An agent: (observation, memory values) -> action."""
@@ -63,6 +75,7 @@ def add_session_options(p: argparse.ArgumentParser, episodes: int, gif: str | No
                         "game's own agents, e.g. tracker for catch, or the path of a trained "
                         "policy's checkpoint (examples/train_ppo.py; needs aiomame[train]) "
                         "(default: random)")
+    add_players_options(p)
     p.add_argument("--episodes", type=int, default=episodes, metavar="N",
                    help=f"how many episodes to play (default: {episodes})")
     p.add_argument("--seed", type=int, default=None, metavar="S",
@@ -107,7 +120,9 @@ def run_session(args: argparse.Namespace, *, record: str | None, render: bool,
     if record and not Path(record).resolve().parent.is_dir():
         raise UsageError(f"{record!r}: no such folder to write it in")
     game = get_game(args.game)
-    agent_spec(args.agent, game)  # an unknown agent fails before MAME starts
+    # an unknown agent or opponent fails before MAME starts; the default opponent filled in
+    args.opponent = opponent_choice(args, game)
+    env_options(args, game)
     session = Session(args, record, render, throttle)
     try:
         run(session.play())
@@ -125,10 +140,19 @@ def episode_path(path: str, episode: int, episodes: int) -> str:
     return os.fspath(file.with_name(f"{file.stem}-{episode}{file.suffix}"))
 
 
-def agent_spec(name: str, game: Game) -> dict[str, Any]:
-    """Checks agent ``name`` for ``game``; the env options it needs: a trained policy's
-    checkpoint (``examples/train_ppo.py``) observes frames as it was trained to."""
-    if name in ("random", "noop") or name in _game_agents(game):
+def env_options(args: argparse.Namespace, game: Game) -> dict[str, Any]:
+    """The env options the agent and the opponent (checked by :func:`opponent_choice`)
+    need: a trained policy sees the frames it was trained on."""
+    agent = agent_spec(args.agent, game, args.player)
+    if args.opponent is None or args.opponent == "cpu":
+        return agent
+    return merge_options(agent, opponent_options(args.opponent, game, 3 - args.player))
+
+
+def agent_spec(name: str, game: Game, player: int = 1) -> dict[str, Any]:
+    """Checks agent ``name`` for ``game``'s ``player``; the env options it needs: a trained
+    policy's checkpoint (``examples/train_ppo.py``) observes frames as it was trained to."""
+    if name in ("random", "noop") or name in game.agents(player):
         return {}
     if os.sep in name or os.path.isfile(name):
         agent = checkpoint_agent(name)
@@ -137,7 +161,7 @@ def agent_spec(name: str, game: Game) -> dict[str, Any]:
             raise UsageError(f"--agent {name!r} was trained on {agent.game!r}, not on "
                              f"{game.name!r}")
         return {k: v for k, v in agent.env.items() if k != "max_episode_steps"}
-    valid = ", ".join(["random", "noop", *_game_agents(game)])
+    valid = ", ".join(["random", "noop", *game.agents(player)])
     raise UsageError(f"unknown agent {name!r} for {game.name}; valid: {valid} or the path "
                      "of a trained policy's checkpoint")
 
@@ -152,16 +176,12 @@ def checkpoint_agent(path: str) -> Any:
     return load_agent(path)
 
 
-def _game_agents(game: Game) -> dict[str, Callable[..., Any]]:
-    agents = getattr(game, "agents", None)
-    return agents() if agents is not None else {}
-
-
 def make_policy(name: str, env: GameEnv, seed: int | None) -> Policy:
-    """The agent ``name`` for ``env`` (checked by :func:`agent_spec`)."""
+    """The agent ``name`` for ``env``'s player (checked by :func:`agent_spec`)."""
     rng = random.Random(seed)
-    buttons = len(env.game.buttons)
-    axes = len(env.game.axes)
+    controls = env.game.controls(env.player)
+    buttons = len(controls.buttons)
+    axes = len(controls.axes)
     if name == "random":
         if axes:  # each axis anywhere in [-1, 1], each button held half the time
             return lambda obs, info: np.array(
@@ -176,11 +196,23 @@ def make_policy(name: str, env: GameEnv, seed: int | None) -> Policy:
         none = np.zeros(axes + buttons, np.float32 if axes else np.uint8) \
             if axes or buttons else 0  # axes: the middle of each range
         return lambda obs, info: none
-    if name not in _game_agents(env.game):
+    agents = env.game.agents(env.player)
+    if name not in agents:
         trained = checkpoint_agent(name)
         return lambda obs, info: trained.act(obs)
-    agent = _game_agents(env.game)[name]
+    agent = agents[name]
     return lambda obs, info: agent(info)
+
+
+def make_env(args: argparse.Namespace, options: dict[str, Any]) -> GameEnv:
+    """The env of ``args``' game with ``options``; in a two-player game, the agent plays
+    ``--player`` against ``--opponent`` (with ``--seed``, a random one is seeded)."""
+    if args.opponent is not None:
+        options = {**options, "opponent": args.opponent, "player": args.player}
+    env = GameEnv(get_game(args.game), roms_path=args.roms, **options)
+    if env.opponent is not None and args.opponent == "random" and args.seed is not None:
+        env.opponent = make_opponent("random", env.game, env.opponent.player, seed=args.seed)
+    return env
 
 
 class Session:
@@ -209,12 +241,12 @@ class Session:
         args = self.args
         options: dict[str, Any] = {"render": self.render, "throttle": self.throttle,
                                    "max_episode_steps": args.max_steps or None}
-        observes = agent_spec(args.agent, get_game(args.game))
+        observes = env_options(args, get_game(args.game))
         # A trained policy may see small grayscale frames: the videos show the screen.
         self.screen_videos = bool(observes)
         options.update(observes)
         options.update(media_options(args) if "media" in args else {})  # play's, not record's
-        async with GameEnv(get_game(args.game), roms_path=args.roms, **options) as env:
+        async with make_env(args, options) as env:
             policy = make_policy(args.agent, env, args.seed)
             recorder = Recorder(env, game=args.game)
             started = time.perf_counter()
@@ -239,6 +271,8 @@ class Session:
         bar = tqdm(total=args.max_steps or None, desc=f"episode {episode}", unit="step",
                    leave=False, dynamic_ncols=True, disable=True if args.json else None)
         result: dict[str, Any] = {"episode": episode, "score": 0.0, "steps": 0}
+        if env.game.players > 1:
+            result["scores"] = [0.0] * env.game.players
         started = time.perf_counter()
         try:
             obs, info = await recorder.reset(seed)
@@ -246,14 +280,17 @@ class Session:
             for video in videos:
                 video.add(env.emulator.screen() if self.screen_videos else obs)
             while True:
-                obs, reward, terminated, truncated, info = await recorder.step(
+                obs, _, terminated, truncated, info = await recorder.step(
                     policy(obs, info))
                 for video in videos:
                     video.add(env.emulator.screen() if self.screen_videos else obs)
-                result["score"] += reward
+                scores = recorder.scores
+                result["score"] = scores[env.player - 1]
+                if len(scores) > 1:
+                    result["scores"] = scores
                 result["steps"] += 1
                 bar.update()
-                bar.set_postfix(score=f"{result['score']:g}", refresh=False)
+                bar.set_postfix(score=" : ".join(f"{x:g}" for x in scores), refresh=False)
                 if terminated or truncated:
                     result["end"] = "game over" if terminated else "step cap"
                     break
@@ -286,24 +323,43 @@ class Session:
         self.files += files
         self.episodes.append(result)
         rate = result["steps"] / elapsed if elapsed > 0 else 0.0
-        self.say(f"episode {episode}: score {result['score']:g} in {result['steps']} steps, "
+        score = f"score {result['score']:g}"
+        if "scores" in result:
+            result["winner"] = winner(result["scores"])
+            score = score_line(result["scores"]) + ","
+        self.say(f"episode {episode}: {score} in {result['steps']} steps, "
                  f"{result['end']} ({rate:,.0f} steps/s)"
                  + "".join(f"; wrote {f}" for f in files))
         if interrupted:
             self.interrupted = True
 
+    def _versus_summary(self) -> str:
+        """``player 1 (agent random) won 1, player 2 (opponent cpu) won 2, 0 draws, mean
+        P1 2 : P2 5``."""
+        args, episodes = self.args, self.episodes
+        wins = [sum(e["winner"] == p for e in episodes) for p in (1, 2)]
+        who = {args.player: f"agent {args.agent}", 3 - args.player: f"opponent {args.opponent}"}
+        means = [sum(e["scores"][p] for e in episodes) / len(episodes) for p in (0, 1)]
+        return (", ".join(f"player {p} ({who[p]}) won {wins[p - 1]}" for p in (1, 2))
+                + f", {sum(e['winner'] is None for e in episodes)} draw(s), mean "
+                + " : ".join(f"P{p} {m:g}" for p, m in enumerate(means, 1)))
+
     def report(self) -> None:
         """The summary: text, or one JSON object with --json."""
         args = self.args
         steps = sum(e["steps"] for e in self.episodes)
+        versus = {} if args.opponent is None else {"player": args.player,
+                                                    "opponent": args.opponent}
         if args.json:
-            print(json.dumps({"game": args.game, "agent": args.agent,
+            print(json.dumps({"game": args.game, "agent": args.agent, **versus,
                               "episodes": self.episodes, "steps": steps,
                               "seconds": round(self.seconds, 3),
                               "interrupted": self.interrupted, "files": self.files}))
             return
         scores = [e["score"] for e in self.episodes]
         mean = f", mean score {sum(scores) / len(scores):g}" if scores else ""
+        if versus and self.episodes:
+            mean = ", " + self._versus_summary()
         stopped = " (interrupted)" if self.interrupted else ""
         rate = steps / self.seconds if self.seconds > 0 else 0.0
         print(f"{len(self.episodes)} episode(s){stopped}{mean}; {steps} steps in "

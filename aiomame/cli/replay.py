@@ -14,10 +14,13 @@ import json
 import time
 from typing import Any
 
+import numpy as np
+
 from ..recording import Divergence, Recording
 from ..runner import run
 from ..video import VideoWriter, check_format, open_video, replay_into
 from .common import FAILURE_EXIT, UsageError, add_roms
+from .versus import score_line
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -51,19 +54,34 @@ def main(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     steps, score, divergence = run(_replay(recording, args, outputs))
     seconds = time.perf_counter() - started
+    versus: dict[str, Any] = {}
+    if recording.players > 1:
+        # Every player's score from the replay; against the game's own opponent the env
+        # rewards player 1 only, so the others' are the recording's.
+        scores = (np.zeros(recording.players) + score).tolist() if recording.joint else \
+            [float(score), *recording.scores[1:]]  # (a replay of no step scores 0.0)
+        score = scores[recording.player - 1]
+        versus = {"players": recording.players, "player": recording.player,
+                  "opponent": recording.opponent, "scores": scores}
     if args.json:
         print(json.dumps({
             "file": args.file, "game": recording.game, "system": recording.system,
             "recorded_on": recording.mame, "steps": steps, "recorded_steps": recording.steps,
-            "score": score, "seed": recording.seed, "from_state": recording.state is not None,
+            "score": score, **versus, "seed": recording.seed,
+            "from_state": recording.state is not None,
             "identical": divergence is None,
             "divergence": None if divergence is None else {
                 "step": divergence.step, "what": divergence.what, "detail": divergence.detail},
             "seconds": round(seconds, 3), "files": outputs}))
     else:
         verdict = "identical" if divergence is None else str(divergence)
-        print(f"{args.file}: {recording.game}, {steps} of {recording.steps} steps, score "
-              f"{score:g}: {verdict}" + "".join(f"; wrote {path}" for path in outputs))
+        result = f"score {score:g}"
+        if versus:
+            against = "agents" if recording.opponent is None else \
+                f"player {recording.player} against {recording.opponent}"
+            result = f"{against}, {score_line(versus['scores'])}"
+        print(f"{args.file}: {recording.game}, {steps} of {recording.steps} steps, "
+              f"{result}: {verdict}" + "".join(f"; wrote {path}" for path in outputs))
     return 0 if divergence is None else FAILURE_EXIT
 
 
