@@ -509,6 +509,7 @@ def test_key_map_of_each_kind_of_controls():
     assert [key_for(f) for f in ("P1 Left", "P1 Button 1", "P1 Button 3", "Coin 1",
                                  "1 Player Start", "2 Players Start", "P2 Left", "Cabinet")] \
         == ["ArrowLeft", "Space", "KeyX", "Digit5", "Digit1", "Digit2", None, None]
+    assert key_for("P2 Left", player=2) == "ArrowLeft" and key_for("P1 Left", 2) is None
     catch = KeyMap(get_game("catch").controls(1))
     assert [catch.action(k) for k in ([], ["ArrowLeft"], ["ArrowRight"], ["KeyQ"])] \
         == [0, 1, 2, 0]

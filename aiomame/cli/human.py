@@ -86,9 +86,14 @@ async def game_of(name: str, roms: str | None, mame: str | None = None) -> tuple
 async def _play(args: argparse.Namespace) -> None:
     from ..web.human import HumanPlay
     from ..web.server import Server
+    from .versus import opponent_choice, opponent_options
 
     game, roms = await game_of(args.game, args.roms)
     options = media_options(args) if "media" in args else {}
+    opponent = opponent_choice(args, game)  # a two-player game: --player, --opponent
+    if opponent is not None:
+        options.update(opponent_options(opponent, game, 3 - args.player),
+                       opponent=opponent, player=args.player)
     server = Server(args.host, args.port)
     async with GameEnv(game, roms_path=roms, max_episode_steps=args.max_steps or None,
                        **options) as env:

@@ -31,7 +31,7 @@ from .common import (
     positive_float,
     positive_int,
 )
-from .play import GAME_HELP, _game_agents, agent_spec, checkpoint_agent
+from .play import GAME_HELP, agent_spec, checkpoint_agent
 
 BatchPolicy = Callable[[Any], Any]
 """An agent of the whole pool: batch -> one action per env."""
@@ -69,6 +69,11 @@ def main(args: argparse.Namespace) -> int:
     except ImportError:
         raise UsageError('watch needs aiohttp: pip install "aiomame[web]"') from None
     options = agent_spec(args.agent, game)  # an unknown agent fails before MAME starts
+    if game.players > 1:  # the agent plays player 1, the game's computer the other
+        if not game.cpu_opponent:
+            raise UsageError(f"watch plays one player: {game.name!r} has {game.players} "
+                             "players and no computer opponent of its own")
+        options["opponent"] = "cpu"
     check_host(args.host)
     try:
         run(_watch(args, game, options))
@@ -106,7 +111,8 @@ def batch_policy(name: str, pool: Any, seed: int | None) -> BatchPolicy:
     game: Game = pool.game
     n = pool.num_envs
     rng = np.random.default_rng(seed)
-    buttons, axes = len(game.buttons), len(game.axes)
+    controls = game.controls(1)
+    buttons, axes = len(controls.buttons), len(controls.axes)
     if name == "random":
         if axes:
             return lambda batch: np.concatenate(
@@ -119,7 +125,7 @@ def batch_policy(name: str, pool: Any, seed: int | None) -> BatchPolicy:
         none = np.zeros((n, axes + buttons), np.float32 if axes else np.uint8) \
             if axes or buttons else np.zeros(n, np.int64)
         return lambda batch: none
-    agents = _game_agents(game)
+    agents = game.agents(1)
     if name in agents:
         agent = agents[name]
         return lambda batch: np.array(

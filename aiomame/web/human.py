@@ -45,7 +45,7 @@ class HumanPlay:
     def __init__(self, env: GameEnv, server: Server, game: str | None = None) -> None:
         self.env, self.server = env, server
         self.recorder = Recorder(env, game=game)
-        self.keymap = KeyMap(env.game.controls(1))
+        self.keymap = KeyMap(env.game.controls(env.player), env.player)  # the human's
         self.rate = steps_per_second(env)
         self._held: dict[web.WebSocketResponse, tuple[set[str], Any]] = {}
         self._connected = asyncio.Event()

@@ -38,11 +38,12 @@ _SPARE = [f"Digit{d}" for d in "3478906"] + [f"Key{c}" for c in string.ascii_upp
 _AXIS_KEYS = [("ArrowLeft", "ArrowRight"), ("ArrowUp", "ArrowDown")]
 
 
-def key_for(field: str) -> str | None:
-    """The key MAME's defaults suggest for input field ``field`` (None: no usual one)."""
+def key_for(field: str, player: int = 1) -> str | None:
+    """The key MAME's defaults suggest for input field ``field`` to the person playing
+    ``player`` (None: no usual one; another player's fields have none)."""
     name = field.lower()
-    player = re.match(r"p(\d+)\s", name)
-    if player and player.group(1) != "1":
+    prefix = re.match(r"p(\d+)\s", name)
+    if prefix and prefix.group(1) != str(player):
         return None  # other players' fields take spare keys
     for word, key in _DIRECTIONS.items():
         if re.search(rf"\b{word}\b", name) and "rotate" not in name:
@@ -61,14 +62,15 @@ def key_for(field: str) -> str | None:
     return None
 
 
-def assign_keys(fields: Iterable[str], taken: Iterable[str] = ()) -> dict[str, str]:
-    """field -> key for ``fields`` (in order): :func:`key_for`'s, else a spare one; a key
-    goes to the first field asking for it, none to a key in ``taken``."""
+def assign_keys(fields: Iterable[str], taken: Iterable[str] = (), player: int = 1
+                ) -> dict[str, str]:
+    """field -> key for ``fields`` (in order): :func:`key_for`'s (for ``player``), else a
+    spare one; a key goes to the first field asking for it, none to a key in ``taken``."""
     keys: dict[str, str] = {}
     taken = set(taken)
     rest = []
     for field in dict.fromkeys(fields):
-        key = key_for(field)
+        key = key_for(field, player)
         if key is None or key in taken:
             rest.append(field)
         else:
@@ -84,9 +86,10 @@ def assign_keys(fields: Iterable[str], taken: Iterable[str] = ()) -> dict[str, s
 
 class KeyMap:
     """The keys of one player's :class:`~aiomame.controls.Controls` (see the module
-    docstring): :meth:`action` turns the held keys into that player's action."""
+    docstring; ``player``: whose, so that its "P2 ..." fields take the arrows and Space):
+    :meth:`action` turns the held keys into that player's action."""
 
-    def __init__(self, controls: Controls) -> None:
+    def __init__(self, controls: Controls, player: int = 1) -> None:
         self.controls = controls
         self.kind = controls.kind
         self.axis_keys = _AXIS_KEYS[:len(controls.axes)]
@@ -94,7 +97,8 @@ class KeyMap:
         inputs = controls.buttons if self.kind == "axes" else controls.all_inputs()
         # Arrows belong to the axes: the buttons take their other keys.
         self._field_keys = assign_keys([a.field for a in inputs],
-                                       taken={k for pair in self.axis_keys for k in pair})
+                                       taken={k for pair in self.axis_keys for k in pair},
+                                       player=player)
         if self.kind == "discrete":
             names = controls.action_names()
             self._noop = controls.noop() if any(not v for v in controls.actions.values()) else 0
