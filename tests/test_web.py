@@ -426,22 +426,33 @@ def test_human_keys_move_the_paddle_and_are_recorded(browser, tmp_path):
     assert right[-1] > right[0] and left[-1] < left[0], (right, left)
 
 
-def test_human_page_needs_the_token_and_lists_the_keys():
-    process = cli("play", "catch", "--human", "--episodes", "1", "--max-steps", "5")
+def test_human_page_needs_the_token_lists_the_keys_and_pauses_without_a_page():
+    process = cli("play", "catch", "--human", "--episodes", "1", "--max-steps", "400")
     try:
         url = first_line(process)
         base = url.split("?")[0]
         assert status(base) == 403 and status(base + "stream?token=no") == 403
 
-        async def hello() -> dict:
+        async def visit(steps: int) -> tuple[dict, list[int]]:
+            """The hello, and the step numbers seen until ``steps`` of them."""
+            seen: list[int] = []
             async with aiohttp.ClientSession() as session, session.ws_connect(
                     url.replace("/?", "/stream?")) as ws:
-                return json.loads((await ws.receive(timeout=30)).data)
+                hello = json.loads((await ws.receive(timeout=30)).data)
+                while len(seen) < steps:
+                    message = await ws.receive(timeout=30)
+                    if message.type == aiohttp.WSMsgType.TEXT:
+                        seen.append(json.loads(message.data)["step"])
+            return hello, seen
 
-        message = asyncio.run(hello())
+        message, first = asyncio.run(visit(10))
         assert message["kind"] == "discrete" and message["actions"] == ["noop", "left", "right"]
         assert [r["key"] for r in message["keys"]] == ["ArrowLeft", "ArrowRight"]
         assert 19 < message["steps_per_second"] < 21  # 60 Hz / 3 frames a step
+        time.sleep(1.5)  # nobody at the keys: the game waits (30 steps at its speed)
+        _, again = asyncio.run(visit(3))
+        assert again[0] <= first[-1] + 2, (first, again)  # the last step shown, then on
+        assert again == list(range(again[0], again[0] + 3))
     finally:
         process.send_signal(signal.SIGINT)
         assert process.wait(30) in (0, 130)
