@@ -187,9 +187,9 @@ class WatchHandle:
 
     async def _stream(self, request: web.Request) -> web.StreamResponse:
         """A viewer: frames (binary, :func:`~aiomame.web.frames.pack_frames`) at its rate,
-        progress as JSON text.
-        Its messages ``{"fps": x}`` change the rate, ``{"visible": [env, ...]}`` limit the
-        frames to the envs on its screen (the page's tiles scrolled into view)."""
+        progress as JSON text. Its messages ``{"fps": x}`` change the rate, ``{"visible":
+        [env, ...]}`` limit the frames to the envs on its screen (the page's tiles in
+        view)."""
         try:
             fps = check_fps(float(request.query.get("fps", self.fps)))
         except (ValueError, InvalidArgumentError) as exc:
@@ -220,7 +220,7 @@ class WatchHandle:
             pass
         finally:
             reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            with contextlib.suppress(asyncio.CancelledError, Exception):  # it is over
                 await reader
             self.server.done(ws)
             await ws.close()
