@@ -11,6 +11,7 @@ let sent = "";
 let padKeys = new Set();
 let sticks = null;
 let kind = "discrete";
+let actions = [];
 window.aiomame = {frames: 0, steps: [], connected: false};
 
 // The standard gamepad layout onto the keys the server reads (see aiomame/web/keymap.py).
@@ -98,12 +99,14 @@ function connect() {
       document.getElementById("title").textContent = `aiomame: ${m.game}`;
       document.title = `aiomame: play ${m.game}`;
       kind = m.kind;
+      actions = m.actions;
       read = new Set(m.read);
       showKeys(m.keys);
     } else if (m.type === "step") {
       window.aiomame.steps.push(m);
       document.getElementById("status").textContent =
-        `step ${m.step} · return ${m.return} · action ${JSON.stringify(m.action)}`;
+        `step ${m.step} · return ${m.return} · action ` +
+        (kind === "discrete" && m.action !== null ? actions[m.action] : JSON.stringify(m.action));
       document.getElementById("info").textContent =
         Object.entries(m.values).map(([k, v]) => `${k} ${v}`).join("  ");
     }
