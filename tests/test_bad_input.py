@@ -65,7 +65,8 @@ def q(value: object) -> str:
     return re.escape(repr(value))
 
 
-GAME_NAMES = "'basket', 'basket_paddle', 'catch', 'duel', 'sf3', 'sf3_2p'"  # registered games, as listed
+# the registered games, as listed
+GAME_NAMES = "'basket', 'basket_paddle', 'catch', 'duel', 'sf3', 'sf3_2p'"
 
 
 def emulator(**kw: Any) -> Emulator:
@@ -626,6 +627,20 @@ CLI_CASES = [
     ("replay", "gif", ["replay", "/no/such.aiorec", "--gif", "x.avi"], "'x.avi'"),
     ("replay", "mp4", ["replay", "/no/such.aiorec", "--mp4", "no/dir/x.mp4"], "no such folder"),
     ("replay", "roms", ["replay", "/no/such.aiorec", "--roms", "/no/such"], "'/no/such'"),
+    ("export-minari", "recordings", ["export-minari", "/no/such.aiorec", "--id", "ns/b-v0"],
+     "cannot read recording '/no/such.aiorec'"),
+    ("export-minari", "dataset_id", ["export-minari", "x.aiorec", "--id", "catch"],
+     "dataset id 'catch' is not (NAMESPACE/)NAME-vVERSION"),
+    ("export-minari", "obs_type", ["export-minari", "x.aiorec", "--id", "a-v0", "--obs-type",
+                                   "grey"], "invalid choice: 'grey'"),
+    ("export-minari", "resize", ["export-minari", "x.aiorec", "--id", "a-v0", "--resize", "84"],
+     "'84' is not HEIGHTxWIDTH"),
+    ("export-minari", "interpolation", ["export-minari", "x.aiorec", "--id", "a-v0",
+                                        "--interpolation", "cubic"], "invalid choice: 'cubic'"),
+    ("export-minari", "frame_stack", ["export-minari", "x.aiorec", "--id", "a-v0",
+                                      "--frame-stack", "0"], "'0' is not an integer >= 1"),
+    ("export-minari", "roms", ["export-minari", "x.aiorec", "--id", "a-v0", "--roms",
+                               "/no/such"], "'/no/such' is not a folder"),
     ("play", "mp4", ["play", "catch", "--mp4", "no/dir/x.mp4"], "no such folder"),
     ("play", "agent", ["play", "catch", "--agent", "smart"], "unknown agent 'smart'"),
     ("play", "player", ["play", "catch", "--player", "2"],
@@ -700,6 +715,7 @@ CLI_TAKES_ANYTHING = {
     ("games", "text"),  # any search text
     ("doctor", "mame"),  # doctor reports a missing MAME as a failed check (exit 1)
     ("roms", "dest"),  # any folder: made if missing
+    ("export-minari", "description"), ("export-minari", "author"),  # any text: metadata
 }
 
 

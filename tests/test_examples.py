@@ -20,9 +20,10 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 NOTEBOOKS = sorted((EXAMPLES / "notebooks").glob("*.ipynb"))
 
 
-def run_example(name: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+def run_example(name: str, *args: str, timeout: float = 120, **env: str
+                ) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(EXAMPLES / name), *args], capture_output=True,
-                          text=True, timeout=timeout, env={**os.environ, "DISPLAY": ""})
+                          text=True, timeout=timeout, env={**os.environ, "DISPLAY": "", **env})
 
 
 def test_random_agent():
@@ -46,6 +47,25 @@ def test_async_trainer():
     summary, greedy = out.stdout.splitlines()
     assert summary.startswith("1500 transitions from 2 actors in "), summary
     assert greedy.startswith("greedy policy: mean score "), greedy
+
+
+def test_behaviour_cloning_smoke(tmp_path):
+    # Every stage on little data (record, export to Minari, load, train, evaluate): that the
+    # script works, not that it learns (README has the full run's numbers).
+    if os.environ.get("AIOMAME_REQUIRE_TORCH") != "1":
+        pytest.importorskip("torch", reason="PyTorch is installed by .ci/run on the host")
+    out = run_example("behaviour_cloning.py", "--smoke", "--out", str(tmp_path / "run"),
+                      MINARI_DATASETS_PATH=str(tmp_path / "minari"))
+    assert out.returncode == 0, out.stderr
+    results = json.loads((tmp_path / "run" / "results.json").read_text())
+    assert results["demonstrations"] == 2 and len(results["scores"]["clone"]) == 2
+    assert results["training"]["samples"] > 0 and results["training"]["epochs"]
+    assert results["means"]["tracker"] > 0  # the teacher catches balls in 60 steps
+    assert sorted(p.name for p in (tmp_path / "run" / "recordings").iterdir()) == [
+        "tracker-000.aiorec", "tracker-001.aiorec"]
+    assert (tmp_path / "minari" / "aiomame" / "catch-tracker-v0").is_dir()
+    assert (tmp_path / "run" / "checkpoint.pt").stat().st_size > 0
+    assert "clone / random:" in out.stdout and "tracker" in out.stdout
 
 
 def test_sf3_random_agent_without_the_rom_says_what_is_missing(tmp_path):
