@@ -582,6 +582,22 @@ class Emulator:
             self._screen_converter = FrameConverter(c.rotation, c.flipx, c.flipy)
         return self._screen_converter.convert(pixels, width, height)
 
+    def screen_bgra(self) -> np.ndarray:
+        """The last step's screen as MAME drew it: B,G,R,A (H, W, 4), unrotated, a copy;
+        the cheapest way to take a screen away (the web pages' JPEGs), to be turned into
+        the player's view elsewhere by a :meth:`screen_converter`. StateError as
+        :meth:`screen`."""
+        if self._shown is None:
+            raise StateError("no frame: step() with frame=True first (and before close())")
+        pixels, width, height = self._shown
+        return pixels[:width * height * 4].reshape(height, width, 4).copy()
+
+    def screen_converter(self) -> FrameConverter:
+        """A new converter of this screen's raw pixels into the player's view, RGB (as
+        :meth:`screen` makes it); its own buffers, so it may run on another thread."""
+        c = self._converter
+        return FrameConverter(c.rotation, c.flipx, c.flipy)
+
     async def step(self, actions: Iterable[Action] = (), *, frame: bool = True) -> dict[str, Any]:
         """Hold ``actions`` for ``frame_ratio`` frames; return ``{"frame": array, name: value}``.
 

@@ -72,7 +72,10 @@ class Episodes:
     """Where each of ``n`` envs is in its episode, as arrays: :class:`Episode` for a batch.
 
     ``previous`` holds each env's last memory values (one row each, in ``names`` order),
-    ``steps`` its episode's step count, ``ended`` whether its episode has ended.
+    ``steps`` its episode's step count, ``ended`` whether its episode has ended,
+    ``episodes`` how many episodes it began; ``total_steps`` counts every env's steps.
+    ``returns`` is None until :meth:`track_returns` (a watcher: :mod:`aiomame.web`), then
+    each env's reward so far in its episode, ``last_returns`` its last episode's.
     :meth:`advance` takes the values of a batch of envs in one call: with a game whose
     ``vectorized`` is true, its ``reward`` and ``terminated`` run once per batch on columns
     (one numpy array per memory name); otherwise once per env, on dicts, as Episode does.
@@ -92,12 +95,30 @@ class Episodes:
         self.previous = np.zeros((n, len(self.names)), np.int64)
         self.steps = np.zeros(n, np.int64)
         self.ended = np.zeros(n, bool)
+        self.episodes = np.zeros(n, np.int64)
+        self.total_steps = 0
+        self.returns: np.ndarray | None = None  # summed only while someone watches
+        self.last_returns: np.ndarray | None = None
+
+    def track_returns(self, on: bool) -> None:
+        """Sum each env's rewards from now on (``on``), or stop: the step path then only
+        checks that ``returns`` is None."""
+        if not on:
+            self.returns = self.last_returns = None
+        elif self.returns is None:
+            shape = (len(self.games),) if self.players == 1 else (len(self.games), self.players)
+            self.returns, self.last_returns = np.zeros(shape), np.full(shape, np.nan)
 
     def begin(self, env: int, values: Sequence[int]) -> None:
         """Env ``env``'s new episode starts with memory ``values`` (in ``names`` order)."""
         self.previous[env] = values
         self.steps[env] = 0
         self.ended[env] = False
+        self.episodes[env] += 1
+        returns = self.returns
+        if returns is not None:
+            self.last_returns[env] = returns[env]  # type: ignore[index]
+            returns[env] = 0
 
     def advance(self, envs: slice | np.ndarray, current: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -105,6 +126,7 @@ class Episodes:
         order), whose memory values are the rows of ``current``; returns (rewards,
         terminated, truncated, steps, ended)."""
         k = len(current)
+        self.total_steps += k
         if envs.__class__ is slice:
             self.steps += 1
             steps = self.steps
@@ -130,6 +152,8 @@ class Episodes:
             truncated &= ~terminated
             ended = terminated | truncated
         self.ended[envs] = ended
+        if self.returns is not None:
+            self.returns[envs] += rewards
         return rewards, terminated, truncated, steps, ended
 
     def advance_one(self, env: int, current: Sequence[int]
@@ -137,6 +161,7 @@ class Episodes:
         """:meth:`advance` for one env, in plain numbers: cheaper than arrays of one."""
         steps = int(self.steps[env]) + 1
         self.steps[env] = steps
+        self.total_steps += 1
         game = self.games[env]
         if game is None:
             reward, terminated = 0.0, False
@@ -153,6 +178,8 @@ class Episodes:
         truncated = not terminated and self.limit is not None and steps >= self.limit
         ended = terminated or truncated
         self.ended[env] = ended
+        if self.returns is not None:
+            self.returns[env] += reward
         return reward, terminated, truncated, steps, ended
 
     def _vector_rewards(self, game: Game, reward: Any, k: int) -> np.ndarray:

@@ -297,3 +297,14 @@ class RuntimeDirError(StartError):
         self.path = path
         self.needed = needed
         self.free = free
+
+
+class ServeError(InvalidArgumentError):
+    """The web server (:mod:`aiomame.web`) cannot listen where asked: the port is taken or
+    not allowed, or the host is no address of this machine. ``host`` and ``port`` say
+    where."""
+
+    def __init__(self, message: str, *, host: str, port: int) -> None:
+        super().__init__(message)
+        self.host = host
+        self.port = port

@@ -260,6 +260,10 @@ class MameVectorEnv(VectorEnv[np.ndarray, Any, np.ndarray]):
             return tuple(self.pool.screens())
         return None
 
+    def watch(self, port: int = 0, host: str = "127.0.0.1", fps: float = 10.0) -> Any:
+        """The pool's live page (:meth:`aiomame.sync.EnvPool.watch`): ``.url``, ``.close()``."""
+        return self.pool.watch(port, host, fps)
+
     def close_extras(self, **kwargs: Any) -> None:
         pool = self.__dict__.get("pool")
         if pool is not None:

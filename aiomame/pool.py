@@ -247,6 +247,7 @@ class EnvPool(PoolFront):
         self._out: Buffers | None = None  # batches gathered from the rows
         self._infos: list[Mapping[str, Any]] = [NO_INFO] * num_envs
         self._timer: asyncio.TimerHandle | None = None  # the step timeout of the fast path
+        self._watches: list[Any] = []  # aiomame.web servers watching: closed with the pool
         self._started = False
 
     def _joint_table(self, game: Game) -> list[tuple[Action, ...]]:
@@ -290,6 +291,39 @@ class EnvPool(PoolFront):
     def action_names(self) -> list[str]:
         """The game's discrete actions, in index order (empty for a plain system)."""
         return self.game.action_names() if self.game is not None else []
+
+    def progress(self) -> dict[str, Any]:
+        """A snapshot for monitors (:mod:`aiomame.web`), read between steps at no cost to
+        them: per env (lists) ``episode`` (episodes begun), ``steps`` (in the episode),
+        ``restarts``, ``dead``, ``values`` (the last memory values, a row per env);
+        ``returns`` / ``last_returns`` (reward summed in the current / last episode, NaN if
+        unknown) while :meth:`track_returns` is on, else None; ``total_steps`` (all envs)."""
+        episodes, rows = self._episodes, self._rows
+        restarts = self.restarter.restarts
+        return {"episode": episodes.episodes.tolist(), "steps": episodes.steps.tolist(),
+                "restarts": [restarts.get(i, 0) for i in range(self.num_envs)],
+                "dead": [env.dead is not None for env in self._envs],
+                "values": [] if rows is None else rows.values.tolist(),
+                "returns": None if episodes.returns is None else episodes.returns.tolist(),
+                "last_returns": None if episodes.last_returns is None
+                else episodes.last_returns.tolist(),
+                "total_steps": episodes.total_steps}
+
+    def track_returns(self, on: bool) -> None:
+        """Sum each env's rewards per episode from now on (for :meth:`progress`), or stop
+        (off by default: the step path then only checks one attribute). Raises
+        InvalidArgumentError when ``on`` is not a bool."""
+        check_bool("on", on)
+        self._episodes.track_returns(on)
+
+    async def watch(self, port: int = 0, host: str = "127.0.0.1", fps: float = 10.0) -> Any:
+        """Serve a page showing every env's screen and progress, live
+        (:func:`aiomame.web.watch`; needs ``aiomame[web]``): returns the handle, whose
+        ``url`` holds the token and ``close()`` stops it. Raises ServeError when the port
+        is taken or the host is not this machine's, StateError before start."""
+        from .web import watch
+
+        return await watch(self, port=port, host=host, fps=fps)
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> EnvPool:
@@ -373,6 +407,8 @@ class EnvPool(PoolFront):
             return
         self._closed = True
         self.restarter.stop()
+        for watch in list(self._watches):  # before the frames they read go away
+            await watch.close()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

@@ -158,6 +158,10 @@ class MameVecEnv(VecEnv):
         if pool is not None:
             pool.close()
 
+    def watch(self, port: int = 0, host: str = "127.0.0.1", fps: float = 10.0) -> Any:
+        """The pool's live page (:meth:`aiomame.sync.EnvPool.watch`): ``.url``, ``.close()``."""
+        return self.pool.watch(port, host, fps)
+
     def get_images(self) -> Sequence[np.ndarray | None]:
         if self.render_mode != "rgb_array":
             return [None] * self.num_envs

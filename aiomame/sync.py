@@ -36,7 +36,7 @@ from . import emulator as _emulator
 from . import env as _env
 from . import pool as _pool
 from .batch import Batch
-from .errors import StateError
+from .errors import InvalidArgumentError, StateError
 from .process import STARTED_FROM, caller
 from .sigterm import exit_on_sigterm
 
@@ -288,6 +288,11 @@ class EnvPool(_Blocking):
         """Each env's last screen, RGB (:meth:`aiomame.Emulator.screen`)."""
         return [emulator.screen() for emulator in self._async.emulators]
 
+    def watch(self, port: int = 0, host: str = "127.0.0.1", fps: float = 10.0) -> Watch:
+        """:meth:`aiomame.EnvPool.watch`, on aiomame's loop: the pool's page, served while
+        you step; ``watch.url``, blocking ``watch.close()`` (closing the pool closes it)."""
+        return Watch(self._call(self._async.watch, port, host, fps))
+
     def __getattr__(self, name: str) -> Any:
         # num_envs, batch_size, frame_shape, memory_names, action_names, metadata, ...
         if name.startswith("_"):
@@ -296,6 +301,22 @@ class EnvPool(_Blocking):
         if callable(attribute):
             raise AttributeError(f"{name!r} is not part of the blocking EnvPool")
         return attribute
+
+
+class Watch:
+    """A blocking handle on :func:`aiomame.web.watch`'s server: ``url``, ``close()``."""
+
+    def __init__(self, handle: Any) -> None:
+        self._async = handle
+        self.url: str = handle.url
+
+    @property
+    def viewers(self) -> int:
+        return self._async.viewers
+
+    def close(self) -> None:
+        """Stop serving (twice is fine)."""
+        run(self._async.close(), CLOSE_TIMEOUT)
 
 
 class RayEnvPool(EnvPool):
@@ -310,6 +331,11 @@ class RayEnvPool(EnvPool):
     def screens(self) -> list[Any]:
         """Each env's last screen, RGB (from the actors)."""
         return self._call(self._async.screens)
+
+    def watch(self, port: int = 0, host: str = "127.0.0.1", fps: float = 10.0) -> Watch:
+        """Not for a Ray pool (its screens live in the actors): InvalidArgumentError."""
+        raise InvalidArgumentError("watch() serves a local EnvPool's screens; a RayEnvPool's "
+                                   "are in its actors (use aiomame.sync.EnvPool to watch)")
 
 
 @atexit.register

@@ -29,7 +29,7 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 base=${AIOMAME_MATRIX_DIR:-$repo/.matrix}
 root=$base/$suite
 # What a ready chroot holds; a chroot built from another recipe is built again.
-recipe="v1 mame dasm python3 python3-venv ca-certificates"
+recipe="v1 mame dasm python3 python3-venv ca-certificates chromium chromium-driver"
 
 mirror() {  # the host's Debian mirror (the one apt already reaches), else Debian's own
     local uri

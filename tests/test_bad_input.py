@@ -350,6 +350,14 @@ CASES = [
            rf"steps must be an int >= 0, got {q(v)}", "pool") for v in (-1, 1.5)],
     Case("EnvPool.collect", "policy", "5", lambda p: p.collect(5, 1), IAE,
          r"policy must be a callable \(batch -> actions\), got 5", "pool"),
+    Case("EnvPool.watch", "port", "-1", lambda p: p.watch(port=-1), IAE,
+         r"port must be an int in 0..65535 \(0: any free port\), got -1", "pool"),
+    Case("EnvPool.watch", "host", "''", lambda p: p.watch(host=""), IAE,
+         r"host must be a host name or address, got ''", "pool"),
+    Case("EnvPool.watch", "fps", "0", lambda p: p.watch(fps=0), IAE,
+         r"fps must be a number in \(0, 60\], got 0", "pool"),
+    Case("EnvPool.track_returns", "on", "'yes'", lambda p: p.track_returns("yes"), IAE,
+         r"on must be True or False, got 'yes'", "pool"),
     # -- State -----------------------------------------------------------------------------
     Case("State", "system", "None", lambda _: State(None, "0.251", b""), IAE,
          r"State system must be a non-empty str, got None"),
@@ -556,7 +564,8 @@ PUBLIC: dict[str, Callable[..., Any]] = {
     **{f"GameEnv.{m}": getattr(GameEnv, m) for m in ("reset", "step", "load_state")},
     "EnvPool": EnvPool,
     **{f"EnvPool.{m}": getattr(EnvPool, m) for m in (
-        "send", "step", "reset", "async_reset", "load_state", "recv", "wait", "collect")},
+        "send", "step", "reset", "async_reset", "load_state", "recv", "wait", "collect",
+        "watch", "track_returns")},
     "State": State, "State.load": State.load, "State.save": State.save,
     "get_game": games.get_game, "load_game": games.load_game,
     "register_folder": games.register_folder,
@@ -682,6 +691,24 @@ CLI_CASES = [
     ("bench", "frame_stack", ["bench", "catch", "--frame-stack", "0"],
      "'0' is not an integer >= 1"),
     ("roms", "mame", ["roms", "catch", "out", "--mame", "/no/mame"], "'/no/mame'"),
+    ("watch", "game", ["watch", "nosuch"], "unknown game 'nosuch'"),
+    ("watch", "game", ["watch", "sf3", "--roms", "."], "'sfiii3n' cannot run: ROM files "
+     "missing from"),  # MAME's own answer: the pool starts and fails
+    ("watch", "envs", ["watch", "catch", "--envs", "0"], "'0' is not an integer >= 1"),
+    ("watch", "agent", ["watch", "catch", "--agent", "smart"],
+     "unknown agent 'smart' for catch; valid: random, noop, tracker"),
+    ("watch", "port", ["watch", "catch", "--port", "70000"],
+     "'70000' is not a port number (0..65535)"),
+    ("watch", "host", ["watch", "catch", "--host", "no.such.host.invalid"],
+     "--host 'no.such.host.invalid': no such host"),
+    ("watch", "fps", ["watch", "catch", "--fps", "0"], "'0' is not a number > 0"),
+    ("watch", "seconds", ["watch", "catch", "--seconds", "x"], "'x' is not a number > 0"),
+    ("watch", "max_steps", ["watch", "catch", "--max-steps", "-1"], "'-1' is not an integer"),
+    ("watch", "seed", ["watch", "catch", "--seed", "x"], "invalid int value: 'x'"),
+    ("watch", "roms", ["watch", "catch", "--roms", "/no/such"], "'/no/such'"),
+    ("play", "port", ["play", "catch", "--human", "--port", "x"], "'x' is not a port number"),
+    ("play", "host", ["play", "catch", "--human", "--host", "no.such.host.invalid"],
+     "--host 'no.such.host.invalid': no such host"),
 ]
 
 CLI_TAKES_ANYTHING = {

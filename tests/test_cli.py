@@ -20,7 +20,7 @@ from aiomame.errors import MameTimeoutError
 from aiomame.mame import find_mame
 from aiomame.mame_systems import all_systems, cache_path
 
-MINE = ("games", "actions", "list-actions", "debug", "bench", "doctor", "roms")
+MINE = ("games", "actions", "list-actions", "debug", "bench", "doctor", "roms", "watch")
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

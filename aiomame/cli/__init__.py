@@ -25,8 +25,8 @@ from .common import (
     one_line,
 )
 
-COMMANDS = ("games", "actions", "play", "record", "replay", "export_minari", "memsearch",
-            "new_game", "debug", "bench", "doctor", "roms")
+COMMANDS = ("games", "actions", "play", "watch", "record", "replay", "export_minari",
+            "memsearch", "new_game", "debug", "bench", "doctor", "roms")
 """The command modules, in the order ``--help`` lists them."""
 
 

@@ -183,6 +183,39 @@ def media_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
+def add_server_options(p: argparse.ArgumentParser, port: int = 0) -> None:
+    """``--port`` and ``--host``, as ``watch`` and ``play --human`` take them."""
+    p.add_argument("--port", type=port_number, default=port, metavar="P",
+                   help="the port to serve on (default: " +
+                        ("any free one" if not port else str(port)) + ")")
+    p.add_argument("--host", default="127.0.0.1", metavar="H",
+                   help="the address to listen on (default: 127.0.0.1, this machine only; "
+                        "0.0.0.0: every network, anyone with the token can look)")
+
+
+def check_host(host: str) -> None:
+    """A UsageError unless ``host`` resolves (before anything starts: the server's own
+    bind reports it too, after the MAMEs started)."""
+    import socket
+
+    try:
+        socket.getaddrinfo(host, None)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise UsageError(f"--host {host!r}: no such host "
+                         f"({getattr(exc, 'strerror', None) or exc})") from None
+
+
+def port_number(text: str) -> int:
+    """A TCP port, 0..65535 (0: any free port)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0..65535)")
+    return value
+
+
 def add_json(parser: argparse.ArgumentParser) -> None:
     """``--json``: the result as one JSON document on stdout."""
     parser.add_argument("--json", action="store_true",

@@ -33,6 +33,7 @@ from ..opponent import make_opponent
 from ..recording import Recorder
 from ..runner import run
 from ..video import VideoWriter, check_format, open_video, steps_per_second
+from . import human
 from .common import INTERRUPTED_EXIT, UsageError, add_media, add_roms, media_options
 from .versus import (
     add_players_options,
@@ -63,6 +64,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--throttle", action="store_true",
                    help="run at the game's real speed (default: as fast as possible)")
     add_media(p)
+    human.add_options(p)
     p.set_defaults(func=main)
 
 
@@ -98,6 +100,8 @@ def add_session_options(p: argparse.ArgumentParser, episodes: int, gif: str | No
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.human:
+        return human.main(args)
     return run_session(args, record=args.record, render=args.render, throttle=args.throttle)
 
 
