@@ -12,7 +12,7 @@ from .episode import Episode
 from .errors import InvalidArgumentError, StateError, check_step_limit
 from .frames import ObsSpec
 from .games import Game, get_game
-from .opponent import Opponent, make_opponent, opponent_names
+from .opponent import Opponent, check_side, make_opponent
 from .stack import FrameStacks
 from .state import State
 
@@ -49,15 +49,7 @@ class GameEnv:
         self.game = get_game(game)
         self.player = player
         self.opponent: Opponent | None = None
-        if opponent is not None or player != 1:
-            self.game.controls(player)  # a player the game has
-            if opponent is None:
-                raise InvalidArgumentError(
-                    f"player={player!r} needs an opponent for the other player "
-                    f"({', '.join(map(repr, opponent_names(self.game, 3 - player)))}, ...)")
-            if opponent == "cpu" and player != 1:
-                raise InvalidArgumentError("the game's own opponent plays player 2: use "
-                                           f"player=1 with opponent='cpu', not {player!r}")
+        check_side(self.game, opponent, player)
         given = emulator_kwargs if frame_stack is None else {**emulator_kwargs,
                                                                "frame_stack": frame_stack}
         emulator_kwargs = self.game.emulator_options(given)  # with the game's defaults

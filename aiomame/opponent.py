@@ -65,6 +65,22 @@ def opponent_names(game: Game, player: int = 2) -> list[str]:
     return [*names, "noop", "random", *(n for n in game.agents(player) if n not in BUILT_IN)]
 
 
+def check_side(game: Game, opponent: Any, player: Any) -> None:
+    """Checks that an agent can play ``player`` of ``game`` against ``opponent`` (None: no
+    opponent). Raises InvalidArgumentError for a player the game lacks, a player other than
+    1 without an opponent (naming the valid ones), or the game's own AI not as player 2."""
+    if opponent is None and player == 1:
+        return
+    game.controls(player)  # a player the game has
+    if opponent is None:
+        raise InvalidArgumentError(
+            f"player={player!r} needs an opponent for the other player "
+            f"({', '.join(map(repr, opponent_names(game, 3 - player)))}, ...)")
+    if opponent == "cpu" and player != 1:
+        raise InvalidArgumentError("the game's own opponent plays player 2: use player=1 "
+                                   f"with opponent='cpu', not {player!r}")
+
+
 def make_opponent(spec: Any, game: Game, player: int = 2, *,
                   env_options: Mapping[str, Any] | None = None,
                   seed: int | None = None) -> Opponent | None:

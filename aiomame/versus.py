@@ -19,7 +19,7 @@ import numpy as np
 from .batch import Batch
 from .errors import InvalidArgumentError, StateError, is_int
 from .games import Game, get_game, is_game
-from .opponent import Opponent, make_opponent, opponent_names
+from .opponent import Opponent, check_side, make_opponent, opponent_names
 
 
 class VersusPool:
@@ -114,21 +114,18 @@ def agent_pool(pool_factory: Callable[..., Any], game: Any, num_envs: int, *,
     an opponent (naming the valid ones), an opponent of a one-player game, a bad one or
     a bad player."""
     checked = get_game(game) if isinstance(game, Game) or is_game(game) else None
+    if checked is None:
+        if opponent is not None or player != 1:
+            raise InvalidArgumentError(f"opponent {opponent!r}, player {player!r}: a plain "
+                                       f"MAME system {game!r} has no players (give a game "
+                                       "definition)")
+        return pool_factory(game, num_envs, **kwargs)
+    check_side(checked, opponent, player)
     if opponent is None:
-        if player != 1:
-            raise InvalidArgumentError(f"player={player!r} needs an opponent for the other "
-                                       "player")
-        if checked is not None and checked.controlled_players > 1:
+        if checked.controlled_players > 1:
             raise needs_opponent(checked)
         return pool_factory(game, num_envs, **kwargs)
-    if checked is None:
-        raise InvalidArgumentError(f"opponent {opponent!r}: a plain MAME system "
-                                   f"{game!r} has no players (give a game definition)")
-    checked.controls(player)  # a player the game has
     if opponent == "cpu":
-        if player != 1:
-            raise InvalidArgumentError("the game's own opponent plays player 2: use "
-                                       f"player=1 with opponent='cpu', not {player!r}")
         return pool_factory(game, num_envs, opponent="cpu", **kwargs)
     late = _is_checkpoint(opponent)  # checked against the pool's observations
     made = None if late else make_opponent(opponent, checked, 3 - player)
