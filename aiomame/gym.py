@@ -321,12 +321,14 @@ def system_vector_env(system: str | None = None, num_envs: int = 1, *, game: Any
 
 def register_games() -> None:
     """Register ``aiomame/<Game>-v0`` for each registered game not yet known to Gymnasium
-    (call again after registering games of your own), and ``aiomame/MAME-v0``."""
+    (call again after registering games of your own), its ``spec.max_episode_steps`` the
+    game's, and ``aiomame/MAME-v0``."""
     for name, cls in GAMES.items():
         gym_id = env_id(cls)
         if gym_id not in gymnasium.registry:
             gymnasium.register(gym_id, entry_point="aiomame.gym:MameEnv",
                                vector_entry_point="aiomame.gym:MameVectorEnv",
+                               max_episode_steps=cls.max_episode_steps,
                                kwargs={"game": name})
     if "aiomame/MAME-v0" not in gymnasium.registry:
         gymnasium.register("aiomame/MAME-v0", entry_point="aiomame.gym:system_env",

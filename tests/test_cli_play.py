@@ -75,6 +75,21 @@ def test_tracker_with_a_step_cap_ends_with_a_summary(capsys, tmp_path):
     assert Image.open(tmp_path / "t.gif").n_frames > 1  # the last episode
 
 
+def test_play_caps_episodes_at_the_definitions_max_episode_steps(capsys, tmp_path):
+    from aiomame.games import CATCH_DEFINITION
+
+    text = Path(CATCH_DEFINITION).read_text().replace(
+        '"roms/catch.bin"', f'"{Path(CATCH_DEFINITION).parent / "roms/catch.bin"}"')
+    definition = tmp_path / "short.toml"
+    definition.write_text(text.replace("frame_ratio = 3",
+                                       "frame_ratio = 3\nmax_episode_steps = 30"))
+    for argv, steps in [((), 30), (("--max-steps", "20"), 20)]:  # --max-steps wins
+        code, out, err = cli(capsys, "play", definition, "--agent", "noop", "--episodes", "1",
+                             "--seed", "1", "--gif", "", *argv)
+        assert code == 0, err
+        assert f"in {steps} steps, step cap" in out.splitlines()[0], out
+
+
 def test_record_then_replay_identical_then_tampered(capsys, tmp_path):
     out_file = tmp_path / "r.aiorec"
     code, out, err = cli(capsys, "record", "catch", out_file, "--seed", "5", "--max-steps",

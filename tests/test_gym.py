@@ -72,6 +72,12 @@ def test_human_render_without_a_display_says_so(monkeypatch, no_leaks):
         gym.make("aiomame/Catch-v0", render_mode="human")
 
 
+def test_registered_specs_carry_the_games_step_limit():
+    assert gym.spec("aiomame/Duel-v0").max_episode_steps == 3000  # Duel.max_episode_steps
+    assert gym.spec("aiomame/Basket-v0").max_episode_steps == 5000
+    assert gym.spec("aiomame/Catch-v0").max_episode_steps is None  # catch sets none
+
+
 def test_bad_options_are_named(no_leaks):
     with pytest.raises(InvalidArgumentError, match="render_mode 'ascii'; valid: None, 'rgb_a"):
         MameEnv("catch", render_mode="ascii")

@@ -128,6 +128,18 @@ def sets_present(path: str) -> set[str]:
 
 
 # -- common arguments ----------------------------------------------------------------------
+DEFAULT_STEP_CAP = 2000
+"""--max-steps for a game that sets no ``max_episode_steps``."""
+
+
+def step_cap(max_steps: int | None, game: Game) -> int | None:
+    """An episode's step limit: ``--max-steps`` if given (0: the game's own, if any), else
+    the game's ``max_episode_steps``, else :data:`DEFAULT_STEP_CAP`."""
+    if max_steps is None:
+        return game.max_episode_steps or DEFAULT_STEP_CAP
+    return max_steps or game.max_episode_steps
+
+
 def add_roms(parser: argparse.ArgumentParser, default: str | None = None,
              help: str | None = None) -> None:
     """``--roms PATH``: each of its folders must exist (argparse error, one line), except

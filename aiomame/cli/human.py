@@ -26,6 +26,7 @@ from .common import (
     check_host,
     media_options,
     resolve_game,
+    step_cap,
     system_roms,
 )
 
@@ -51,7 +52,7 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError('--human needs aiohttp: pip install "aiomame[web]"') from None
     if args.episodes < 1:
         raise UsageError(f"--episodes must be at least 1, got {args.episodes}")
-    if args.max_steps < 0:
+    if args.max_steps is not None and args.max_steps < 0:
         raise UsageError(f"--max-steps must be 0 (no cap) or more, got {args.max_steps}")
     if args.record and not Path(args.record).resolve().parent.is_dir():
         raise UsageError(f"{args.record!r}: no such folder to write it in")
@@ -95,7 +96,7 @@ async def _play(args: argparse.Namespace) -> None:
         options.update(opponent_options(opponent, game, 3 - args.player),
                        opponent=opponent, player=args.player)
     server = Server(args.host, args.port)
-    async with GameEnv(game, roms_path=roms, max_episode_steps=args.max_steps or None,
+    async with GameEnv(game, roms_path=roms, max_episode_steps=step_cap(args.max_steps, game),
                        **options) as env:
         human = HumanPlay(env, server, game=None if isinstance(game, SystemGame) else args.game)
         print(await server.start(), flush=True)

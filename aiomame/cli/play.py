@@ -1,7 +1,8 @@
 """``aiomame play GAME``: play episodes of a game with a simple agent, with a progress bar,
 a summary, and optionally the recordings and a GIF or MP4 of them.
 
-Each episode is capped at --max-steps (some agents never lose). In a two-player game
+Each episode is capped at --max-steps, by default the game's own max_episode_steps, else
+2000 (some agents never lose). In a two-player game
 --agent plays --player (1) and --opponent the other (cpu, the game's own, when it has one;
 else random); each episode's line and the summary give both players' scores, and the
 recordings hold both players' actions. Ctrl-C stops: the summary of what was played is
@@ -34,7 +35,15 @@ from ..recording import Recorder
 from ..runner import run
 from ..video import VideoWriter, check_format, open_video, steps_per_second
 from . import human
-from .common import INTERRUPTED_EXIT, UsageError, add_media, add_roms, media_options
+from .common import (
+    DEFAULT_STEP_CAP,
+    INTERRUPTED_EXIT,
+    UsageError,
+    add_media,
+    add_roms,
+    media_options,
+    step_cap,
+)
 from .versus import (
     add_players_options,
     merge_options,
@@ -82,9 +91,10 @@ def add_session_options(p: argparse.ArgumentParser, episodes: int, gif: str | No
                    help="episode i plants seed S+i-1 and the random agent is seeded with S: "
                         "the same command plays the same games (default: random seeds, each "
                         "recorded)")
-    p.add_argument("--max-steps", type=int, default=2000, metavar="N",
+    p.add_argument("--max-steps", type=int, default=None, metavar="N",
                    help="end an episode after N steps if the game has not ended it (default: "
-                        "2000, about 100 s of catch; 0: no cap)")
+                        f"the game's max_episode_steps, else {DEFAULT_STEP_CAP}, about 100 s "
+                        "of catch; 0: only the game's own limit, if any)")
     p.add_argument("--gif", default=gif, metavar="FILE",
                    help="write the last episode as an animated GIF at the game's real speed"
                         + (f" (default: {gif}; '' for none)" if gif else ""))
@@ -110,8 +120,8 @@ def run_session(args: argparse.Namespace, *, record: str | None, render: bool,
     """Checks the arguments, plays, prints; the exit status (130 if interrupted)."""
     if args.episodes < 1:
         raise UsageError(f"--episodes must be at least 1, got {args.episodes}")
-    if args.max_steps < 0:
-        raise UsageError(f"--max-steps must be 0 (no cap) or more, got {args.max_steps}")
+    if args.max_steps is not None and args.max_steps < 0:
+        raise UsageError(f"--max-steps must be 0 or more, got {args.max_steps}")
     if args.scale < 1:
         raise UsageError(f"--scale must be at least 1, got {args.scale}")
     for path in (args.gif, args.mp4):
@@ -120,6 +130,7 @@ def run_session(args: argparse.Namespace, *, record: str | None, render: bool,
     if record and not Path(record).resolve().parent.is_dir():
         raise UsageError(f"{record!r}: no such folder to write it in")
     game = get_game(args.game)
+    args.max_steps = step_cap(args.max_steps, game)
     # an unknown agent or opponent fails before MAME starts; the default opponent filled in
     args.opponent = opponent_choice(args, game)
     env_options(args, game)
@@ -240,7 +251,7 @@ class Session:
     async def play(self) -> None:
         args = self.args
         options: dict[str, Any] = {"render": self.render, "throttle": self.throttle,
-                                   "max_episode_steps": args.max_steps or None}
+                                   "max_episode_steps": args.max_steps}
         observes = env_options(args, get_game(args.game))
         # A trained policy may see small grayscale frames: the videos show the screen.
         self.screen_videos = bool(observes)
