@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -46,6 +47,13 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
     assert f"aiomame {argv[0]}: error: " in err and message in err
 
 
+def test_mean_scores_are_rounded():
+    from aiomame.cli.play import mean_text
+
+    assert [mean_text(x) for x in (1 / 3, 2.0, 0.0, 2.5, 1234567.891)] == [
+        "0.33", "2", "0", "2.5", "1234567.89"]
+
+
 def test_bad_recording_files_exit_2(capsys, tmp_path):
     good = Recording(game="catch", system="invaders", mame="0.251", frame_ratio=3,
                      refresh=59.54, actions=np.zeros(3, int), memory=[],
@@ -68,8 +76,9 @@ def test_tracker_with_a_step_cap_ends_with_a_summary(capsys, tmp_path):
     lines = out.splitlines()
     assert code == 0, err
     assert len(lines) == 3 and lines[0].startswith("episode 1: score ")
-    assert "in 25 steps, step cap" in lines[1] and f"wrote {tmp_path / 't-2.aiorec'}" in lines[1]
-    assert lines[2].startswith("2 episode(s), mean score ")
+    assert "in 25 steps, step cap, seed 2 (" in lines[1]  # each episode's seed is shown
+    assert f"wrote {tmp_path / 't-2.aiorec'}" in lines[1]
+    assert re.match(r"2 episode\(s\), mean score \d+(\.\d{1,2})?; ", lines[2]), lines[2]
     assert Recording.load(tmp_path / "t-1.aiorec").seed == 1
     assert Recording.load(tmp_path / "t-2.aiorec").seed == 2
     assert Image.open(tmp_path / "t.gif").n_frames > 1  # the last episode
@@ -137,7 +146,7 @@ def test_ctrl_c_prints_the_summary_writes_the_files_and_exits_130(tmp_path):
         child.kill()
     assert child.returncode == 130, err
     lines = out.splitlines()
-    assert lines[0].startswith("episode 1: score ") and ", interrupted (" in lines[0]
+    assert lines[0].startswith("episode 1: score ") and ", interrupted, seed " in lines[0]
     assert lines[1].startswith("1 episode(s) (interrupted), mean score ")
     steps = int(lines[0].split(" in ")[1].split()[0])
     assert steps > 0 and Image.open(gif).n_frames > 1 and not partial.exists()

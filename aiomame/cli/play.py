@@ -226,6 +226,11 @@ def make_env(args: argparse.Namespace, options: dict[str, Any]) -> GameEnv:
     return env
 
 
+def mean_text(value: float) -> str:
+    """A mean score for people: 2 decimals at most (0.333333 -> 0.33, 2.0 -> 2)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
 class Session:
     """Episodes of one game: plays them, keeps their results, writes their files."""
 
@@ -257,21 +262,28 @@ class Session:
         self.screen_videos = bool(observes)
         options.update(observes)
         options.update(media_options(args) if "media" in args else {})  # play's, not record's
+        from tqdm import tqdm
+
         async with make_env(args, options) as env:
             policy = make_policy(args.agent, env, args.seed)
             recorder = Recorder(env, game=args.game)
             started = time.perf_counter()
+            # One bar over the episodes (an episode may end long before the step cap); the
+            # current episode's steps and score are its postfix.
+            bar = tqdm(total=args.episodes, unit="episode", leave=False, dynamic_ncols=True,
+                       disable=True if args.json else None)
             try:
                 for episode in range(1, args.episodes + 1):
-                    await self._episode(env, recorder, policy, episode)
+                    await self._episode(env, recorder, policy, episode, bar)
+                    bar.update()
             except asyncio.CancelledError:
                 self.interrupted = True  # Ctrl-C: what was played is kept (see _episode)
+            finally:
+                bar.close()
             self.seconds = time.perf_counter() - started
 
     async def _episode(self, env: GameEnv, recorder: Recorder, policy: Policy,
-                       episode: int) -> None:
-        from tqdm import tqdm
-
+                       episode: int, bar: Any) -> None:
         args = self.args
         fps = steps_per_second(env)
         videos: list[VideoWriter] = []
@@ -279,12 +291,10 @@ class Session:
             if path:
                 videos.append(open_video(path, fps, args.scale))
         seed = None if args.seed is None else args.seed + episode - 1
-        bar = tqdm(total=args.max_steps or None, desc=f"episode {episode}", unit="step",
-                   leave=False, dynamic_ncols=True, disable=True if args.json else None)
         result: dict[str, Any] = {"episode": episode, "score": 0.0, "steps": 0}
         if env.game.players > 1:
             result["scores"] = [0.0] * env.game.players
-        started = time.perf_counter()
+        started = shown = time.perf_counter()
         try:
             obs, info = await recorder.reset(seed)
             result["seed"] = recorder.recording.seed
@@ -300,8 +310,10 @@ class Session:
                 if len(scores) > 1:
                     result["scores"] = scores
                 result["steps"] += 1
-                bar.update()
-                bar.set_postfix(score=" : ".join(f"{x:g}" for x in scores), refresh=False)
+                if time.perf_counter() - shown >= 0.2:  # the postfix, not every step
+                    shown = time.perf_counter()
+                    bar.set_postfix(step=result["steps"],
+                                    score=" : ".join(f"{x:g}" for x in scores))
                 if terminated or truncated:
                     result["end"] = "game over" if terminated else "step cap"
                     break
@@ -314,8 +326,6 @@ class Session:
             result["end"] = "interrupted"
             self._finish(episode, recorder, videos, result, started, True)
             raise
-        finally:
-            bar.close()
         self._finish(episode, recorder, videos, result, started, False)
 
     def _finish(self, episode: int, recorder: Recorder, videos: list[VideoWriter],
@@ -338,8 +348,9 @@ class Session:
         if "scores" in result:
             result["winner"] = winner(result["scores"])
             score = score_line(result["scores"]) + ","
+        seed = "" if result.get("seed") is None else f", seed {result['seed']}"
         self.say(f"episode {episode}: {score} in {result['steps']} steps, "
-                 f"{result['end']} ({rate:,.0f} steps/s)"
+                 f"{result['end']}{seed} ({rate:,.0f} steps/s)"
                  + "".join(f"; wrote {f}" for f in files))
         if interrupted:
             self.interrupted = True
@@ -353,7 +364,7 @@ class Session:
         means = [sum(e["scores"][p] for e in episodes) / len(episodes) for p in (0, 1)]
         return (", ".join(f"player {p} ({who[p]}) won {wins[p - 1]}" for p in (1, 2))
                 + f", {sum(e['winner'] is None for e in episodes)} draw(s), mean "
-                + " : ".join(f"P{p} {m:g}" for p, m in enumerate(means, 1)))
+                + " : ".join(f"P{p} {mean_text(m)}" for p, m in enumerate(means, 1)))
 
     def report(self) -> None:
         """The summary: text, or one JSON object with --json."""
@@ -368,7 +379,7 @@ class Session:
                               "interrupted": self.interrupted, "files": self.files}))
             return
         scores = [e["score"] for e in self.episodes]
-        mean = f", mean score {sum(scores) / len(scores):g}" if scores else ""
+        mean = f", mean score {mean_text(sum(scores) / len(scores))}" if scores else ""
         if versus and self.episodes:
             mean = ", " + self._versus_summary()
         stopped = " (interrupted)" if self.interrupted else ""
