@@ -94,10 +94,15 @@ class Action:
     value: int = 1
 
 
-def check_emulator_kwargs(where: str, kwargs: Mapping[str, Any]) -> None:
+def check_emulator_kwargs(where: str, kwargs: Mapping[str, Any],
+                          init: Callable[..., Any] | None = None) -> None:
     """Checks that ``kwargs`` (given to ``where``, passed on to each :class:`Emulator`) are
-    Emulator's keyword arguments, naming the valid ones."""
-    check_keywords(where, kwargs, EMULATOR_KEYWORDS)
+    Emulator's keyword arguments; raises InvalidArgumentError naming the valid ones:
+    ``init``'s own optional arguments (``where``'s ``__init__``), then Emulator's."""
+    own = [] if init is None else [
+        p.name for p in inspect.signature(init).parameters.values()
+        if p.default is not p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    check_keywords(where, kwargs, [*own, *EMULATOR_KEYWORDS])
 
 
 def _check_settings(settings: object) -> dict[str, str | int]:

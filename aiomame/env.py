@@ -45,7 +45,7 @@ class GameEnv:
                  max_episode_steps: int | None = None, opponent: Any = None, player: int = 1,
                  **emulator_kwargs: Any) -> None:
         check_step_limit(max_episode_steps)
-        check_emulator_kwargs("GameEnv", emulator_kwargs)
+        check_emulator_kwargs("GameEnv", emulator_kwargs, GameEnv.__init__)
         self.game = get_game(game)
         self.player = player
         self.opponent: Opponent | None = None

@@ -196,7 +196,7 @@ class EnvPool(PoolFront):
             raise InvalidArgumentError(f"restart_limit must be an int >= 0, got {restart_limit!r}")
         if restarter is not None and not isinstance(restarter, Restarter):
             raise InvalidArgumentError(f"restarter must be a Restarter or None, got {restarter!r}")
-        check_emulator_kwargs("EnvPool", emulator_kwargs)
+        check_emulator_kwargs("EnvPool", emulator_kwargs, EnvPool.__init__)
         self.autoreset_mode = autoreset_mode
         self.metadata: Mapping[str, Any] = MappingProxyType({"autoreset_mode": autoreset_mode})
         self.frames, self.copy = frames, copy

@@ -26,6 +26,7 @@ import atexit
 import concurrent.futures
 import contextlib
 import functools
+import inspect
 import os
 import threading
 import weakref
@@ -112,6 +113,17 @@ def _blocking(cls: type, name: str) -> Callable[..., Any]:
     return method
 
 
+def _same_arguments(async_init: Callable[..., Any]) -> Callable[[Callable[..., T]],
+                                                                   Callable[..., T]]:
+    """Gives a blocking ``__init__(self, *args, **kwargs)`` the signature of the async
+    class's ``__init__``, so ``help()``, IDEs and :func:`inspect.signature` show the real
+    parameters."""
+    def decorate(init: Callable[..., T]) -> Callable[..., T]:
+        init.__signature__ = inspect.signature(async_init)  # type: ignore[attr-defined]
+        return init
+    return decorate
+
+
 class _Blocking:
     """An async aiomame object living on the shared loop, driven by blocking calls."""
 
@@ -186,6 +198,7 @@ class _Blocking:
 class Emulator(_Blocking):
     """:class:`aiomame.Emulator`, blocking; started at construction (same arguments)."""
 
+    @_same_arguments(_emulator.Emulator.__init__)
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(lambda: _emulator.Emulator(*args, **kwargs))
 
@@ -219,6 +232,7 @@ class Emulator(_Blocking):
 class GameEnv(_Blocking):
     """:class:`aiomame.GameEnv`, blocking; started at construction (same arguments)."""
 
+    @_same_arguments(_env.GameEnv.__init__)
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(lambda: _env.GameEnv(*args, **kwargs))
 
@@ -253,6 +267,7 @@ class GameEnv(_Blocking):
 class EnvPool(_Blocking):
     """:class:`aiomame.EnvPool`, blocking; started at construction (same arguments)."""
 
+    @_same_arguments(_pool.EnvPool.__init__)
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(lambda: _pool.EnvPool(*args, **kwargs))
 

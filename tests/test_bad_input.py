@@ -245,8 +245,10 @@ CASES = [
          r"opponent 'random': game 'catch' has one player"),
     Case("GameEnv", "player", "2", lambda _: GameEnv("catch", player=2), IAE,
          r"player 2: game 'catch' has player 1 only"),
-    Case("GameEnv", "emulator_kwargs", "foo=1", lambda _: GameEnv("catch", foo=1), IAE,
-         r"unknown keyword argument of GameEnv 'foo'; valid: 'render', .*'maxpool'"),
+    Case("GameEnv", "emulator_kwargs", "frameskip=4", lambda _: GameEnv("catch", frameskip=4),
+         IAE, r"unknown keyword argument of GameEnv 'frameskip'; valid: 'roms_path', "
+              r"'frame_ratio', 'frame_stack', 'max_episode_steps', 'opponent', 'player', "
+              r"'render', .*'maxpool'"),  # GameEnv's own keywords, then the Emulator's
     Case("GameEnv", "emulator_kwargs", "obs_type='hsv'", lambda _: GameEnv("catch", obs_type="hsv"),
          IAE, r"'hsv'; valid: 'rgb', 'grayscale', 'bgra'"),
     *[Case("GameEnv.reset", "seed", repr(v), lambda e, v=v: e.reset(seed=v), IAE,
@@ -303,7 +305,8 @@ CASES = [
     Case("EnvPool", "restarter", "5", lambda _: pool(restarter=5), IAE,
          r"restarter must be a Restarter or None, got 5"),
     Case("EnvPool", "emulator_kwargs", "foo=1", lambda _: pool(foo=1), IAE,
-         r"unknown keyword argument of EnvPool 'foo'; valid: 'render', .*'maxpool'"),
+         r"unknown keyword argument of EnvPool 'foo'; valid: 'num_envs', 'batch_size', "
+         r"'roms_path', .*'frame_stack', .*'restart_limit', .*'render', .*'maxpool'"),
     Case("EnvPool", "emulator_kwargs", "step_timeout=-1", lambda _: pool(step_timeout=-1), IAE,
          r"step_timeout must be a number of seconds > 0, got -1"),
     *[Case(f"EnvPool.{m}", "actions", label, lambda p, m=m, a=a: getattr(p, m)(a), IAE, match,
@@ -409,7 +412,7 @@ CASES = [
     Case("replay", "strict", "'yes'", lambda _: rec.replay(GOOD_RECORDING, strict="yes"), IAE,
          r"strict must be True or False, got 'yes'"),
     *[Case(name, "options", "foo=1", lambda _, f=f: f(GOOD_RECORDING, foo=1), IAE,
-           r"unknown keyword argument of GameEnv 'foo'; valid: 'render'")
+           r"unknown keyword argument of GameEnv 'foo'; valid: 'roms_path', .*'render'")
       for name, f in [("replay", rec.replay), ("verify", rec.verify)]],
     # -- video -----------------------------------------------------------------------------
     Case("open_video", "path", "'x.avi'", lambda _: video.open_video("x.avi", 30), IAE,

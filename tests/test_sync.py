@@ -4,6 +4,7 @@ in a plain script, inside a running event loop (as in Jupyter) and in Jupyter it
 from __future__ import annotations
 
 import gc
+import inspect
 import os
 import signal
 import subprocess
@@ -41,6 +42,18 @@ def test_game_env_in_plain_code(no_leaks):
     with pytest.raises(StateError, match="closed"):
         env.step(0)
     env.close()  # again: nothing happens
+
+
+def test_blocking_classes_show_the_async_classes_parameters():
+    from aiomame import Emulator, EnvPool, GameEnv
+
+    for blocking, cls in [(sync.Emulator, Emulator), (sync.GameEnv, GameEnv),
+                          (sync.EnvPool, EnvPool)]:
+        parameters = inspect.signature(blocking).parameters
+        assert parameters == inspect.signature(cls).parameters, blocking
+        assert "args" not in parameters
+    assert {"roms_path", "frame_stack", "max_episode_steps", "opponent"} <= set(
+        inspect.signature(sync.GameEnv).parameters)
 
 
 def test_one_loop_thread_for_all_objects(roms, no_leaks):
