@@ -525,6 +525,11 @@ class Emulator:
                                        f"got {actions!r}") from None
         if command is not None:
             return command
+        if isinstance(actions, str):  # its letters would be the actions (not on the hot path)
+            port, _, field = actions.partition("/")
+            raise InvalidArgumentError(f"actions must be an iterable of Action(port, field), "
+                                       f"got the string {actions!r}: give "
+                                       f"[Action({port!r}, {field or 'FIELD'!r})]")
         inputs = self._inputs(key[0])
         if not self.info:
             self._process._check_usable()  # not started, or closed: its StateError

@@ -19,6 +19,7 @@ against ``opponent=`` (:mod:`aiomame.opponent`); an agent per player: :mod:`aiom
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -30,7 +31,7 @@ from gymnasium.vector.utils import batch_space
 
 from . import sync
 from .controls import Controls
-from .errors import InvalidArgumentError, invalid_choice
+from .errors import InvalidArgumentError, NoDisplayError, invalid_choice
 from .games import GAMES, Game, SystemGame, get_game
 from .versus import agent_pool, needs_opponent
 
@@ -67,9 +68,17 @@ def action_space(controls: Controls) -> spaces.Space[Any]:
 
 def _emulator_options(render_mode: str | None, kwargs: dict[str, Any]) -> dict[str, Any]:
     """The Emulator options that ``render_mode`` implies: "human" opens MAME's window and
-    runs at the game's speed (unless ``throttle`` is given)."""
+    runs at the game's speed (unless ``throttle`` is given). Raises InvalidArgumentError
+    for an unknown mode, NoDisplayError for "human" without a display."""
     if render_mode is not None and render_mode not in RENDER_MODES:
         raise invalid_choice("render_mode", render_mode, (None, *RENDER_MODES))
+    if render_mode == "human" and not (os.environ.get("DISPLAY")
+                                       or os.environ.get("WAYLAND_DISPLAY")):
+        # said here, in this API's words (MAME's process would say render=True)
+        raise NoDisplayError(
+            'render_mode="human" opens MAME\'s window, but this process has no display '
+            "(DISPLAY and WAYLAND_DISPLAY are unset): run it in a desktop session or under "
+            'xvfb-run, or use render_mode=None or "rgb_array" (headless)')
     if render_mode == "human":
         kwargs["render"] = True
         kwargs.setdefault("throttle", True)

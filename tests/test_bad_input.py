@@ -178,6 +178,8 @@ CASES = [
          r"got True"),
     Case("Emulator.step", "actions", "5", lambda e: e.step(5), IAE,
          r"actions must be an iterable of Action\(port, field\), got 5", "emu"),
+    Case("Emulator.step", "actions", "str", lambda e: e.step(":IN1/Coin 1"), IAE,
+         r"got the string ':IN1/Coin 1': give \[Action\(':IN1', 'Coin 1'\)\]", "emu"),
     Case("Emulator.step", "actions", "tuple", lambda e: e.step([(":IN1", "Coin 1")]), IAE,
          r"actions must be Action\(port, field\), got \(':IN1', 'Coin 1'\)", "emu"),
     Case("Emulator.step", "frame", "'x'", lambda e: e.step(frame="x"), IAE,

@@ -168,6 +168,17 @@ def test_games_search_presence_and_json(capsys, roms):
     assert result["systems"] == [] and [len(g["actions"]) for g in result["games"]] == [90, 90]
 
 
+def test_registered_games_read_as_plain_text(capsys):
+    code, out, _ = run_cli(capsys, "games", "--registered")
+    assert code == 0
+    lines = {line.split()[0]: line for line in out.splitlines()[1:]}
+    assert " 3 discrete actions  " in lines["catch"] and " 1 axis  " in lines["basket_paddle"]
+    assert "``" not in out and "a Box of one number" in lines["basket_paddle"]
+    from aiomame.cli.games import count_of
+
+    assert count_of(9, "buttons") == "  9 buttons"  # not "9 buttons actions"
+
+
 def test_sets_present_finds_zips_7z_and_folders(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b.zip").write_bytes(b"")

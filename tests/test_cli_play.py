@@ -37,6 +37,7 @@ def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     (["play", "catch", "--agent", "smart"], "unknown agent 'smart' for catch; valid: random"),
     (["play", "catch", "--mp4", "x.avi"], "'x.avi': a video file name ends in .gif or .mp4"),
     (["play", "nosuchgame"], "unknown game 'nosuchgame'"),
+    (["play", "sf3"], "game 'sf3' ships no ROMs: pass --roms"),  # the option, not roms_path
     (["record", "catch", "out.aiorec", "--max-steps", "-1"], "--max-steps must be 0"),
     (["record", "catch", "no/such/dir/out.aiorec"], "no such folder to write it in"),
     (["play", "catch", "--gif", "no/such/dir/a.gif"], "no such folder to write it in"),

@@ -140,6 +140,21 @@ def test_a_bad_definition_names_file_key_value_and_valid_ones(tmp_path, text, ke
     assert (error.path, error.key) == (str(path), key)
 
 
+@pytest.mark.parametrize("text, key, message", [
+    ('system = "invaders"\nbuttons = [":IN1/Coin 1", ":CONTP1/P1 Lef"]\n', "buttons[1]",
+     "unknown input field of port ':CONTP1' 'P1 Lef'; valid: 'P1 Button 1', 'P1 Left'"),
+    ('system = "invaders"\n[actions]\nnoop = []\nleft = [":CONTP9/P1 Left"]\n',
+     "actions.left[0]", "unknown input port ':CONTP9'; valid: "),
+])
+async def test_an_input_the_machine_lacks_names_file_and_key(roms, tmp_path, text, key,
+                                                             message, no_leaks):
+    path = write(tmp_path, text)  # valid TOML: only the running machine tells
+    with pytest.raises(GameDefinitionError) as caught:
+        async with GameEnv(path, roms_path=roms):
+            pass
+    assert str(caught.value).startswith(f"{path}: {key}: {message}"), caught.value
+
+
 def test_bad_toml_syntax_says_the_line(tmp_path):
     path = write(tmp_path, 'system = "invaders"\nbuttons = [":IN1/Coin 1"\nframe_ratio = 3\n')
     with pytest.raises(GameDefinitionError, match=r"game\.toml: not valid TOML: .*line 3"):
@@ -307,6 +322,7 @@ def test_new_game_writes_a_definition_that_runs(roms, tmp_path, capsys, no_leaks
     text = out.read_text()
     assert '    ":CONTP1/P1 Left",' in text and '    # ":IN2/Lives",' in text
     assert "# [memory]" in text and ":maincpu (i8080): io" in text
+    assert "docs/game-definitions.md" in text and "README" not in text  # where the reference is
     game = get_game(out)
     assert ":IN1/Coin 1" in game.action_names() and ":IN2/Lives" not in game.action_names()
     assert game.players == 2  # invaders has P2 controls (tests/test_cli_players.py)

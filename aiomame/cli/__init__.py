@@ -74,6 +74,8 @@ def main(argv: list[str] | None = None) -> None:
         message = str(exc)
         if isinstance(exc, (MissingRomsError, UnknownGameError)):  # it names what is wrong:
             message = message.split("\nMAME said:")[0]             # MAME's lines repeat it
+        # the library names its argument; here it is an option
+        message = message.replace("ships no ROMs: pass roms_path", "ships no ROMs: pass --roms")
         print(f"{where}: error: {one_line(message)}", file=sys.stderr)
         raise SystemExit(BAD_INPUT_EXIT) from None
     except AiomameError as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -135,6 +136,22 @@ def _title(game: type[Game]) -> str:
     return ""
 
 
+KIND_WORDS = {"discrete": ("discrete action", "discrete actions"),
+              "buttons": ("button", "buttons"), "axes": ("axis", "axes")}
+"""How a game's action count reads, per kind of controls: (one, several)."""
+
+
+def count_of(count: int, kind: str) -> str:
+    """``3 discrete actions``, ``9 buttons``, ``1 axis``."""
+    one, several = KIND_WORDS.get(kind, ("action", "actions"))
+    return f"{count:>3} {one if count == 1 else several}"
+
+
+def plain(text: str) -> str:
+    """A docstring's text for a terminal: reST's ``code`` marks dropped."""
+    return re.sub(r"``(.+?)``", r"\1", text)
+
+
 def _matches(text: str | None, *fields: str) -> bool:
     return not text or any(text.lower() in f.lower() for f in fields)
 
@@ -187,8 +204,9 @@ def _print(args: argparse.Namespace, games: list[dict[str, Any]],
                            + ", ".join(f"P{p} {len(a)}" for p, a in
                                        enumerate(g["player_actions"], 1))
                            + f" actions; opponents {', '.join(g['opponents'])}]")
-            line = (f"  {g['name']:<12} {g['system']:<10} {len(g['actions']):>3} {g['kind']} "
-                    f"actions  {g['description']}{players}{roms}")
+            line = (f"  {g['name']:<12} {g['system']:<10} "
+                    f"{count_of(len(g['actions']), g['kind']):<20}  "
+                    f"{plain(g['description'])}{players}{roms}")
             print(line.rstrip())
     if args.registered:
         return

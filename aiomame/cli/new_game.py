@@ -116,7 +116,7 @@ def definition_text(info: dict[str, Any], actions: list[dict[str, str]], roms: s
         f"# Game definition for MAME system {system!r}, written by `aiomame new-game` "
         f"(MAME {info.get('mame', '?')}).",
         f"# It runs as written: GameEnv({name!r}, roms_path={roms!r}). Fill in memory,",
-        "# reward, done and start below (reference: README, \"Game definitions as data\").",
+        "# reward, done and start below (reference: docs/game-definitions.md in aiomame).",
         f"system = {_toml(system)}",
         *([f"software = {_toml(media['software'])}  # a software-list item"]
           if "software" in media else []),

@@ -103,6 +103,35 @@ class DefinedGame(SystemGame):
         super().__init__(self.system, **self._options)
         self.name = type(self).name
 
+    def bind_axes(self, inputs: list[dict[str, Any]]) -> None:
+        """Checks the file's inputs against the running machine's first (raises
+        GameDefinitionError naming the file, the key and the valid ports or fields), then
+        as :meth:`Game.bind_axes`."""
+        fields: dict[str, list[str]] = {}
+        for entry in inputs:
+            fields.setdefault(entry["port"], []).append(entry["field"])
+        for key, action in self._inputs():
+            if action.port not in fields:
+                raise GameDefinitionError(self.path, key, "unknown input port", action.port,
+                                          tuple(fields))
+            if action.field not in fields[action.port]:
+                raise GameDefinitionError(self.path, key, f"unknown input field of port "
+                                          f"{action.port!r}", action.field,
+                                          tuple(fields[action.port]))
+        super().bind_axes(inputs)
+
+    def _inputs(self) -> list[tuple[str, Any]]:
+        """(key in the file, input) for each input the file names."""
+        found = []
+        tables = [("", self._options), ("player2.", self._options.get("player2") or {})]
+        for prefix, table in tables:
+            for name, held in (table.get("actions") or {}).items():
+                found += [(f"{prefix}actions.{name}[{i}]", a) for i, a in enumerate(held)]
+            for kind in ("buttons", "axes"):
+                found += [(f"{prefix}{kind}[{i}]", a)
+                          for i, a in enumerate(table.get(kind) or ())]
+        return found
+
 
 def is_definition_path(value: Any) -> bool:
     """Whether :func:`~aiomame.games.get_game` reads ``value`` as a definition file: a
