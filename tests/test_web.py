@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -208,12 +209,16 @@ async def test_watch_page_shows_frames_that_change(browser):
                     text: document.querySelector('#env3 .line').textContent,
                     summary: document.getElementById('summary').textContent}""")
                 sources.add(state["src"])
-                if state["frames"] >= 40 and len(sources) >= 5 and "episode 1" in state["text"]:
+                if state["frames"] >= 40 and len(sources) >= 5 \
+                        and re.search(r"episode \d+ · step \d+", state["text"]):
                     break
                 await asyncio.sleep(0.2)
             assert state["frames"] >= 40 and len(sources) >= 5, state
             assert state["width"] == 224  # catch's screen as the player sees it (rotated)
-            assert "episode 1 · step" in state["text"] and "restarts 0" in state["text"]
+            # the episode: any (random agents' episodes of catch last ~80 steps, so a fast
+            # machine is past the first by now)
+            assert re.search(r"episode \d+ · step \d+", state["text"]), state
+            assert "restarts 0" in state["text"], state
             assert f"{pool.num_envs} envs" in state["summary"] and "steps/s" in state["summary"]
             pixels = await page("""const img = document.querySelector('#env0 img');
                 const c = document.createElement('canvas'); c.width = img.naturalWidth;

@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..emulator import Action, Address, Emulator
-from ..errors import GameError
 from . import catch_layout as layout
 from .base import Game
+from .board8080 import coin_and_start
 
 ROM_IMAGE = Path(__file__).resolve().parent / "roms" / layout.ROM_IMAGE
-_MAX_START_STEPS = 100
 
 
 def _input(name: str) -> Action:
@@ -47,29 +46,12 @@ class Catch(Game):
     async def start(self, emu: Emulator) -> None:
         """Abort a game in progress (soft reset), insert a coin, press start: stops at the
         first step of the game, before any seed (the state :meth:`new_game` saves)."""
-        data = await emu.step(frame=False)
-        if data["game_state"] == layout.GAME_STATE_PLAYING:
-            await emu.reset("soft")
-            data = await emu.step(frame=False)
-        if data["frame_counter"] == 0:  # the ROM is still clearing memory after a reset
-            await self._until(emu, (), lambda d: d["frame_counter"] > 0)
-        await emu.step([_input("coin")], frame=False)
-        await self._until(emu, (_input("start"),),
-                          lambda d: d["game_state"] == layout.GAME_STATE_PLAYING)
+        await coin_and_start(emu, "catch", _input("coin"), _input("start"))
 
     async def seed(self, emu: Emulator, seed: int) -> None:
         """Plant ``seed`` in the ROM's PRNG: the ball columns then depend only on it and the
         actions."""
         await emu.write(self.rng, seed % 0xFFFF + 1)
-
-    async def _until(self, emu: Emulator, actions: tuple[Action, ...],
-                     done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-        for _ in range(_MAX_START_STEPS):
-            data = await emu.step(actions, frame=False)
-            if done(data):
-                return data
-        raise GameError(f"catch did not start a game within {_MAX_START_STEPS} steps "
-                        f"(state {data['game_state']}, credits {data['credits']})")
 
     def agents(self, player: int = 1) -> dict[str, Callable[[Mapping[str, Any]], int]]:
         return {"tracker": tracker}

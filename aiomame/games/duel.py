@@ -19,9 +19,9 @@ from ..emulator import Action, Address, Emulator
 from ..errors import GameError
 from . import duel_layout as layout
 from .base import Game
+from .board8080 import coin_and_start
 
 ROM_IMAGE = Path(__file__).resolve().parent / "roms" / layout.ROM_IMAGE
-_MAX_START_STEPS = 100
 
 
 def _input(name: str) -> Action:
@@ -61,17 +61,10 @@ class Duel(Game):
     async def start(self, emu: Emulator) -> None:
         """Abort a match in progress (soft reset), insert a coin and press 1 Player Start
         (:attr:`versus_cpu`) or 2 Players Start: stops at the first step of the match,
-        before any seed (the state :meth:`new_game` saves)."""
-        data = await emu.step(frame=False)
-        if data["game_state"] == layout.GAME_STATE_PLAYING:
-            await emu.reset("soft")
-            data = await emu.step(frame=False)
-        if data["frame_counter"] == 0:  # the ROM is still clearing memory after a reset
-            await self._until(emu, (), lambda d: d["frame_counter"] > 0)
-        await emu.step([_input("coin")], frame=False)
+        before any seed (the state :meth:`new_game` saves). Raises GameError if the ROM
+        starts another mode or none."""
         start = _input("start1" if self.versus_cpu else "start2")
-        data = await self._until(emu, (start,),
-                                 lambda d: d["game_state"] == layout.GAME_STATE_PLAYING)
+        data = await coin_and_start(emu, "duel", _input("coin"), start)
         mode = layout.MODE_VS_COMPUTER if self.versus_cpu else layout.MODE_TWO_PLAYERS
         if data["mode"] != mode:
             raise GameError(f"duel started mode {data['mode']}, not {mode}")
@@ -79,15 +72,6 @@ class Duel(Game):
     async def seed(self, emu: Emulator, seed: int) -> None:
         """Plant ``seed`` in the ROM's PRNG: the balls' columns then depend only on it."""
         await emu.write(self.rng, seed % 0xFFFF + 1)
-
-    async def _until(self, emu: Emulator, actions: tuple[Action, ...],
-                     done: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-        for _ in range(_MAX_START_STEPS):
-            data = await emu.step(actions, frame=False)
-            if done(data):
-                return data
-        raise GameError(f"duel did not start a match within {_MAX_START_STEPS} steps "
-                        f"(state {data['game_state']}, credits {data['credits']})")
 
     def agents(self, player: int = 1) -> dict[str, Callable[[Mapping[str, Any]], int]]:
         self.controls(player)  # a player the game has
