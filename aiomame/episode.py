@@ -55,11 +55,8 @@ class Episode:
             previous = self.previous
             assert previous is not None and current is not None, "begin() first"
             reward = game.reward(previous, current)
-            if game.players > 1:
-                reward = game.player_rewards(reward)
-                if self.players == 1:
-                    reward = reward[self.player]
-            reward = float(reward) if self.players == 1 else reward
+            reward = _per_player(game, reward, self.players, self.player) \
+                if game.players > 1 else float(reward)
             terminated = bool(game.terminated(current))
             self.previous = current
         self.steps += 1
@@ -170,10 +167,7 @@ class Episodes:
             now = dict(zip(names, current, strict=True))
             before = dict(zip(names, self.previous[env].tolist(), strict=True))
             reward, terminated = game.reward(before, now), bool(game.terminated(now))
-            if self._multi:
-                reward = game.player_rewards(reward)
-                reward = reward if self.players > 1 else reward[0]
-            reward = float(reward) if self.players == 1 else reward
+            reward = _per_player(game, reward, self.players) if self._multi else float(reward)
         self.previous[env] = current
         truncated = not terminated and self.limit is not None and steps >= self.limit
         ended = terminated or truncated
@@ -205,13 +199,18 @@ class Episodes:
             assert game is not None
             now = dict(zip(names, now_row, strict=True))
             reward = game.reward(dict(zip(names, before_row, strict=True)), now)
-            if self._multi:
-                reward = game.player_rewards(reward)
-                rewards[j] = reward if self.players > 1 else reward[0]
-            else:
-                rewards[j] = float(reward)
+            rewards[j] = _per_player(game, reward, self.players) if self._multi \
+                else float(reward)
             terminated[j] = bool(game.terminated(now))
         return rewards, terminated
+
+
+def _per_player(game: Game, reward: Any, players: int, player: int = 0) -> Any:
+    """One env's reward from a game of several players' ``reward()``: an array of one per
+    controlled player, or with ``players`` 1 that of player index ``player``, a float.
+    Raises GameError as :meth:`Game.player_rewards`."""
+    rewards = game.player_rewards(reward)
+    return rewards if players > 1 else float(rewards[player])
 
 
 class _Columns(Mapping[str, np.ndarray]):
