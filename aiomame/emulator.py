@@ -105,8 +105,9 @@ def check_emulator_kwargs(where: str, kwargs: Mapping[str, Any],
     check_keywords(where, kwargs, [*own, *EMULATOR_KEYWORDS])
 
 
-def _check_settings(settings: object) -> dict[str, str | int]:
-    """``settings`` as a dict of "PORT/FIELD" -> a setting's name or value."""
+def check_settings(settings: object) -> dict[str, str | int]:
+    """``settings`` as a dict of "PORT/FIELD" -> a setting's name or value (None: none).
+    Raises InvalidArgumentError for another mapping, key or value."""
     if settings is None:
         return {}
     if not isinstance(settings, Mapping):
@@ -230,7 +231,7 @@ class Emulator:
                                        f"frames: it needs frame_ratio >= 2, got "
                                        f"maxpool={maxpool!r}, frame_ratio={frame_ratio!r}")
         self.maxpool = maxpool
-        self.settings = _check_settings(settings)
+        self.settings = check_settings(settings)
         self._pooled = np.empty(0, np.uint8)
         self.memory_addresses = dict(memory_addresses or {})
         for name in self.memory_addresses:
@@ -591,6 +592,13 @@ class Emulator:
             c = self._converter
             self._screen_converter = FrameConverter(c.rotation, c.flipx, c.flipy)
         return self._screen_converter.convert(pixels, width, height)
+
+    def obs_options(self) -> dict[str, Any]:
+        """The options that make this emulator's frames what they are: ``obs_type``,
+        ``resize`` (a tuple or None), ``interpolation`` and ``maxpool``."""
+        spec = self.obs
+        return {"obs_type": spec.obs_type, "resize": spec.resize,
+                "interpolation": spec.interpolation, "maxpool": self.maxpool}
 
     def screen_bgra(self) -> np.ndarray:
         """The last step's screen as MAME drew it: B,G,R,A (H, W, 4), unrotated, a copy;

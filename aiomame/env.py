@@ -60,12 +60,9 @@ class GameEnv:
         self.emulator = Emulator(self.game.system, roms, self.game.memory_addresses,
                                  frame_ratio=ratio, **emulator_kwargs)
         if opponent is not None:
-            obs = self.emulator.obs
             self.opponent = make_opponent(
                 opponent, self.game, 3 - player, env_options={
-                    "obs_type": obs.obs_type, "resize": obs.resize,
-                    "interpolation": obs.interpolation, "maxpool": self.emulator.maxpool,
-                    "frame_stack": self.frame_stack})
+                    **self.emulator.obs_options(), "frame_stack": self.frame_stack})
         self._last: tuple[np.ndarray, dict[str, Any]] | None = None  # for the opponent
         self.opponent_action: Any = None
         """The opponent's action in the last step (what a recording of it stores)."""

@@ -122,10 +122,9 @@ def frame_checksum(obs: np.ndarray, stacked: bool = False) -> int:
 
 def obs_options(env: GameEnv) -> dict[str, Any]:
     """The options that make ``env``'s frames what they are (not the stacking)."""
-    spec = env.emulator.obs
-    return {"obs_type": spec.obs_type, "resize": None if spec.resize is None else
-            list(spec.resize), "interpolation": spec.interpolation,
-            "maxpool": env.emulator.maxpool}
+    options = env.emulator.obs_options()
+    resize = options["resize"]
+    return {**options, "resize": None if resize is None else list(resize)}
 
 
 def game_reference(env: GameEnv) -> str:

@@ -162,8 +162,5 @@ def _obs_options(pool: Any) -> dict[str, Any]:
     emulators = getattr(pool, "emulators", None)
     if not emulators:
         return {}
-    emu = emulators[0]
-    return {"obs_type": emu.obs.obs_type, "resize": emu.obs.resize,
-            "interpolation": emu.obs.interpolation, "maxpool": emu.maxpool,
-            "frame_stack": pool.frame_stack}
+    return {**emulators[0].obs_options(), "frame_stack": pool.frame_stack}
 
