@@ -128,6 +128,10 @@ MEMORY = MINIMAL + '[memory]\nscore = { address = 0x2008, type = "u16" }\n'
     (MINIMAL + "[obs]\nresize = [84]\n", "obs.resize", "must be [height, width]"),
     (MINIMAL + "frame_ratio = 1\n[obs]\nmaxpool = true\n", "obs.maxpool",
      "needs frame_ratio >= 2"),
+    (MINIMAL + '[settings]\nCabinet = "Cocktail"\n', "settings",
+     "a key is 'PORT/FIELD' like ':CAB/Cabinet', got 'Cabinet'"),
+    (MINIMAL + '[settings]\n":CAB/Cabinet" = true\n', "settings",
+     "settings[':CAB/Cabinet'] must be a setting's name (str) or value (int), got True"),
 ])
 def test_a_bad_definition_names_file_key_value_and_valid_ones(tmp_path, text, key, message):
     path = write(tmp_path, text)

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any, ClassVar, NoReturn
 
 from ..analog import Axis
-from ..emulator import TYPES, Action, Address
+from ..emulator import TYPES, Action, Address, check_settings
 from ..errors import (
     InvalidArgumentError,
     StateFileError,
@@ -256,16 +256,7 @@ class _Reader:
         return images
 
     def settings(self, data: Mapping[str, Any]) -> dict[str, str | int]:
-        settings = self.table(data, "settings")
-        for key, value in settings.items():
-            port, slash, field = key.partition("/")
-            if not (port and slash and field):
-                self.fail(f"settings.{key}", "a setting's key is 'PORT/FIELD' like "
-                          "\":CAB/Cabinet\", got", key)
-            if isinstance(value, bool) or not isinstance(value, (str, int)):
-                self.fail(f"settings.{key}", "must be a setting's name (a string) or value "
-                          "(an int), got", value)
-        return settings
+        return self.check("settings", lambda: check_settings(self.table(data, "settings")))
 
     def player2(self, data: Mapping[str, Any], names: list[str]) -> dict[str, Any] | None:
         players = self.get(data, "", "players", int, "1 or 2", 1)

@@ -10,7 +10,7 @@ from typing import Any
 
 from ..analog import Axis
 from ..controls import Controls
-from ..emulator import Action, Address, Emulator
+from ..emulator import Action, Address, Emulator, check_settings
 from ..errors import GameError, InvalidArgumentError, check_step_limit, invalid_choice, is_int
 from ..state import State
 from .base import Game
@@ -216,10 +216,7 @@ class SystemGame(Game):
             raise InvalidArgumentError(f"software must be a software-list item name or "
                                        f"None, got {software!r}")
         self.software = software
-        if settings is not None and not isinstance(settings, Mapping):
-            raise InvalidArgumentError(f"settings must be a mapping of 'PORT/FIELD' to a "
-                                       f"setting's name or value, got {settings!r}")
-        self.settings = dict(settings or {})
+        self.settings = check_settings(settings)
 
     def _second_player(self, player2: Any, names: list[str]) -> None:
         if not isinstance(player2, Mapping):
