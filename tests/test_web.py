@@ -220,13 +220,19 @@ async def test_watch_page_shows_frames_that_change(browser):
             assert re.search(r"episode \d+ · step \d+", state["text"]), state
             assert "restarts 0" in state["text"], state
             assert f"{pool.num_envs} envs" in state["summary"] and "steps/s" in state["summary"]
-            pixels = await page("""const img = document.querySelector('#env0 img');
+            # An image whose next frame is still decoding has no size for a moment: retry.
+            lit = """const img = document.querySelector('#env0 img');
+                if (!img.complete || img.naturalWidth === 0) return null;
                 const c = document.createElement('canvas'); c.width = img.naturalWidth;
                 c.height = img.naturalHeight; const g = c.getContext('2d'); g.drawImage(img, 0, 0);
                 const d = g.getImageData(0, 0, c.width, c.height).data;
                 let lit = 0; for (let i = 0; i < d.length; i += 4) lit += d[i + 1] > 64;
-                return lit;""")
-            assert pixels > 100  # the game's picture, not a black frame
+                return lit;"""
+            for _ in range(50):
+                if (pixels := await page(lit)) is not None:
+                    break
+                await asyncio.sleep(0.05)
+            assert pixels is not None and pixels > 100  # the game's picture, not a black frame
             assert handle.viewers == 1
             # Tiles scrolled out of view get no frames (the page tells the server which).
             await asyncio.to_thread(browser.set_window_size, 600, 500)
