@@ -209,7 +209,7 @@ async def test_watch_page_shows_frames_that_change(browser):
                     text: document.querySelector('#env3 .line').textContent,
                     summary: document.getElementById('summary').textContent}""")
                 sources.add(state["src"])
-                if state["frames"] >= 40 and len(sources) >= 5 \
+                if state["frames"] >= 40 and len(sources) >= 5 and state["width"] \
                         and re.search(r"episode \d+ · step \d+", state["text"]):
                     break
                 await asyncio.sleep(0.2)
