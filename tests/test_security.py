@@ -15,7 +15,7 @@ from conftest import ADDRESSES
 
 from aiomame import Emulator
 from aiomame.errors import CommandError
-from aiomame.rundir import runtime_base
+from aiomame.transport.rundir import runtime_base
 
 ROOT = Path(__file__).resolve().parent.parent
 NET_TABLES = ("tcp", "tcp6", "udp", "udp6", "raw", "raw6", "udplite", "udplite6")

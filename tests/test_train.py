@@ -23,7 +23,7 @@ from PIL import Image
 
 from aiomame import cli
 from aiomame.errors import InvalidArgumentError
-from aiomame.policy import ActorCritic, load_agent, save_checkpoint
+from aiomame.tools.policy import ActorCritic, load_agent, save_checkpoint
 
 SCRIPT = Path(__file__).resolve().parents[1] / "examples" / "train_ppo.py"
 
