@@ -33,9 +33,9 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-import aiomame.gym  # noqa: F401  (registers aiomame/Catch-v0)
 from aiomame import sync
 from aiomame.games import get_game
+from aiomame.gym import env_id
 from aiomame.tools.policy import ActorCritic, save_checkpoint
 
 GAME = "catch"
@@ -72,7 +72,7 @@ def train(args: argparse.Namespace) -> ActorCritic:
     """PPO until ``args.minutes`` have passed; logs episodes to progress.csv."""
     torch.manual_seed(args.seed)
     gamma, lam, clip, epochs, minibatches = 0.99, 0.95, 0.1, 4, 4
-    envs = gym.make_vec(f"aiomame/{GAME.capitalize()}-v0", num_envs=args.envs,
+    envs = gym.make_vec(env_id(get_game(GAME)), num_envs=args.envs,  # aiomame/Catch-v0
                         vectorization_mode="vector_entry_point",
                         autoreset_mode=gym.vector.AutoresetMode.SAME_STEP, **env_options(args))
     shape = envs.single_observation_space.shape

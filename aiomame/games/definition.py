@@ -55,6 +55,7 @@ from ..machine.analog import Axis
 from ..machine.emulator import TYPES, Action, Address, check_settings
 from ..machine.frames import INTERPOLATIONS, OBS_TYPES
 from ..machine.state import State
+from .ids import class_name
 from .system import OPERATORS, Condition, SeedTarget, StartStep, SystemGame
 
 SUFFIX = ".toml"
@@ -148,14 +149,15 @@ def load_game(path: str | os.PathLike[str]) -> DefinedGame:
 
 def game_class(path: str | os.PathLike[str], name: str | None = None) -> type[DefinedGame]:
     """The definition at ``path``, read and checked, as a :class:`DefinedGame` subclass
-    named ``name`` (default: the file's name without ``.toml``)."""
+    for game ``name`` (default: the file's name without ``.toml``), its class name ``name``
+    in CamelCase (:func:`~aiomame.games.ids.class_name`: its Gymnasium id's)."""
     check_path("path", path)
     reader = _Reader(path)
     options, attributes = reader.read()
     name = name or Path(path).name.removesuffix(SUFFIX)
     attributes.update(name=name, path=Path(path).resolve(), _options=options,
                       __doc__=attributes.get("description") or f"The game defined in {path}.")
-    return type(name, (DefinedGame,), attributes)
+    return type(class_name(name), (DefinedGame,), attributes)
 
 
 class _Reader:
