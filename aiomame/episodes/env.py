@@ -143,9 +143,10 @@ class GameEnv:
         return frame, data
 
     async def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        """Hold ``action`` (an action index of any integer type, the buttons' 0/1 vector,
-        or with axes a vector in [-1, 1]: :attr:`Game.axes`) for one step; with several
-        players, one such action per player. Raises InvalidArgumentError for a bad action
+        """Hold ``action`` (an action index of any integer type or the action's name,
+        ``"left"``; the buttons' 0/1 vector, or with axes a vector in [-1, 1]:
+        :attr:`Game.axes`) for one step; with several players, one such action per player
+        (``["left", "right"]``). Raises InvalidArgumentError for a bad action
         (naming the valid ones), StateError before reset or after the episode's end."""
         episode = self.episode
         if episode.previous is None or episode.ended:

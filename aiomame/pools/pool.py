@@ -117,7 +117,8 @@ class EnvPool(PoolFront):
     ``game``: a game definition (a name in :data:`aiomame.games.GAMES` or a
     :class:`~aiomame.games.Game`), or a plain MAME system name.
 
-    - With a game definition, actions are discrete action indices (ints, one per env), and
+    - With a game definition, actions are discrete action indices (ints, one per env; or
+      the actions' names, str), and
       the pool gives rewards, ``terminated``/``truncated`` (``max_episode_steps``) and
       resets finished episodes itself. ``reset()`` starts new games.
     - A game of several players (:attr:`Game.players`): agents play every player, each
@@ -443,9 +444,9 @@ class EnvPool(PoolFront):
     def send(self, actions: Any, env_ids: Sequence[int] | np.ndarray | None = None) -> None:
         """Start a step on each of ``env_ids`` (default: all) with its action; returns at once.
 
-        ``actions[k]`` is for env ``env_ids[k]``: an action index with a game definition, a
-        sequence of :class:`~aiomame.Action` with a plain system. All is checked first:
-        on an error no env was sent anything.
+        ``actions[k]`` is for env ``env_ids[k]``: an action index (or name) with a game
+        definition, a sequence of :class:`~aiomame.Action` with a plain system. All is
+        checked first: on an error no env was sent anything.
         """
         self._check_running()
         ids = self._check_ids(env_ids)
@@ -687,9 +688,11 @@ class EnvPool(PoolFront):
                     f"env in env_ids, each in 0..{len(table) - 1} "
                     f"({', '.join(self.action_names)})")
             if n and array.dtype.kind not in "iu":
-                raise InvalidArgumentError(
-                    f"actions must be ints (action indices), got {show(actions)} "
-                    f"(dtype {array.dtype})")
+                if array.dtype.kind not in "UO":
+                    raise InvalidArgumentError(
+                        f"actions must be ints (action indices) or action names, got "
+                        f"{show(actions)} (dtype {array.dtype})")
+                array = self.game.controls().indices(array)  # names: their indices
             listed = array.tolist()
             if n and min(listed) >= 0 and max(listed) < len(table):
                 return listed
@@ -735,6 +738,9 @@ class EnvPool(PoolFront):
                     f"player ({c}), got {show(actions)}")
             return [game.joint_inputs(row) for row in actions]
         array = np.asarray(actions)
+        if array.dtype.kind in "UO" and array.shape == (n, c):  # names: their indices
+            array = np.stack([game.controls(p + 1).indices(array[:, p], f"actions[:, {p}]")
+                              for p in range(c)], axis=1)
         if array.shape != (n, c) or (n and array.dtype.kind not in "iu"):
             raise InvalidArgumentError(
                 f"actions has shape {array.shape} (dtype {array.dtype}); expected ({n}, {c}) "
