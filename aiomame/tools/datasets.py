@@ -15,7 +15,7 @@ Each episode holds what the replay's env returned, exactly (frames stored raw, n
 Gymnasium action space's dtype), ``rewards``, ``terminations``, ``truncations`` (the last
 step of a recording that did not end in game over is truncated) and ``infos``: each of the
 game's memory values per observation. The episode's ``seed`` is the recording's. The
-dataset's ``env_spec`` is the game's Gymnasium id (``aiomame/<Game>-v0``, else
+dataset's ``env_spec`` is the game's Gymnasium id (``aiomame/<Name>-v0``, else
 ``aiomame/MAME-v0`` with the definition file) with the observation options, frame ratio
 and ``roms_path`` as keyword arguments.
 """
@@ -271,7 +271,7 @@ def _create(minari: Any, dataset_id: str, episode: Any, observation_space: Any,
 
 def env_spec(game: str, kwargs: dict[str, Any]) -> Any:
     """The Gymnasium spec that makes ``game`` (a registered name or a definition file)
-    again with ``kwargs``: ``aiomame/<Game>-v0``, else ``aiomame/MAME-v0``."""
+    again with ``kwargs``: ``aiomame/<Name>-v0``, else ``aiomame/MAME-v0``."""
     import gymnasium
 
     from .. import gym as aiomame_gym
