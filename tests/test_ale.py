@@ -222,3 +222,36 @@ def test_episodic_life_needs_lives():
                            match="episodic_life needs a game with a memory value named "
                                  "'lives' .*'catch'.*game 'duel' has none"):
             make()
+
+
+# -- adapters -------------------------------------------------------------------------------
+def test_gym_and_sb3_pass_the_options_through(tmp_path):
+    gym = pytest.importorskip("gymnasium")
+    import aiomame.gym  # noqa: F401
+
+    env = gym.make("aiomame/Catch-v0", preset="atari")
+    try:
+        assert env.observation_space.shape == (4, 84, 84)
+    finally:
+        env.close()
+    game = fined_catch(tmp_path)
+    envs = gym.make_vec("aiomame/Catch-v0", num_envs=2, vectorization_mode="vector_entry_point",
+                        game=game, reward_clip=True, noop_max=3)
+    try:
+        envs.reset(seed=5)
+        raw = []
+        for _ in range(50):
+            *_, infos = envs.step(np.zeros(2, np.int64))
+            raw.extend(infos["raw_reward"].tolist())
+        assert -5.0 in raw and infos["_raw_reward"].all()
+    finally:
+        envs.close()
+    sb3 = pytest.importorskip("aiomame.sb3")
+    venv = sb3.MameVecEnv(game, 2, reward_clip=True)
+    try:
+        venv.reset()
+        venv.step_async(np.zeros(2, np.int64))
+        *_, infos = venv.step_wait()
+        assert all("raw_reward" in info for info in infos)
+    finally:
+        venv.close()
