@@ -123,6 +123,22 @@ async def test_episodic_life_in_the_pool_goes_on_with_the_game():
     assert all(e[6] == 0 for e in over)
 
 
+async def test_episodic_life_with_next_step_autoreset():
+    async with EnvPool("catch", 1, episodic_life=True, autoreset_mode="next-step") as pool:
+        await pool.reset(seed=5)
+        batch = await pool.step([NOOP])
+        while not batch.terminated[0]:
+            batch = await pool.step([NOOP])
+        lives, frame = int(batch.memory["lives"][0]), int(batch.memory["frame_counter"][0])
+        steps = int(batch.elapsed_steps[0])
+        assert lives == layout.START_LIVES - 1
+        batch = await pool.step([RIGHT])  # not applied: the next life begins
+        assert (batch.memory["lives"][0], batch.memory["frame_counter"][0]) == (lives, frame)
+        assert (batch.elapsed_steps[0], batch.rewards[0], batch.terminated[0]) == (steps, 0, 0)
+        batch = await pool.step([NOOP])
+        assert batch.elapsed_steps[0] == steps + 1 and batch.memory["lives"][0] == lives
+
+
 async def test_episodic_life_in_game_env():
     async with GameEnv("catch", episodic_life=True) as env:
         _, info = await env.reset(seed=5)

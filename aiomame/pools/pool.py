@@ -963,7 +963,7 @@ class EnvPool(PoolFront):
         if rows.raw_rewards is not None:
             rows.raw_rewards[env.id] = 0.0
         rows.terminated[env.id] = rows.truncated[env.id] = False
-        rows.elapsed_steps[env.id] = 0
+        rows.elapsed_steps[env.id] = self._episodes.steps[env.id]  # 0, or a game's so far
         self._infos[env.id] = info
         self._tag_size(env.id)
 
