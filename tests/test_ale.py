@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aiomame import EnvPool, GameEnv
+from aiomame import Action, Address, EnvPool, GameEnv
 from aiomame.errors import InvalidArgumentError
 from aiomame.games import CATCH_DEFINITION
 from aiomame.games import catch_layout as layout
@@ -43,6 +43,31 @@ async def test_sticky_p1_repeats_a_games_first_action():
         for _ in range(2):
             *_, info = await env.step(LEFT)
         assert info["paddle_x"] - x == 3 * 3 * 4
+
+
+async def test_sticky_inputs_of_a_plain_system(roms):
+    left, right = Action(":CONTP1", "P1 Left"), Action(":CONTP1", "P1 Right")
+    async with EnvPool("invaders", 2, roms_path=roms, memory_addresses={
+            "port1": Address("0x2001")}, frame_ratio=2, frames=False,
+            repeat_action_probability=1.0, noop_max=3) as pool:
+        idle = (await pool.reset(seed=1)).memory["port1"].tolist()
+        held = (await pool.step([[left], [right]])).memory["port1"].tolist()
+        assert held[0] != idle[0] and held[1] != idle[1] and held[0] != held[1]
+        for _ in range(2):
+            assert (await pool.step([[], []])).memory["port1"].tolist() == held
+        await pool.reset()  # a new game (a hard reset): its first inputs apply
+        assert (await pool.step([[], [right]])).memory["port1"].tolist() == [idle[0], held[1]]
+
+
+async def test_two_players_joint_actions_and_rewards():
+    async with EnvPool("duel", 2, repeat_action_probability=0.5, reward_clip=True,
+                       noop_max=2) as pool:
+        batch = await pool.reset(seed=1)
+        assert batch.raw_rewards.shape == (2, 2)
+        for _ in range(5):
+            batch = await pool.step(np.array([[LEFT, RIGHT], [RIGHT, NOOP]]))
+        assert batch.rewards.shape == batch.raw_rewards.shape == (2, 2)
+        assert np.array_equal(batch.rewards, np.sign(batch.raw_rewards))
 
 
 async def sticky_repeats(pool: EnvPool, seed: int, steps: int) -> list[list[bool]]:
