@@ -100,14 +100,17 @@ def main(page, blocks):
             compiled = compile("\n" * (line - 1) + code, page, "exec",
                                flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
             if compiled.co_flags & inspect.CO_COROUTINE:
+                asyncio.set_event_loop(loop)  # again: an asyncio.run() block unsets it
                 loop.run_until_complete(eval(compiled, namespace))
             else:
                 exec(compiled, namespace)
     finally:
+        asyncio.set_event_loop(loop)
         tasks = asyncio.all_tasks(loop)
         for task in tasks:
             task.cancel()
-        loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+        if tasks:
+            loop.run_until_complete(asyncio.wait(tasks))
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
 
