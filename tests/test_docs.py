@@ -16,6 +16,7 @@ set, what ``python -m aiomame roms catch roms/`` makes. ``DISPLAY`` is unset; a 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -34,6 +35,7 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 
 NEEDS = {
     "sfiii3n": "Street Fighter III 3rd Strike's ROM sets (commercial: never shipped)",
+    "roms": "ROM sets, cartridges or software-list items of your own (never shipped)",
     "torch": "PyTorch (see the install guide)",
     "ray": 'Ray: pip install ".[ray]"',
     "rllib": 'RLlib: pip install ".[rllib]", in a virtualenv of its own',
@@ -166,12 +168,9 @@ def runnable(page: Path) -> list[Block]:
 
 @pytest.mark.parametrize("page", [
     pytest.param(page, marks=pytest.mark.timeout(BLOCK_SECONDS * len(runnable(page)) + 60))
-    for page in PAGES], ids=page_id)
+    for page in PAGES if runnable(page)], ids=page_id)
 def test_page_code_runs(page: Path, tmp_path: Path, catch_roms: Path) -> None:
-    blocks = runnable(page)
-    if not blocks:
-        pytest.skip("no block to run")
-    run_page(page, blocks, tmp_path, catch_roms)
+    run_page(page, runnable(page), tmp_path, catch_roms)
 
 
 def test_needs_are_known() -> None:
@@ -202,4 +201,29 @@ def test_site_builds(tmp_path: Path) -> None:
                           str(tmp_path / "site")], cwd=ROOT, capture_output=True, text=True,
                          timeout=300, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     assert out.returncode == 0, out.stderr[-5000:]
-    assert (tmp_path / "site" / "reference" / "aiomame" / "index.html").is_file()
+    pages = list((tmp_path / "site" / "reference").rglob("*.html"))
+    assert tmp_path / "site" / "reference" / "aiomame" / "index.html" in pages
+    raw = {page.parent.name: role for page in pages
+           for role in re.findall(r":[a-z]+:`[^`]*`", page.read_text())[:1]}
+    assert raw == {}, "reST roles left raw (docs/_griffe/rst_roles.py renders them)"
+
+
+def test_rst_roles_become_links() -> None:
+    """The docs' griffe extension: a role is a code span linked to what it names, seen from
+    the docstring's object; a literal block (``::``) is a fenced block."""
+    griffe = pytest.importorskip("griffe", reason='the docs extra: pip install ".[docs]"')
+    spec = importlib.util.spec_from_file_location("rst_roles", ROOT / "docs/_griffe/rst_roles.py")
+    assert spec is not None and spec.loader is not None
+    rst_roles = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(rst_roles)
+    code = "from aiomame import EnvPool\nclass Pool:\n    def step(self): ...\n"
+    with griffe.temporary_visited_module(code, module_name="m") as module:
+        text = rst_roles.to_markdown(
+            ":class:`EnvPool` and :meth:`~Pool.step`, :attr:`the axes <aiomame.Game.axes>`, "
+            ":func:`unknown`. Use it so::\n\n    await pool.step([0])\n\nDone.", module)
+    assert text == (
+        '<autoref identifier="aiomame.EnvPool" optional><code>EnvPool</code></autoref> and '
+        '<autoref identifier="m.Pool.step" optional><code>step</code></autoref>, '
+        '<autoref identifier="aiomame.Game.axes" optional><code>the axes</code></autoref>, '
+        '<autoref identifier="unknown" optional><code>unknown</code></autoref>. Use it so:\n'
+        "\n```python\nawait pool.step([0])\n```\n\nDone.")

@@ -116,7 +116,8 @@ def _literal_blocks(text: str) -> str:
         out.append(f"{pad}```{_language(block)}")
         out.extend(pad + code if code else "" for code in block.split("\n"))
         out.append(f"{pad}```")
-        out.append("")
+        if end < len(lines) and lines[end].strip():
+            out.append("")
         i = end
     return "\n".join(out)
 
