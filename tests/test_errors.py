@@ -33,8 +33,8 @@ from aiomame.errors import (
     UnknownInputError,
     UnsupportedMameError,
 )
-from aiomame.mame import aiomame_plugins_dir, find_mame, mame_plugins_dir, mame_version
-from aiomame.romset import rom_files
+from aiomame.mame.locate import aiomame_plugins_dir, find_mame, mame_plugins_dir, mame_version
+from aiomame.mame.romset import rom_files
 
 HIDE_EMU_FILE = str(Path(__file__).resolve().parent / "plugins")
 

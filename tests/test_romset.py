@@ -7,11 +7,11 @@ import os
 
 import pytest
 
-from aiomame import romset
 from aiomame.errors import InvalidArgumentError, UnknownGameError
 from aiomame.games import get_game
-from aiomame.mame import find_mame
-from aiomame.process import MameProcess
+from aiomame.mame import romset
+from aiomame.mame.locate import find_mame
+from aiomame.transport.process import MameProcess
 
 
 def test_listxml_gives_the_invaders_layout():
