@@ -12,7 +12,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from . import mame, softlist
+from . import mame, romset, softlist
 from . import media as media_mod
 from .analog import analog_entry, check_value
 from .errors import (
@@ -255,6 +255,8 @@ class Emulator:
             found = softlist.find(binary, game, software, hash_path,
                                   [s.interface for s in media_mod.slots(binary, game)])
             item = f"{found.list}:{found.name}"
+        if output_filter is None and item is None:  # a set `aiomame roms` wrote: quiet
+            output_filter = romset.marked_set_filter(roms_path, game, binary)
         self._process = MameProcess(
             game, roms_path=os.fspath(roms_path), binary=binary, render=render,
             throttle=throttle, sound=sound, debug=debug, extra_args=extra_args,

@@ -27,6 +27,6 @@ def main(args: argparse.Namespace) -> None:
     if not game.rom_images:
         raise UsageError(f"{game.name} ships no ROMs")
     binary = find_mame(args.mame)
-    romset.lay_out(game.read_rom_images(), game.system, binary, args.dest)
+    romset.lay_out(game.read_rom_images(), game.system, binary, args.dest, mark=True)
     print(f"{Path(args.dest, game.system).resolve()}: {game.name} as MAME's {game.system!r} "
           f"set; run it with: {binary} {game.system} -rompath {args.dest}")
