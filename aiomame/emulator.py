@@ -27,6 +27,7 @@ from .errors import (
     SetupError,
     StateError,
     StateMismatchError,
+    UnknownGameError,
     UnknownInputError,
     check_bool,
     check_keywords,
@@ -43,6 +44,25 @@ TYPES = ("u8", "s8", "u16", "s16", "u32", "s32")
 _MAX_COMMANDS = 4096  # step commands kept per emulator
 MAX_READ_RANGE = 16 << 20
 """The most bytes one :meth:`Emulator.read_range` reads (the plugin's limit too)."""
+
+
+def _game_note(name: str) -> str:
+    """How to run ``name`` if it is a game of aiomame (not a MAME system), else ""."""
+    from .games import GAMES  # the layer above, read only once MAME refused the name
+
+    game = GAMES.get(name)
+    if game is None:
+        return ""
+    if game.rom_images:
+        machine = (f"Emulator({game.system!r}, roms_path=DIR) after `aiomame roms {name} DIR` "
+                   "writes its ROM set into DIR")
+    elif game.media:
+        slots = ", ".join(f"{slot!r}: FILE" for slot in game.media)
+        machine = f"Emulator({game.system!r}, media={{{slots}}}) with the game's media"
+    else:
+        machine = f"Emulator({game.system!r}, roms_path=DIR) with your {game.system} ROM set"
+    return (f"{name!r} is a game of aiomame, not a MAME system: GameEnv({name!r}) plays it "
+            f"(an RL environment); its machine alone is MAME's {game.system!r}: {machine}")
 
 
 @dataclass(frozen=True)
@@ -280,7 +300,14 @@ class Emulator:
         RuntimeDirError; MameExitedAtStartError, also a MameExitedError, for a MAME that
         exits after its hello), MameTimeoutError, ProtocolError, SetupError.
         """
-        info = await self._process.start()
+        try:
+            info = await self._process.start()
+        except UnknownGameError as exc:
+            note = _game_note(self.game)
+            if not note:
+                raise
+            raise UnknownGameError(exc.game, exc.similar, note=note, returncode=exc.returncode,
+                                   output=exc.output) from None
         try:
             await self._describe_media(info)
             self._choose_screen(info["screens"])
