@@ -1,11 +1,19 @@
 """What a release carries: the licence README promises, a changelog, and the marker that
 aiomame's type hints are for type checkers (a wheel holds aiomame/py.typed: hatchling
-packs every file under aiomame/, checked by hand with ``pip wheel --no-deps``)."""
+packs every file under aiomame/; .ci/run builds the wheel and sdist, installs the wheel in a
+fresh virtualenv and plays catch outside the clone). And every install line works from a
+clone, with one PyTorch instruction."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
+
+import pytest
+
+from aiomame.errors import InvalidArgumentError
+from aiomame.extras import EXTRAS, TORCH, install
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,3 +26,51 @@ def test_license_changelog_and_py_typed():
     changelog = (ROOT / "CHANGELOG.md").read_text()
     assert "## [Unreleased]" in changelog and f"## [{project['version']}]" in changelog
     assert (ROOT / "aiomame" / "py.typed").is_file()
+
+
+# -- install lines: they work from a clone, and PyTorch has one instruction ----------------
+
+_HINTED = ("aiomame", "examples", "benchmarks")  # what prints or documents an install line
+
+
+def _texts() -> dict[str, str]:
+    return {str(path.relative_to(ROOT)): path.read_text(errors="replace")
+            for folder in _HINTED for path in sorted((ROOT / folder).rglob("*"))
+            if path.suffix in (".py", ".toml", ".md", ".lua", ".txt") and path.is_file()}
+
+
+def test_install_lines_work_from_a_clone():
+    """aiomame is on no index: ``pip install "aiomame[ray]"`` finds nothing. Every install
+    line is ``pip install ".[EXTRA]"`` (run in the clone) and names an extra that exists."""
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    from_index = [f"{name}:{text.count(chr(10), 0, m.start()) + 1}: {m[0]}"
+                  for name, text in _texts().items()
+                  for m in re.finditer(r"aiomame\[[\w,]*\]", text)]
+    assert from_index == []
+    named = {extra for text in _texts().values()
+             for m in re.finditer(r'"\.\[([\w,]+)\]"', text) for extra in m[1].split(",")}
+    assert named and named <= set(extras)
+    assert set(EXTRAS) <= set(extras)
+    assert install("ray") == 'pip install ".[ray]" (in the aiomame clone, until a release exists)'
+    assert install("train", "minari") == 'pip install ".[train,minari]" (in the aiomame clone, ' \
+                                         'until a release exists)'
+    with pytest.raises(InvalidArgumentError, match="unknown extra 'gpu'; valid: 'gym'"):
+        install("gpu")
+
+
+def test_one_torch_instruction():
+    """The extras, .ci/run and every hint pin the same PyTorch (CI's CPU build), and no
+    other way of installing it (an index URL, an unpinned torch) is given."""
+    version = TORCH.removeprefix('pip install "torch==').removesuffix('"')
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    pins = {extra: [d for d in deps if d.startswith("torch")] for extra, deps in extras.items()}
+    assert {extra: pin for extra, pin in pins.items() if pin} == {
+        extra: [f"torch=={version}"] for extra in ("sb3", "train", "rllib")}
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert set(re.findall(r'"torch[^"]*"', ci)) == {f'"torch=={version}"'}
+    other = [f"{name}: {m[0]}" for name, text in _texts().items()
+             for m in re.finditer(r"pip install [^\n]*torch(?!==" + re.escape(version) + r")"
+                                  r"|download\.pytorch\.org", text)]
+    assert other == []

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..env import GameEnv
+from ..extras import TORCH, install
 from ..games import GAMES, Game, get_game
 from ..opponent import make_opponent
 from ..recording import Recorder
@@ -82,7 +83,8 @@ def add_session_options(p: argparse.ArgumentParser, episodes: int, gif: str | No
     p.add_argument("--agent", default="random", metavar="AGENT",
                    help="who plays: random (uniform actions), noop (no input), one of the "
                         "game's own agents, e.g. tracker for catch, or the path of a trained "
-                        "policy's checkpoint (examples/train_ppo.py; needs aiomame[train]) "
+                        "policy's checkpoint (examples/train_ppo.py; needs "
+                        f"{TORCH}) "
                         "(default: random)")
     add_players_options(p)
     p.add_argument("--episodes", type=int, default=episodes, metavar="N",
@@ -100,7 +102,7 @@ def add_session_options(p: argparse.ArgumentParser, episodes: int, gif: str | No
                         + (f" (default: {gif}; '' for none)" if gif else ""))
     p.add_argument("--mp4", default=None, metavar="FILE",
                    help="write the last episode as an H.264 MP4 at the game's real speed "
-                        "(needs: pip install \"aiomame[video]\")")
+                        f"(needs: {install('video')})")
     p.add_argument("--scale", type=int, default=2, metavar="K",
                    help="enlarge GIF and MP4 frames K times, pixels kept sharp (default: 2)")
     p.add_argument("--json", action="store_true",
