@@ -259,14 +259,16 @@ class Session:
         args = self.args
         options: dict[str, Any] = {"render": self.render, "throttle": self.throttle,
                                    "max_episode_steps": args.max_steps}
-        observes = env_options(args, get_game(args.game))
-        # A trained policy may see small grayscale frames: the videos show the screen.
-        self.screen_videos = bool(observes)
-        options.update(observes)
+        options.update(env_options(args, get_game(args.game)))
         options.update(media_options(args) if "media" in args else {})  # play's, not record's
         from tqdm import tqdm
 
         async with make_env(args, options) as env:
+            # The agent may see small grayscale frames (a trained policy's, a definition's
+            # [obs]): the videos show the screen as the player sees it.
+            obs = env.emulator.obs
+            self.screen_videos = (obs.obs_type != "rgb" or obs.resize is not None
+                                  or env.frame_stack != 1)
             policy = make_policy(args.agent, env, args.seed)
             recorder = Recorder(env, game=args.game)
             started = time.perf_counter()
