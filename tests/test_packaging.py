@@ -7,7 +7,12 @@ clone, with one PyTorch instruction."""
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
+import tarfile
 import tomllib
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -26,6 +31,37 @@ def test_license_changelog_and_py_typed():
     changelog = (ROOT / "CHANGELOG.md").read_text()
     assert "## [Unreleased]" in changelog and f"## [{project['version']}]" in changelog
     assert (ROOT / "aiomame" / "py.typed").is_file()
+
+
+def test_sdist_and_wheel_hold_what_a_user_needs(tmp_path):
+    """The sdist holds every file of the clone (the plugin's Lua, the ROMs' sources, LICENSE,
+    the tests); the wheel, built from it, the package with its data (the plugin, the shipped
+    ROMs, catch.toml, py.typed) and the licence, no tests. (.ci/package installs that wheel
+    in a fresh virtualenv and plays catch outside the clone.)"""
+    pytest.importorskip("build")
+    subprocess.run([sys.executable, "-m", "build", "--outdir", str(tmp_path), str(ROOT)],
+                   check=True, capture_output=True, timeout=300)
+    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    with tarfile.open(tmp_path / f"aiomame-{version}.tar.gz") as sdist:
+        in_sdist = {name.split("/", 1)[1] for name in sdist.getnames() if "/" in name}
+    if (ROOT / ".git").exists() and shutil.which("git"):
+        tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, check=True, text=True,
+                                 capture_output=True).stdout.split()
+        assert sorted(set(tracked) - in_sdist) == []
+    assert {"LICENSE", "CHANGELOG.md", "pyproject.toml", "lua/aiomame/plugin.json",
+            "rom/catch/catch.asm", "rom/build8080.py", "tests/conftest.py"} <= in_sdist
+    with zipfile.ZipFile(tmp_path / f"aiomame-{version}-py3-none-any.whl") as wheel:
+        in_wheel = set(wheel.namelist())
+        entry_points = wheel.read(f"aiomame-{version}.dist-info/entry_points.txt").decode()
+    package = {str(path.relative_to(ROOT)) for path in (ROOT / "aiomame").rglob("*")
+               if path.is_file() and "__pycache__" not in path.parts}
+    plugin = {"aiomame/" + str(path.relative_to(ROOT)) for path in (ROOT / "lua").rglob("*")
+              if path.is_file()}
+    assert sorted((package | plugin) - in_wheel) == []
+    assert {"aiomame/games/roms/catch.bin", "aiomame/lua/aiomame/plugin.json",
+            f"aiomame-{version}.dist-info/licenses/LICENSE"} <= in_wheel
+    assert not [name for name in in_wheel if name.startswith(("tests/", "rom/", "lua/"))]
+    assert "aiomame = aiomame.cli:main" in entry_points
 
 
 # -- install lines: they work from a clone, and PyTorch has one instruction ----------------
