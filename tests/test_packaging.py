@@ -66,12 +66,14 @@ def test_sdist_and_wheel_hold_what_a_user_needs(tmp_path):
 
 # -- install lines: they work from a clone, and PyTorch has one instruction ----------------
 
-_HINTED = ("aiomame", "examples", "benchmarks")  # what prints or documents an install line
+# What prints or documents an install line (files or folders).
+_HINTED = ("aiomame", "examples", "benchmarks")
 
 
 def _texts() -> dict[str, str]:
-    return {str(path.relative_to(ROOT)): path.read_text(errors="replace")
-            for folder in _HINTED for path in sorted((ROOT / folder).rglob("*"))
+    paths = [path for name in _HINTED for path in
+             ([ROOT / name] if (ROOT / name).is_file() else sorted((ROOT / name).rglob("*")))]
+    return {str(path.relative_to(ROOT)): path.read_text(errors="replace") for path in paths
             if path.suffix in (".py", ".toml", ".md", ".lua", ".txt") and path.is_file()}
 
 

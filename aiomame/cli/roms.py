@@ -1,5 +1,8 @@
 """``aiomame roms GAME DEST``: write a game's shipped ROM set, named as the installed MAME
-expects, into a ROM path."""
+expects, into a ROM path.
+
+Beside the files, ``aiomame-set.txt`` lists their checksums: an emulator on that ROM path
+hides MAME's warnings that they are not the original dump (they are not, on purpose)."""
 
 from __future__ import annotations
 
