@@ -2,8 +2,7 @@
 
 aiomame installs from its clone until a release exists (it is on no package index):
 ``pip install ".[ray]"`` run in the clone, quoted, with the dot. PyTorch has one
-instruction, the version that ``.ci/run`` installs and the ``train`` extra pins (the CPU
-build): :data:`TORCH`.
+instruction, :data:`TORCH`.
 """
 
 from __future__ import annotations
@@ -15,8 +14,10 @@ EXTRAS = ("gym", "sb3", "pettingzoo", "train", "video", "ray", "rllib", "web", "
 aiomame's own development)."""
 
 FROM_CLONE = "in the aiomame clone, until a release exists"
-TORCH = 'pip install "torch==2.13.0"'
-"""The one PyTorch instruction: the version ``.ci/run`` installs, the ``train`` extra pins."""
+TORCH = 'pip install "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu'
+"""The one PyTorch instruction (as docs/install.md): the version ``.ci/run`` installs and the
+``sb3``, ``train`` and ``rllib`` extras pin, PyTorch's CPU build (PyPI's is a multi-GB CUDA
+build; CI's machines keep the CPU build on disk, so ``.ci/run`` names the version alone)."""
 
 
 def install(*extras: str) -> str:

@@ -1,7 +1,8 @@
 """Trained policies as files: the actor-critic network of ``examples/train_ppo.py``, its
 checkpoint format, and :func:`load_agent` to play one (``aiomame play GAME --agent FILE``).
 
-Needs PyTorch: ``pip install "torch==2.13.0"`` (the CPU build; the ``train`` extra pins it).
+Needs PyTorch, its CPU build as the ``train`` extra pins it: ``pip install "torch==2.13.0"
+--index-url https://download.pytorch.org/whl/cpu`` (:data:`aiomame.extras.TORCH`).
 A checkpoint is a ``torch.save`` dict: ``format``, ``game``, ``env`` (the observation
 options the policy was trained on: ``obs_type``, ``resize``, ``frame_stack``,
 ``frame_ratio``, ``max_episode_steps``), ``network`` (``channels``, ``actions``) and

@@ -98,9 +98,10 @@ def test_install_lines_work_from_a_clone():
 
 
 def test_one_torch_instruction():
-    """The extras, .ci/run and every hint pin the same PyTorch (CI's CPU build), and no
-    other way of installing it (an index URL, an unpinned torch) is given."""
-    version = TORCH.removeprefix('pip install "torch==').removesuffix('"')
+    """The extras, .ci/run and every hint pin the same PyTorch, CI's CPU build: no hint
+    installs an unpinned torch, another version, or from another index."""
+    version = re.fullmatch(r'pip install "torch==([\d.]+)" --index-url '
+                           r'https://download\.pytorch\.org/whl/cpu', TORCH)[1]
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
         "optional-dependencies"]
     pins = {extra: [d for d in deps if d.startswith("torch")] for extra, deps in extras.items()}
@@ -109,6 +110,6 @@ def test_one_torch_instruction():
     ci = (ROOT / ".ci" / "run").read_text()
     assert set(re.findall(r'"torch[^"]*"', ci)) == {f'"torch=={version}"'}
     other = [f"{name}: {m[0]}" for name, text in _texts().items()
-             for m in re.finditer(r"pip install [^\n]*torch(?!==" + re.escape(version) + r")"
-                                  r"|download\.pytorch\.org", text)]
+             for m in re.finditer(r"pip install [^\n]*(?<![\w.])torch(?!==" + re.escape(version)
+                                  + r")(?!\w)|download\.pytorch\.org/whl/(?!cpu)", text)]
     assert other == []

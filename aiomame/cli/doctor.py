@@ -100,8 +100,8 @@ _OPTIONAL = (("uvloop", "uvloop", "pip install uvloop (a faster event loop)"),
              ("gymnasium", "gymnasium", f"{install('gym')}: aiomame.gym"),
              ("stable-baselines3", "stable_baselines3", install("sb3")),
              ("pettingzoo", "pettingzoo", f"{install('pettingzoo')}: aiomame.pettingzoo"),
-             ("torch", "torch", f"{TORCH} (the CPU build; the train extra pins it): "
-                                "examples/train_ppo.py"),
+             ("torch", "torch", f"{TORCH} (the CPU build), then "
+                                f"{install('train')}: examples/train_ppo.py"),
              ("imageio-ffmpeg", "imageio_ffmpeg", f"{install('video')}: MP4 export"))
 
 
