@@ -1,12 +1,12 @@
 """aiomame: drive MAME arcade games from asyncio, for reinforcement learning."""
 
-from .analog import Axis
-from .emulator import Action, Address, Emulator
-from .env import GameEnv
+from .episodes.env import GameEnv
 from .errors import AiomameError
-from .pool import Batch, EnvPool
+from .machine.analog import Axis
+from .machine.emulator import Action, Address, Emulator
+from .machine.state import State
+from .pools.pool import Batch, EnvPool
 from .runner import run
-from .state import State
 
 __all__ = ["Action", "Address", "AiomameError", "Axis", "Batch", "Emulator", "EnvPool", "GameEnv",
            "State", "run"]

@@ -14,7 +14,8 @@ Importing this module registers, for every registered game (:data:`aiomame.games
 :class:`MameVectorEnv` is many, stepped together by one :class:`aiomame.EnvPool` (not one
 Gymnasium env per MAME). Both run on aiomame's loop thread (:mod:`aiomame.sync`), so they
 work in scripts and in Jupyter alike. In a two-player game the agent plays one player
-against ``opponent=`` (:mod:`aiomame.opponent`); an agent per player: :mod:`aiomame.pettingzoo`.
+against ``opponent=`` (:mod:`aiomame.episodes.opponent`); an agent per player:
+:mod:`aiomame.pettingzoo`.
 """
 
 from __future__ import annotations
@@ -30,10 +31,10 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from . import sync
-from .controls import Controls
 from .errors import InvalidArgumentError, NoDisplayError, invalid_choice
 from .games import GAMES, Game, SystemGame, get_game
-from .versus import agent_pool, needs_opponent
+from .games.controls import Controls
+from .pools.versus import agent_pool, needs_opponent
 
 __all__ = ["MameEnv", "MameVectorEnv", "action_space", "env_id", "env_spaces",
            "register_games", "system_env", "system_vector_env"]
@@ -131,7 +132,7 @@ class MameEnv(gymnasium.Env[np.ndarray, Any]):
     full size; ``"human"``: MAME's own window, at the game's speed. Other keyword arguments
     go to :class:`aiomame.GameEnv` / :class:`aiomame.Emulator` (``roms_path``, ...).
 
-    A two-player game needs ``opponent`` (see :mod:`aiomame.opponent`: ``"cpu"``,
+    A two-player game needs ``opponent`` (see :mod:`aiomame.episodes.opponent`: ``"cpu"``,
     ``"noop"``, ``"random"``, a scripted agent's name, a callable ``policy(obs, info) ->
     action`` or a checkpoint's path): the agent plays ``player`` (1 or 2), its actions and
     rewards are that player's. (An agent per player: :mod:`aiomame.pettingzoo`.) Raises
@@ -197,7 +198,7 @@ class MameVectorEnv(VectorEnv[np.ndarray, Any, np.ndarray]):
 
     A two-player game needs ``opponent``, as :class:`MameEnv`: ``"cpu"`` is the pool's
     (``EnvPool(opponent="cpu")``); any other acts once per batch on the previous batch's
-    observations and memory values (:class:`aiomame.versus.VersusPool`). The agent plays
+    observations and memory values (:class:`aiomame.pools.versus.VersusPool`). The agent plays
     ``player``; actions and rewards are that player's.
     """
 

@@ -28,11 +28,11 @@ from gymnasium import spaces
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices
 
 from . import sync
-from .batch import Batch
 from .errors import InvalidArgumentError, StateError, invalid_choice
 from .games import Game
 from .gym import check_pool_factory, env_spaces
-from .versus import agent_pool
+from .pools.batch import Batch
+from .pools.versus import agent_pool
 
 __all__ = ["MameVecEnv"]
 

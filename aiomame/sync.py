@@ -33,13 +33,13 @@ import weakref
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
-from . import emulator as _emulator
-from . import env as _env
-from . import pool as _pool
-from .batch import Batch
+from .episodes import env as _env
 from .errors import InvalidArgumentError, StateError
-from .process import STARTED_FROM, caller
-from .sigterm import exit_on_sigterm
+from .machine import emulator as _emulator
+from .pools import pool as _pool
+from .pools.batch import Batch
+from .transport.process import STARTED_FROM, caller
+from .transport.sigterm import exit_on_sigterm
 
 T = TypeVar("T")
 
@@ -97,7 +97,7 @@ def run(coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
     try:
         return future.result(timeout)
     except (KeyboardInterrupt, SystemExit, concurrent.futures.TimeoutError):
-        future.cancel()  # Ctrl-C, SIGTERM (see aiomame.sigterm) or the timeout
+        future.cancel()  # Ctrl-C, SIGTERM (see aiomame.transport.sigterm) or the timeout
         raise
 
 

@@ -60,7 +60,7 @@ from pool_scaling import process_cpu  # this folder's: scripts run from here
 
 from aiomame import sync
 from aiomame.gym import MameVectorEnv
-from aiomame.pool import EnvPool
+from aiomame.pools.pool import EnvPool
 from aiomame.sb3 import MameVecEnv
 
 GAME = "catch"

@@ -22,8 +22,8 @@ from soak import children, open_fds, rss_mb, runtime_entries
 
 from aiomame import Emulator
 from aiomame.games import get_game
-from aiomame.pool import EnvPool
-from aiomame.restarter import Restarter
+from aiomame.pools.pool import EnvPool
+from aiomame.pools.restarter import Restarter
 
 
 def census() -> str:

@@ -49,7 +49,7 @@ from concurrent.futures import ThreadPoolExecutor
 import cv2
 import numpy as np
 
-from aiomame.frames import INTERPOLATIONS, FrameConverter, ObsSpec
+from aiomame.machine.frames import INTERPOLATIONS, FrameConverter, ObsSpec
 
 SCREENS = [  # name, width, height, rotation
     ("catch", 260, 224, 90),
@@ -238,8 +238,8 @@ def threaded(threads: int, reps: int, rounds: int) -> None:
 
 def in_pool(seconds: float) -> None:
     """Each observation in a real pool: 16 catch MAMEs, ``convert`` timed where it runs."""
-    from aiomame import frames
-    from aiomame.pool import EnvPool
+    from aiomame.machine import frames
+    from aiomame.pools.pool import EnvPool
     from aiomame.runner import run
 
     spent: list[int] = []

@@ -74,7 +74,7 @@ import numpy as np
 
 from aiomame.errors import InvalidArgumentError
 from aiomame.games import get_game
-from aiomame.pool import EnvPool
+from aiomame.pools.pool import EnvPool
 from aiomame.runner import run
 
 GAME = "catch"

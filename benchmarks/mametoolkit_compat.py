@@ -22,8 +22,8 @@ import argparse
 import time
 
 from aiomame import Action, sync
-from aiomame.emulator import Emulator as AsyncEmulator
 from aiomame.games import get_game
+from aiomame.machine.emulator import Emulator as AsyncEmulator
 from aiomame.mametoolkit.emulator import Emulator
 
 TARGET = 0.90

@@ -36,8 +36,8 @@ import numpy as np
 
 from aiomame import Address
 from aiomame.games import GAMES, Game, get_game
-from aiomame.mame import find_mame
-from aiomame.pool import EnvPool
+from aiomame.mame.locate import find_mame
+from aiomame.pools.pool import EnvPool
 from aiomame.runner import run
 
 HERE = Path(__file__).resolve().parent

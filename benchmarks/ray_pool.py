@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import ray
 
-from aiomame.pool import EnvPool
+from aiomame.pools.pool import EnvPool
 from aiomame.ray import RayEnvPool
 from aiomame.runner import run
 

@@ -28,9 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from aiomame.pool import EnvPool
-from aiomame.restarter import Restarter
-from aiomame.rundir import OWNER_FILE, PREFIX, runtime_base
+from aiomame.pools.pool import EnvPool
+from aiomame.pools.restarter import Restarter
+from aiomame.transport.rundir import OWNER_FILE, PREFIX, runtime_base
 
 
 # -- what a process holds ------------------------------------------------------------------

@@ -32,10 +32,10 @@ from typing import Any
 import numpy as np
 
 from aiomame import Address, Emulator, romset
-from aiomame.frames import INTERPOLATIONS, OBS_TYPES
-from aiomame.mame import find_mame
-from aiomame.rundir import runtime_base
+from aiomame.machine.frames import INTERPOLATIONS, OBS_TYPES
+from aiomame.mame.locate import find_mame
 from aiomame.runner import run
+from aiomame.transport.rundir import runtime_base
 
 HERE = Path(__file__).resolve().parent
 

@@ -1,14 +1,14 @@
 """Behaviour cloning: a policy learns catch from recorded demonstrations, through Minari.
 
 1. **Record** ``--episodes`` episodes of catch's scripted tracker (it reads the ball and
-   the paddle from memory) with :class:`aiomame.recording.Recorder`, two MAMEs at a time:
+   the paddle from memory) with :class:`aiomame.tools.recording.Recorder`, two MAMEs at a time:
    small files of seeds and actions (``OUT/recordings``). On a ``--noise`` share of the
    steps a random action is played instead of the tracker's (DART's noise injection).
-2. **Export** them with :func:`aiomame.datasets.export_minari`: replayed on MAME (each
+2. **Export** them with :func:`aiomame.tools.datasets.export_minari`: replayed on MAME (each
    step checked against the recording) as 84x84 grayscale frames, written as a Minari
    dataset (``OUT/minari`` unless ``$MINARI_DATASETS_PATH`` says otherwise).
 3. **Load** it with ``minari.load_dataset`` and **train** DQN's small 2013 network
-   (:class:`aiomame.policy.ActorCritic`, its policy head) by supervised learning:
+   (:class:`aiomame.tools.policy.ActorCritic`, its policy head) by supervised learning:
    cross-entropy on the tracker's action for each frame, computed from the memory values
    the dataset keeps as infos (so a noisy step is labelled with what the tracker would
    have done), the last demonstration held out.
@@ -43,10 +43,10 @@ import numpy as np
 import torch
 
 from aiomame import GameEnv, sync
-from aiomame.datasets import export_minari
 from aiomame.games import get_game
-from aiomame.policy import ActorCritic, save_checkpoint
-from aiomame.recording import Recorder
+from aiomame.tools.datasets import export_minari
+from aiomame.tools.policy import ActorCritic, save_checkpoint
+from aiomame.tools.recording import Recorder
 
 GAME = "catch"
 OBS = {"obs_type": "grayscale", "resize": (84, 84)}

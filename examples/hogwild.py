@@ -2,7 +2,7 @@
 
 MAMEToolkit started 8 worker processes, each driving its own MAME with a random agent and
 starting a new game when one ended. Here a single Python process drives the 8 MAMEs through
-an :class:`~aiomame.pool.EnvPool`: the pool steps every machine concurrently, resets
+an :class:`~aiomame.pools.pool.EnvPool`: the pool steps every machine concurrently, resets
 finished games itself, restarts a MAME that crashes, and hands the agent batches of the
 first envs to finish, so a slow machine never holds the others up.
 

@@ -349,7 +349,7 @@ def train(args: argparse.Namespace, evaluator: Evaluator) -> Policy:
 def write_gif(path: Path, model: Policy, seed: int, max_steps: int = 800) -> dict[str, Any]:
     """One match of the policy (player 1) against the computer, every 2nd step, at the
     game's speed; returns its outcome."""
-    from aiomame.video import open_video
+    from aiomame.tools.video import open_video
 
     ratio = get_game(GAME).frame_ratio
     fps = layout.FRAME_RATE / ratio / 2

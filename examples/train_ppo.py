@@ -36,7 +36,7 @@ import torch
 import aiomame.gym  # noqa: F401  (registers aiomame/Catch-v0)
 from aiomame import sync
 from aiomame.games import get_game
-from aiomame.policy import ActorCritic, save_checkpoint
+from aiomame.tools.policy import ActorCritic, save_checkpoint
 
 GAME = "catch"
 

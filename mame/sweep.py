@@ -33,8 +33,8 @@ import numpy as np
 
 from aiomame import Emulator
 from aiomame.errors import AiomameError, RomChecksumWarning
-from aiomame.mame import find_mame
-from aiomame.romset import zero_filled
+from aiomame.mame.locate import find_mame
+from aiomame.mame.romset import zero_filled
 
 KINDS = {  # what each system tried so far is
     "invaders": "arcade, 8080, raster, rotated",

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiomame import romset
-from aiomame.mame import find_mame
+from aiomame.mame import romset
+from aiomame.mame.locate import find_mame
 
 SQUARES = ((200, 200, 300), (600, 500, 200))  # (x, y, side): outlined squares
 TRIANGLE = ((300, 700), (200, 0), (-100, 200))  # start, then two sides (closed)

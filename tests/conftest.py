@@ -13,7 +13,7 @@ import uvloop
 from testrom import write_rom_set
 
 from aiomame import Address, Emulator
-from aiomame.rundir import runtime_base
+from aiomame.transport.rundir import runtime_base
 
 ADDRESSES = {
     "counter": Address("0x2000"),

@@ -12,8 +12,6 @@ import pytest
 import pytest_asyncio
 
 from aiomame import Action, Address, EnvPool, GameEnv, romset
-from aiomame.analog import Axis
-from aiomame.emulator import Emulator
 from aiomame.errors import (
     InvalidArgumentError,
     RomChecksumWarning,
@@ -21,7 +19,9 @@ from aiomame.errors import (
     UnknownInputError,
 )
 from aiomame.games import GameDefinitionError, SystemGame, load_game
-from aiomame.mame import find_mame
+from aiomame.machine.analog import Axis
+from aiomame.machine.emulator import Emulator
+from aiomame.mame.locate import find_mame
 
 PADDLE = Address(0xD000)
 LOW, HIGH, DEFAULT = 64, 167, 115
@@ -197,7 +197,7 @@ def test_definition_positions_and_axes(tmp_path: Path):
 
 @pytest.mark.asyncio(loop_scope="session")
 async def test_a_recording_of_axes_replays(circus_roms: Path, tmp_path: Path):
-    from aiomame.recording import Recorder, Recording, verify
+    from aiomame.tools.recording import Recorder, Recording, verify
 
     game = paddle_game(axes=[Axis(":PADDLE", "Paddle")], buttons=[Action(":INPUTS", "Coin 1")])
     async with GameEnv(game, roms_path=circus_roms) as env:

@@ -24,7 +24,6 @@ import pytest_asyncio
 from test_cli import BAD as CLI_TABLE
 
 from aiomame import Action, Address, Emulator, EnvPool, GameEnv, State, cli, games, memsearch, video
-from aiomame import recording as rec
 from aiomame.errors import (
     AddressError,
     AiomameError,
@@ -35,8 +34,9 @@ from aiomame.errors import (
 from aiomame.games import GameDefinitionError
 from aiomame.mametoolkit import emulator as mtk
 from aiomame.mametoolkit import sf_environment as mtk_sf
-from aiomame.memsearch import MemorySearch
-from aiomame.recording import Recording, RecordingFileError
+from aiomame.tools import recording as rec
+from aiomame.tools.memsearch import MemorySearch
+from aiomame.tools.recording import Recording, RecordingFileError
 
 IAE = InvalidArgumentError
 FOREIGN = State("sfiii3n", "0.251", b"x")  # a state of another system

@@ -17,8 +17,8 @@ import pytest
 from aiomame import cli
 from aiomame.cli import common
 from aiomame.errors import MameTimeoutError
-from aiomame.mame import find_mame
-from aiomame.mame_systems import all_systems, cache_path
+from aiomame.mame.locate import find_mame
+from aiomame.mame.systems import all_systems, cache_path
 
 MINE = ("games", "actions", "list-actions", "debug", "bench", "doctor", "roms", "watch")
 

@@ -19,8 +19,8 @@ import pytest
 from PIL import Image
 
 from aiomame.cli import main
-from aiomame.recording import FORMAT_VERSION, MAGIC, Recording, verify
 from aiomame.runner import run
+from aiomame.tools.recording import FORMAT_VERSION, MAGIC, Recording, verify
 
 
 def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

@@ -28,8 +28,8 @@ from aiomame.games import (
     register,
     register_folder,
 )
-from aiomame.recording import Recorder, Recording, verify
 from aiomame.runner import run
+from aiomame.tools.recording import Recorder, Recording, verify
 
 TWO = "duel"
 SCRIPTED = "tracker"  # one of TWO's scripted agents, for either player
@@ -73,7 +73,7 @@ def cli(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, st
 def other_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A policy checkpoint of catch (not of TWO)."""
     pytest.importorskip("torch", reason="PyTorch is installed by .ci/run on the host")
-    from aiomame import policy
+    from aiomame.tools import policy
     path = tmp_path_factory.mktemp("ckpt") / "catch.pt"
     policy.save_checkpoint(path, policy.ActorCritic(1, 3), "catch", {})
     return path
@@ -169,7 +169,7 @@ def test_record_both_players_then_replay_exactly(capsys, tmp_path):
 
 def test_a_trained_opponent_plays_on_the_frames_it_was_trained_on(capsys, tmp_path):
     pytest.importorskip("torch", reason="PyTorch is installed by .ci/run on the host")
-    from aiomame import policy
+    from aiomame.tools import policy
     path = tmp_path / "two.pt"
     observes = {"obs_type": "grayscale", "resize": [84, 84], "frame_stack": 4}
     count = len(get_game(TWO).controls(1).action_names())

@@ -20,7 +20,6 @@ import aiomame.sync
 from aiomame import Address, EnvPool, GameEnv, State
 from aiomame.cli import new_game as new_game_command
 from aiomame.cli.common import UsageError
-from aiomame.emulator import Emulator
 from aiomame.errors import InvalidArgumentError
 from aiomame.games import (
     CATCH_DEFINITION,
@@ -31,6 +30,7 @@ from aiomame.games import (
     get_game,
     register_folder,
 )
+from aiomame.machine.emulator import Emulator
 
 PORT1_IDLE, PORT1_LEFT = 9, 32  # the test ROM's port 1, and P1 Left's bit
 TEST_ROM = {"counter": Address("0x2000")}

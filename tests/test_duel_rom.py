@@ -15,7 +15,7 @@ import pytest_asyncio
 
 from aiomame import Action, Address, Emulator, romset
 from aiomame.games import duel_layout as layout
-from aiomame.mame import find_mame
+from aiomame.mame.locate import find_mame
 
 ROM = Path(__file__).resolve().parent.parent / "aiomame" / "games" / "roms" / layout.ROM_IMAGE
 ADDRESSES = {name: Address(address, kind) for name, (address, kind) in layout.RAM.items()}

@@ -33,8 +33,8 @@ from aiomame.errors import (
     UnknownInputError,
     UnsupportedMameError,
 )
-from aiomame.mame import aiomame_plugins_dir, find_mame, mame_plugins_dir, mame_version
-from aiomame.romset import rom_files
+from aiomame.mame.locate import aiomame_plugins_dir, find_mame, mame_plugins_dir, mame_version
+from aiomame.mame.romset import rom_files
 
 HIDE_EMU_FILE = str(Path(__file__).resolve().parent / "plugins")
 
@@ -138,8 +138,9 @@ async def test_a_game_of_aiomame_is_not_a_mame_system(tmp_path, no_leaks):
     """``Emulator("catch")``: MAME knows no such system; the error says what catch is and
     both ways that run it, which do: GameEnv("catch"), and the machine on the set that
     ``aiomame roms`` writes."""
-    from aiomame import GameEnv, romset
+    from aiomame import GameEnv
     from aiomame.games import get_game
+    from aiomame.mame import romset
 
     with pytest.raises(UnknownGameError, match=r"no system 'catch'.*'catch' is a game of "
                        r"aiomame.*GameEnv\('catch'\).*Emulator\('invaders', roms_path=DIR\) "

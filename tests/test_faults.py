@@ -1,4 +1,4 @@
-"""Rows of the fault table (README, "Faults") with real MAME, real processes and sockets.
+"""Rows of the fault table (docs/errors.md, "Faults") with real MAME, real processes and sockets.
 
 Each test names its row in a ``# fault:`` comment. Other rows: tests/test_errors.py,
 tests/test_pool.py, tests/test_rundir.py, tests/test_protocol_fuzz.py, tests/test_hygiene.py.
@@ -33,9 +33,9 @@ from aiomame.errors import (
     ProtocolError,
     StateError,
 )
-from aiomame.mame import aiomame_plugins_dir, find_mame, mame_plugins_dir
-from aiomame.process import DOING, STATE_FILE
-from aiomame.protocol import PROTOCOL_VERSION, PluginConnection
+from aiomame.mame.locate import aiomame_plugins_dir, find_mame, mame_plugins_dir
+from aiomame.transport.process import DOING, STATE_FILE
+from aiomame.transport.protocol import PROTOCOL_VERSION, PluginConnection
 
 DETECT = 1.0  # the table's bound: a killed MAME is reported within 1 s
 PLUGINS = str(Path(__file__).resolve().parent / "plugins")

@@ -9,10 +9,10 @@ import cv2
 import numpy as np
 import pytest
 
-from aiomame import frames
 from aiomame.errors import InvalidArgumentError, ProtocolError
-from aiomame.frames import INTERPOLATIONS, OBS_TYPES, FrameConverter, ObsSpec
-from aiomame.stack import FrameStacks
+from aiomame.machine import frames
+from aiomame.machine.frames import INTERPOLATIONS, OBS_TYPES, FrameConverter, ObsSpec
+from aiomame.machine.stack import FrameStacks
 
 # A 2x3 (height x width) bitmap whose pixel (row r, column c) has blue = 10*r + c.
 RAW = np.zeros((2, 3, 4), np.uint8)

@@ -14,7 +14,7 @@ import aiomame.gym  # noqa: F401  (registers the ids)
 from aiomame.errors import InvalidArgumentError, StateError
 from aiomame.games.catch import tracker
 from aiomame.gym import MameEnv, MameVectorEnv
-from aiomame.versus import VersusPool
+from aiomame.pools.versus import VersusPool
 
 GAME = TwoCatch  # the stand-in two-player game; "duel" once it lands
 OBS = {"obs_type": "grayscale", "resize": (84, 84)}
@@ -161,7 +161,7 @@ def test_the_games_own_opponent(no_leaks):
 
 def test_vector_env_against_a_checkpoint(tmp_path, no_leaks):
     pytest.importorskip("torch", reason="PyTorch is installed by .ci/run on the host")
-    from aiomame import policy
+    from aiomame.tools import policy
     path = tmp_path / "twocatch.pt"
     policy.save_checkpoint(path, policy.ActorCritic(1, 3), GAME.name, OBS)
     with pytest.raises(InvalidArgumentError, match="trained on observations .*'grayscale'.*"

@@ -32,11 +32,11 @@ from conftest import ADDRESSES
 from test_rundir import SYNC_SCRIPT, gone_within, start
 
 from aiomame import EnvPool
-from aiomame.emulator import Emulator
 from aiomame.errors import RuntimeDirError, SaveStateError
-from aiomame.process import STATE_FILE
-from aiomame.restarter import Restarter
-from aiomame.rundir import OWNER_FILE, PREFIX, runtime_base
+from aiomame.machine.emulator import Emulator
+from aiomame.pools.restarter import Restarter
+from aiomame.transport.process import STATE_FILE
+from aiomame.transport.rundir import OWNER_FILE, PREFIX, runtime_base
 
 CYCLES = int(os.environ.get("AIOMAME_HYGIENE_CYCLES", "40"))  # ~1 CPU-s each (MAME's start)
 RESTARTS = int(os.environ.get("AIOMAME_HYGIENE_RESTARTS", "15"))

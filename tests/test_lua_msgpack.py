@@ -14,7 +14,7 @@ import subprocess
 import msgpack
 import pytest
 
-from aiomame.mame import aiomame_plugins_dir, find_mame
+from aiomame.mame.locate import aiomame_plugins_dir, find_mame
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 INTS = [0, 1, 127, 128, 255, 256, 65535, 65536, 2**32 - 1, 2**32, 2**63 - 1,

@@ -10,7 +10,7 @@ from testrom import zero_filled_set
 
 from aiomame import Address, Emulator
 from aiomame.errors import AddressError
-from aiomame.memsearch import MemsearchError, start_search
+from aiomame.tools.memsearch import MemsearchError, start_search
 
 
 @pytest.mark.parametrize("system, cpu", [

@@ -23,8 +23,8 @@ from aiomame.errors import (
 )
 from aiomame.games import GameDefinitionError, SystemGame, load_game
 from aiomame.gym import MameEnv
-from aiomame.mame import find_mame, mame_hash_path
-from aiomame.softlist import list_file, read_list
+from aiomame.mame.locate import find_mame, mame_hash_path
+from aiomame.mame.softlist import list_file, read_list
 
 ADDRESSES = {"mark": Address(MARK_ADDRESS), "frames": Address(FRAMES_ADDRESS)}
 HASH_PATH = mame_hash_path(find_mame())

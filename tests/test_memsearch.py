@@ -1,4 +1,4 @@
-"""aiomame.memsearch: filters on synthetic snapshots, sessions, the CLI, and the proof: a
+"""aiomame.tools.memsearch: filters on synthetic snapshots, sessions, the CLI, and the proof: a
 search on catch that finds its paddle, score and lives addresses by itself."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from aiomame import GameEnv
 from aiomame.games.catch import tracker
 from aiomame.games.catch_layout import RAM
-from aiomame.memsearch import (
+from aiomame.tools.memsearch import (
     MemorySearch,
     MemsearchError,
     SessionFileError,

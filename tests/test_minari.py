@@ -1,4 +1,4 @@
-"""Recordings as Minari datasets (aiomame.datasets, ``aiomame export-minari``), on real MAME:
+"""Recordings as Minari datasets (aiomame.tools.datasets, ``aiomame export-minari``), on real MAME:
 the episodes are the recorded ones (actions, frames, rewards, ends, memory values), the
 dataset recovers its aiomame env, bad input is typed and leaves no dataset behind. Datasets
 go to a temporary $MINARI_DATASETS_PATH."""
@@ -17,16 +17,16 @@ import numpy as np
 import pytest
 
 from aiomame import GameEnv, cli
-from aiomame.datasets import (
+from aiomame.errors import InvalidArgumentError
+from aiomame.extras import install
+from aiomame.games import get_game
+from aiomame.tools.datasets import (
     DatasetExistsError,
     MixedRecordingsError,
     dataset_path,
     export_minari,
 )
-from aiomame.errors import InvalidArgumentError
-from aiomame.extras import install
-from aiomame.games import get_game
-from aiomame.recording import Recorder, RecordingFileError, ReplayDivergedError
+from aiomame.tools.recording import Recorder, RecordingFileError, ReplayDivergedError
 
 OBS = {"obs_type": "grayscale", "resize": (84, 84)}
 ROOT = str(Path(__file__).resolve().parents[1])

@@ -106,7 +106,7 @@ def test_an_opponent_needs_a_two_player_game():
 
 async def test_a_checkpoint_plays_its_own_game_only(tmp_path, no_leaks):
     pytest.importorskip("torch", reason="PyTorch is installed by .ci/run on the host")
-    from aiomame import policy
+    from aiomame.tools import policy
     path = tmp_path / "catch.pt"
     policy.save_checkpoint(path, policy.ActorCritic(1, 3), "catch", OBS)
     with pytest.raises(InvalidArgumentError, match="is a policy of game 'catch', not of "

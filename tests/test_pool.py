@@ -239,7 +239,7 @@ async def test_killed_mame_is_replaced_and_the_pool_keeps_stepping(pool, caplog)
     restarts = pool.restarter.restarts.get(5, 0)
     try:
         os.kill(old, signal.SIGKILL)
-        with caplog.at_level(logging.WARNING, logger="aiomame.pool"):
+        with caplog.at_level(logging.WARNING, logger="aiomame.pools.pool"):
             crashed = await pool.step([0] * 8)
             assert crashed.truncated.tolist() == [k == 5 for k in range(8)]
             assert not crashed.terminated.any()

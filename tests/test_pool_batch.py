@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from aiomame import EnvPool
-from aiomame.episode import Episode, Episodes
+from aiomame.episodes.episode import Episode, Episodes
 from aiomame.games import GAMES, get_game
 from aiomame.games.catch import Catch
 

@@ -14,7 +14,13 @@ import msgpack
 import pytest
 
 from aiomame.errors import ProtocolError
-from aiomame.protocol import ConnectionLost, PluginConnection, decode_frame, encode, step_command
+from aiomame.transport.protocol import (
+    ConnectionLost,
+    PluginConnection,
+    decode_frame,
+    encode,
+    step_command,
+)
 
 
 def frame_message(values, width, height, nbytes: int | None) -> bytes:

@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aiomame.errors import ProtocolError
-from aiomame.protocol import ConnectionLost, PluginConnection, decode_frame
+from aiomame.transport.protocol import ConnectionLost, PluginConnection, decode_frame
 
 LIMIT = 4096  # max_message in the fuzz: small, so that limits are reached often
 READ_TIMEOUT = 5.0  # a read that takes this long is a hang

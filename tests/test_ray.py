@@ -36,9 +36,9 @@ from aiomame.errors import (
     MameExitedError,
     StateError,
 )
-from aiomame.pool import EnvPool
+from aiomame.pools.pool import EnvPool
 from aiomame.ray import RayEnvPool
-from aiomame.rundir import OWNER_FILE, runtime_base, sweep_stale
+from aiomame.transport.rundir import OWNER_FILE, runtime_base, sweep_stale
 
 SHAPE = (260, 224, 3)
 ACTOR = {"num_cpus": 0.25}  # the module's pool and the adapters' fit in num_cpus=2
@@ -273,7 +273,7 @@ async def test_a_silent_actor_is_killed_after_call_timeout_and_restarts_then_die
         with pytest.raises(EnvDeadError, match="env 0 is dead"):
             pool.send([0])
         # No actor comes back to sweep its MAME's directory: the next aiomame start on the
-        # node does (aiomame.rundir); here, the sweep itself.
+        # node does (aiomame.transport.rundir); here, the sweep itself.
         assert wait_gone({second["actor"], *second["mames"]}, 10) == set()
         assert len(owned_by(second["actor"])) == 1
         sweep_stale(runtime_base())

@@ -1,5 +1,5 @@
-"""Recordings (aiomame.recording) and video export (aiomame.video): record → replay is exact,
-a changed recording diverges at the right step, bad files are typed errors, and GIF/MP4
+"""Recordings (aiomame.tools.recording) and video export (aiomame.tools.video): record → replay
+is exact, a changed recording diverges at the right step, bad files are typed errors, and GIF/MP4
 files play at the game's real speed."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from PIL import Image
 
 from aiomame import GameEnv
 from aiomame.errors import InvalidArgumentError
-from aiomame.recording import (
+from aiomame.tools.recording import (
     FORMAT_VERSION,
     MAGIC,
     Recorder,
@@ -27,7 +27,7 @@ from aiomame.recording import (
     replay,
     verify,
 )
-from aiomame.video import GifWriter, Mp4Writer, VideoDependencyError, export, open_video
+from aiomame.tools.video import GifWriter, Mp4Writer, VideoDependencyError, export, open_video
 
 STEPS = 120
 

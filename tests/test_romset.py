@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from aiomame import Action, Address, romset
+from aiomame import Action, Address
 from aiomame.errors import InvalidArgumentError, RomChecksumWarning, UnknownGameError
 from aiomame.games import get_game
-from aiomame.mame import find_mame
-from aiomame.process import MameProcess
+from aiomame.mame import romset
+from aiomame.mame.locate import find_mame
+from aiomame.transport.process import MameProcess
 
 
 def test_listxml_gives_the_invaders_layout():

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import alive
 
-from aiomame.rundir import OWNER_FILE, make_private_dir, start_time, sweep_stale
+from aiomame.transport.rundir import OWNER_FILE, make_private_dir, start_time, sweep_stale
 
 ASYNC_SCRIPT = """
 import asyncio

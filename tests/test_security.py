@@ -1,6 +1,6 @@
 """Security: nothing on the network, only named commands, nothing received is evaluated.
 
-README "Security" states these; each test here can fail if one stops being true.
+docs/security.md states these; each test here can fail if one stops being true.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from conftest import ADDRESSES
 
 from aiomame import Emulator
 from aiomame.errors import CommandError
-from aiomame.rundir import runtime_base
+from aiomame.transport.rundir import runtime_base
 
 ROOT = Path(__file__).resolve().parent.parent
 NET_TABLES = ("tcp", "tcp6", "udp", "udp6", "raw", "raw6", "udplite", "udplite6")

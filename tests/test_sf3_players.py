@@ -18,7 +18,7 @@ import pytest
 
 import aiomame.gym  # noqa: F401  (registers aiomame/SF3TwoPlayer-v0)
 from aiomame import EnvPool, GameEnv
-from aiomame.episode import Episode
+from aiomame.episodes.episode import Episode
 from aiomame.errors import InvalidArgumentError, MissingRomsError
 from aiomame.games import GAMES, get_game
 from aiomame.games import sf3_steps as Steps

@@ -18,7 +18,7 @@ import pytest
 
 import aiomame.gym  # noqa: F401  (registers aiomame/SF3-v0)
 from aiomame import EnvPool
-from aiomame.episode import Episode
+from aiomame.episodes.episode import Episode
 from aiomame.errors import InvalidArgumentError, MissingRomsError, StateError
 from aiomame.games import get_game
 from aiomame.games import sf3_steps as Steps

@@ -33,9 +33,9 @@ from aiomame.errors import (
 from aiomame.games import Game
 from aiomame.games import catch_layout as layout
 from aiomame.games.catch import Catch
-from aiomame.process import STATE_FILE
-from aiomame.protocol import MAX_MESSAGE
-from aiomame.state import FORMAT_VERSION, MAGIC
+from aiomame.machine.state import FORMAT_VERSION, MAGIC
+from aiomame.transport.process import STATE_FILE
+from aiomame.transport.protocol import MAX_MESSAGE
 
 P1_LEFT = Action(":CONTP1", "P1 Left")
 FIRE = Action(":CONTP1", "P1 Button 1")

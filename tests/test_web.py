@@ -31,7 +31,7 @@ import pytest
 
 from aiomame import EnvPool
 from aiomame.errors import InvalidArgumentError, ServeError, StateError
-from aiomame.recording import Recording
+from aiomame.tools.recording import Recording
 from aiomame.web.frames import HEADER
 
 REPO = Path(__file__).resolve().parent.parent
@@ -203,7 +203,7 @@ async def test_watch_page_shows_frames_that_change(browser):
 
             sources = set()
             for _ in range(100):
-                state = await page("""return {frames: window.aiomame.frames,
+                state = await page("""return {frames: window.aiomame.machine.frames,
                     src: document.querySelector('#env3 img').src,
                     width: document.querySelector('#env3 img').naturalWidth,
                     text: document.querySelector('#env3 .line').textContent,

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aiomame import romset
-from aiomame.mame import find_mame
+from aiomame.mame import romset
+from aiomame.mame.locate import find_mame
 
 
 def _program() -> bytes:
@@ -68,6 +68,6 @@ def write_rom_set(roms_path: Path) -> Path:
 
 
 def zero_filled_set(system: str, roms_path: Path) -> Path:
-    """``system``'s ROM set as zero bytes under ``roms_path`` (aiomame.romset.zero_filled);
+    """``system``'s ROM set as zero bytes under ``roms_path`` (aiomame.mame.romset.zero_filled);
     returns roms_path."""
     return Path(romset.zero_filled(find_mame(), system, roms_path))

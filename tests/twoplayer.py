@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from aiomame import Action
-from aiomame.controls import Controls
 from aiomame.games.catch import Catch
+from aiomame.games.controls import Controls
 
 P2 = Controls({"noop": (), "left": (Action(":CONTP2", "P2 Left"),),
                "right": (Action(":CONTP2", "P2 Right"),)})

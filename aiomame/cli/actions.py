@@ -13,11 +13,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..analog import analog_entry
-from ..controls import Controls
-from ..emulator import Emulator
+from ..episodes.opponent import opponent_names
 from ..games import Game
-from ..opponent import opponent_names
+from ..games.controls import Controls
+from ..machine.analog import analog_entry
+from ..machine.emulator import Emulator
 from ..runner import run
 from .common import add_json, add_mame, add_roms, game_help, print_json, resolve_game, system_roms
 

@@ -22,12 +22,12 @@ from typing import Any
 
 import numpy as np
 
-from ..emulator import Emulator
-from ..env import GameEnv
+from ..episodes.env import GameEnv
 from ..errors import StartError
 from ..games import Game
-from ..mame import find_mame
-from ..pool import EnvPool
+from ..machine.emulator import Emulator
+from ..mame.locate import find_mame
+from ..pools.pool import EnvPool
 from ..runner import run
 from .common import (
     UsageError,

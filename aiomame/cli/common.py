@@ -281,7 +281,7 @@ def resolve_game(name: str, mame: str | None = None) -> tuple[Game | None, str]:
     if is_game(name):
         game = get_game(name)
         return game, game.system
-    from ..mame_systems import all_systems
+    from ..mame.systems import all_systems
 
     systems, _ = all_systems(mame)
     names = [system for system, _ in systems]

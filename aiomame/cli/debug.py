@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..debugger import check_display, run_debugger
+from ..machine.debugger import check_display, run_debugger
 from .common import add_mame, add_roms, game_help, resolve_game, system_roms
 
 

@@ -22,9 +22,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..debugger import XVFB_HINT, has_display
 from ..errors import AiomameError
 from ..extras import TORCH, install
+from ..machine.debugger import XVFB_HINT, has_display
 from .common import FAILURE_EXIT, add_json, add_mame, print_json
 
 INSTALL_MAME = ("in the aiomame repository: bash mame/install.sh (Debian/Ubuntu: "
@@ -136,7 +136,7 @@ def _packages() -> list[Check]:
 
 
 def _mame(binary: str | None, mame: dict[str, Any]) -> Check:
-    from ..mame import MIN_VERSION, find_mame, mame_version
+    from ..mame.locate import MIN_VERSION, find_mame, mame_version
 
     try:
         path = find_mame(binary)
@@ -154,7 +154,7 @@ def _mame(binary: str | None, mame: dict[str, Any]) -> Check:
 
 
 def _plugins(mame: dict[str, Any]) -> Check:
-    from ..mame import aiomame_plugins_dir, mame_plugins_dir
+    from ..mame.locate import aiomame_plugins_dir, mame_plugins_dir
 
     if "path" not in mame:
         return Check("plugins", "fail", "not checked: no usable MAME (see above)")
@@ -168,7 +168,7 @@ def _plugins(mame: dict[str, Any]) -> Check:
 
 
 def _start(binary: str | None, mame: dict[str, Any]) -> Check:
-    from ..env import GameEnv
+    from ..episodes.env import GameEnv
     from ..runner import run
 
     if "path" not in mame:
@@ -198,7 +198,7 @@ def _start(binary: str | None, mame: dict[str, Any]) -> Check:
 
 
 def _runtime_dir() -> Check:
-    from ..rundir import runtime_base
+    from ..transport.rundir import runtime_base
 
     base = runtime_base()
     fix = ("set $AIOMAME_RUNTIME_DIR to a writable folder, ideally in RAM (a tmpfs such as "
@@ -220,7 +220,7 @@ def _runtime_dir() -> Check:
 
 
 def _cache() -> Check:
-    from ..mame_systems import cache_dir
+    from ..mame.systems import cache_dir
 
     path = cache_dir()
     try:

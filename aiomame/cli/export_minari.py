@@ -15,7 +15,7 @@ import argparse
 import time
 from typing import Any
 
-from ..frames import INTERPOLATIONS, OBS_TYPES
+from ..machine.frames import INTERPOLATIONS, OBS_TYPES
 from ..runner import run
 from .common import (
     UsageError,
@@ -35,7 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("recordings", nargs="+", metavar="RECORDING",
                    help="recordings of one game (written by `record`, `play --record` or "
-                        "aiomame.recording.Recorder)")
+                        "aiomame.tools.recording.Recorder)")
     p.add_argument("--id", required=True, dest="dataset_id", metavar="NAME",
                    help="the dataset's id: (NAMESPACE/)NAME-vVERSION, e.g. "
                         "aiomame/catch-tracker-v0")
@@ -59,7 +59,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from ..datasets import (
+    from ..tools.datasets import (
         check_dataset_id,
         dataset_path,
         export_minari,

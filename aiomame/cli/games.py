@@ -19,12 +19,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .. import romset, softlist
+from ..episodes.opponent import opponent_names
 from ..errors import SetupError, UnknownGameError
 from ..games import GAMES, Game
-from ..mame import find_mame, mame_hash_path
-from ..mame_systems import all_systems, search_systems
-from ..opponent import opponent_names
+from ..mame import romset, softlist
+from ..mame.locate import find_mame, mame_hash_path
+from ..mame.systems import all_systems, search_systems
 from .common import (
     UsageError,
     add_json,

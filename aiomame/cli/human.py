@@ -14,12 +14,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..emulator import Action, Emulator
-from ..env import GameEnv
+from ..episodes.env import GameEnv
 from ..extras import install
 from ..games import Game, SystemGame, get_game, is_game
-from ..recording import Recorder
+from ..machine.emulator import Action, Emulator
 from ..runner import run
+from ..tools.recording import Recorder
 from .common import (
     INTERRUPTED_EXIT,
     UsageError,

@@ -17,12 +17,12 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
-from ..emulator import Action, Emulator
-from ..env import GameEnv
+from ..episodes.env import GameEnv
 from ..errors import AiomameError
 from ..games import GAMES
-from ..memsearch import MemorySearch, parse_regions, start_search, take_snapshot
+from ..machine.emulator import Action, Emulator
 from ..runner import run
+from ..tools.memsearch import MemorySearch, parse_regions, start_search, take_snapshot
 from .common import UsageError, add_roms
 
 FILTER_COMMANDS = {

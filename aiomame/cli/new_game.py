@@ -18,8 +18,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..emulator import Emulator
 from ..games.definition import load_game
+from ..machine.emulator import Emulator
 from ..runner import run
 from .common import UsageError, add_media, add_roms, media_options
 

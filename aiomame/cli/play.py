@@ -28,13 +28,13 @@ from typing import Any
 
 import numpy as np
 
-from ..env import GameEnv
+from ..episodes.env import GameEnv
+from ..episodes.opponent import make_opponent
 from ..extras import TORCH, install
 from ..games import GAMES, Game, get_game
-from ..opponent import make_opponent
-from ..recording import Recorder
 from ..runner import run
-from ..video import VideoWriter, check_format, open_video, steps_per_second
+from ..tools.recording import Recorder
+from ..tools.video import VideoWriter, check_format, open_video, steps_per_second
 from . import human
 from .common import (
     DEFAULT_STEP_CAP,
@@ -181,9 +181,9 @@ def agent_spec(name: str, game: Game, player: int = 1) -> dict[str, Any]:
 
 @functools.cache
 def checkpoint_agent(path: str) -> Any:
-    """The trained policy at ``path`` (:func:`aiomame.policy.load_agent`), loaded once."""
+    """The trained policy at ``path`` (:func:`aiomame.tools.policy.load_agent`), loaded once."""
     try:
-        from ..policy import load_agent
+        from ..tools.policy import load_agent
     except ImportError as exc:
         raise UsageError(f"--agent {path!r}: {exc}") from None
     return load_agent(path)

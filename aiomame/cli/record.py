@@ -1,6 +1,6 @@
 """``aiomame record GAME OUT``: play episodes with an agent and write their recordings.
 
-A recording (see ``aiomame.recording``) holds the episode's seed or start state and its
+A recording (see ``aiomame.tools.recording``) holds the episode's seed or start state and its
 actions with per-step checksums: `replay OUT` plays it back exactly and checks it, and can
 export it as a GIF or MP4. With several episodes, OUT gets the episode number before its
 suffix (run.aiorec: run-1.aiorec, run-2.aiorec, ...). Ctrl-C keeps what was played.

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from ..extras import install
-from ..recording import Divergence, Recording
 from ..runner import run
-from ..video import VideoWriter, check_format, open_video, replay_into
+from ..tools.recording import Divergence, Recording
+from ..tools.video import VideoWriter, check_format, open_video, replay_into
 from .common import FAILURE_EXIT, UsageError, add_roms
 from .versus import score_line
 
@@ -29,7 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        description=__doc__,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("file", help="a recording (written by `record`, `play --record` or "
-                                "aiomame.recording.Recorder)")
+                                "aiomame.tools.recording.Recorder)")
     p.add_argument("--gif", metavar="OUT", default=None,
                    help="write the replay as an animated GIF at the game's real speed")
     p.add_argument("--mp4", metavar="OUT", default=None,

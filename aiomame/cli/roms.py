@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .. import romset
 from ..games import GAMES, get_game
-from ..mame import find_mame
+from ..mame import romset
+from ..mame.locate import find_mame
 from .common import UsageError, add_mame
 
 

@@ -9,9 +9,9 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
+from ..episodes.opponent import opponent_names
 from ..errors import InvalidArgumentError
 from ..games import Game
-from ..opponent import opponent_names
 from .common import UsageError, int_at_least
 
 

@@ -84,7 +84,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 async def _watch(args: argparse.Namespace, game: Game, options: dict[str, Any]) -> None:
-    from ..pool import EnvPool
+    from ..pools.pool import EnvPool
 
     async with EnvPool(args.game, args.envs,
                        roms_path=args.roms, max_episode_steps=args.max_steps or None,

@@ -11,13 +11,13 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .. import romset
-from ..analog import Axis
-from ..controls import Controls
-from ..emulator import Action, Address, Emulator
 from ..errors import GameError, InvalidArgumentError, check_path
-from ..mame import find_mame
-from ..state import State
+from ..machine.analog import Axis
+from ..machine.emulator import Action, Address, Emulator
+from ..machine.state import State
+from ..mame import romset
+from ..mame.locate import find_mame
+from .controls import Controls
 
 
 class Game:
@@ -32,7 +32,7 @@ class Game:
     """MAME system name (the ROM set)."""
     rom_images: ClassVar[Mapping[str, str | Path]] = {}
     """ROMs the game ships, as memory-region images (region name -> file), cut into the
-    files the running MAME expects (:mod:`aiomame.romset`). Empty: the user supplies them."""
+    files the running MAME expects (:mod:`aiomame.mame.romset`). Empty: the user supplies them."""
     memory_addresses: ClassVar[Mapping[str, Address]] = {}
     actions: ClassVar[Mapping[str, tuple[Action, ...]]] = {}
     """Named discrete actions, in index order: each holds its inputs for one step."""
@@ -42,7 +42,7 @@ class Game:
     axes: ClassVar[tuple[Axis, ...]] = ()
     """Instead of :attr:`actions`: analog inputs, and the action is a float vector (a
     Gymnasium ``Box`` in [-1, 1]): one entry per axis, mapped linearly onto its range (see
-    :class:`~aiomame.analog.Axis`), then one per button of :attr:`buttons`, held when > 0.
+    :class:`~aiomame.machine.analog.Axis`), then one per button of :attr:`buttons`, held when > 0.
     The ranges are read from MAME when the env starts (:meth:`bind_axes`)."""
     players: ClassVar[int] = 1
     """How many players the game has. With more than one, :attr:`player_controls` holds

@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..analog import Axis
-from ..emulator import Action, Address, Emulator
 from ..errors import GameError
+from ..machine.analog import Axis
+from ..machine.emulator import Action, Address, Emulator
 from .base import Game
 
 CARTRIDGE = Path(__file__).resolve().parent / "roms" / "basket.bin"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..emulator import Action, Emulator
 from ..errors import GameError
+from ..machine.emulator import Action, Emulator
 
 PLAYING = 1  # game_state while a game is on, in both ROMs
 MAX_START_STEPS = 100

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..emulator import Action, Address, Emulator
+from ..machine.emulator import Action, Address, Emulator
 from . import catch_layout as layout
 from .base import Game
 from .board8080 import coin_and_start

@@ -43,7 +43,7 @@ its frame counter starts.
 MAME_SYSTEM = "invaders"
 MAME_VERSIONS_TESTED = ("0.251", "0.276", "0.289")
 
-# The ROM is one image of the CPU's "maincpu" memory region (0000h-1FFFh): aiomame.romset cuts
+# The ROM is one image of the CPU's "maincpu" memory region (0000h-1FFFh): aiomame.mame.romset cuts
 # it into the files the running MAME expects (four 2 KiB files, whose names change between
 # MAME versions: invaders.h/g/f/e in 0.251, 9316b-0869_m739h.h1 ... in 0.276).
 ROM_REGION = "maincpu"

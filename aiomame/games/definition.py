@@ -44,8 +44,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, NoReturn
 
-from ..analog import Axis
-from ..emulator import TYPES, Action, Address, check_settings
 from ..errors import (
     InvalidArgumentError,
     StateFileError,
@@ -53,8 +51,10 @@ from ..errors import (
     check_step_limit,
     is_int,
 )
-from ..frames import INTERPOLATIONS, OBS_TYPES
-from ..state import State
+from ..machine.analog import Axis
+from ..machine.emulator import TYPES, Action, Address, check_settings
+from ..machine.frames import INTERPOLATIONS, OBS_TYPES
+from ..machine.state import State
 from .system import OPERATORS, Condition, SeedTarget, StartStep, SystemGame
 
 SUFFIX = ".toml"

@@ -14,12 +14,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..controls import Controls
-from ..emulator import Action, Address, Emulator
 from ..errors import GameError
+from ..machine.emulator import Action, Address, Emulator
 from . import duel_layout as layout
 from .base import Game
 from .board8080 import coin_and_start
+from .controls import Controls
 
 ROM_IMAGE = Path(__file__).resolve().parent / "roms" / layout.ROM_IMAGE
 

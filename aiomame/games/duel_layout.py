@@ -39,7 +39,7 @@ is the ROM's computer opponent. The ROM never sets the cocktail screen flip.
 MAME_SYSTEM = "invaders"
 MAME_VERSIONS_TESTED = ("0.251",)
 
-# One image of the CPU's "maincpu" memory region (0000h-1FFFh), cut by aiomame.romset
+# One image of the CPU's "maincpu" memory region (0000h-1FFFh), cut by aiomame.mame.romset
 # into the files the running MAME expects.
 ROM_REGION = "maincpu"
 ROM_IMAGE = "duel.bin"

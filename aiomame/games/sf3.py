@@ -29,11 +29,11 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Any, ClassVar
 
-from ..controls import Controls
-from ..emulator import Action, Address, Emulator
 from ..errors import GameError
+from ..machine.emulator import Action, Address, Emulator
 from . import sf3_steps
 from .base import Game
+from .controls import Controls
 
 
 class Actions(Enum):

@@ -8,12 +8,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..analog import Axis
-from ..controls import Controls
-from ..emulator import Action, Address, Emulator, check_settings
 from ..errors import GameError, InvalidArgumentError, check_step_limit, invalid_choice, is_int
-from ..state import State
+from ..machine.analog import Axis
+from ..machine.emulator import Action, Address, Emulator, check_settings
+from ..machine.state import State
 from .base import Game
+from .controls import Controls
 
 OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le,
@@ -107,7 +107,7 @@ class SystemGame(Game):
     - ``memory_addresses``: name -> :class:`~aiomame.Address`, returned in each step's info.
     - Actions, one of: ``buttons``, a sequence of :class:`~aiomame.Action` (the action is a
       0/1 vector, one entry per button: Gymnasium's ``MultiBinary``); ``axes``, a sequence
-      of :class:`~aiomame.analog.Axis` (analog inputs, with ``buttons`` or without: the
+      of :class:`~aiomame.machine.analog.Axis` (analog inputs, with ``buttons`` or without: the
       action is a vector in [-1, 1], one entry per axis then per button: a ``Box``; see
       :attr:`Game.axes`); or ``actions``, name -> the Actions held together (a discrete
       action index; ``()`` for none; an analog field's Action is a named position).

@@ -21,10 +21,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from .. import sync
-from ..debugger import has_display, run_debugger
-from ..emulator import Action, Address
 from ..errors import AiomameError, InvalidArgumentError, check_bool, is_int
-from ..mame_systems import list_systems
+from ..machine.debugger import has_display, run_debugger
+from ..machine.emulator import Action, Address
+from ..mame.systems import list_systems
 
 __all__ = ["Action", "Address", "Emulator", "list_actions", "run_cheat_debugger", "see_games"]
 

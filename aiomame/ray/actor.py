@@ -18,8 +18,8 @@ from typing import Any
 
 import ray
 
-from ..batch import Batch
-from ..pool import EnvPool
+from ..pools.batch import Batch
+from ..pools.pool import EnvPool
 
 __all__ = ["PoolActor", "PortableError"]
 

@@ -30,7 +30,6 @@ import numpy as np
 import ray
 import ray.exceptions
 
-from ..batch import Batch
 from ..errors import (
     EnvDeadError,
     InvalidArgumentError,
@@ -39,7 +38,8 @@ from ..errors import (
     is_int,
 )
 from ..games import Game, get_game, is_game
-from ..pool_front import NO_INFO, STEPPING, EnvSlot, PoolFront, show
+from ..pools.batch import Batch
+from ..pools.front import NO_INFO, STEPPING, EnvSlot, PoolFront, show
 from .actor import PoolActor, PortableError
 
 __all__ = ["FORWARDED_ENV", "RayEnvPool"]

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from ..frames import FrameConverter
+from ..machine.frames import FrameConverter
 
 QUALITY = 80
 """JPEG quality (0-100): small enough for 16 screens at 10 fps over ssh, sharp enough."""

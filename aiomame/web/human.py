@@ -2,7 +2,7 @@
 
 The server steps a :class:`~aiomame.GameEnv` at the game's real speed (its screen's refresh
 rate / the frame ratio, in steps per second), through a
-:class:`~aiomame.recording.Recorder`. The page shows the screen and the key map
+:class:`~aiomame.tools.recording.Recorder`. The page shows the screen and the key map
 (:mod:`aiomame.web.keymap`) and sends the held keys (and a gamepad's, through the browser's
 Gamepad API) over its WebSocket whenever they change; each step holds the action the keys
 make at that moment. After each step the page gets the frame (binary:
@@ -23,10 +23,10 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from ..env import GameEnv
-from ..frames import FrameConverter
-from ..recording import Recorder
-from ..video import steps_per_second
+from ..episodes.env import GameEnv
+from ..machine.frames import FrameConverter
+from ..tools.recording import Recorder
+from ..tools.video import steps_per_second
 from .frames import encode_all, pack_frames
 from .keymap import KeyMap
 from .server import Server, page

@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from ..controls import Controls
-from ..emulator import Action
+from ..games.controls import Controls
+from ..machine.emulator import Action
 
 AXIS_SPEED = 0.08
 """How far a held arrow key moves an axis per step (its range is [-1, 1])."""
@@ -85,7 +85,7 @@ def assign_keys(fields: Iterable[str], taken: Iterable[str] = (), player: int = 
 
 
 class KeyMap:
-    """The keys of one player's :class:`~aiomame.controls.Controls` (see the module
+    """The keys of one player's :class:`~aiomame.games.controls.Controls` (see the module
     docstring; ``player``: whose, so that its "P2 ..." fields take the arrows and Space):
     :meth:`action` turns the held keys into that player's action."""
 

@@ -26,7 +26,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from ..errors import InvalidArgumentError, StateError
-from ..frames import FrameConverter
+from ..machine.frames import FrameConverter
 from .frames import encode_all, pack_frames
 from .server import Server, check_where, page
 

@@ -10,7 +10,7 @@
 --     which Python maps; the step reply carries their byte count.
 --   The hot path is binary on both sides (string.pack with formats made once): the step
 --     command (b"S" ...) and the step reply (a msgpack bin holding b"F" ...), laid out in
---     aiomame/protocol.py.
+--     aiomame/transport/protocol.py.
 -- msgpack is aiomame/msgpack.lua (string.pack). At machine start the plugin connects and
 -- says hello; from then on emulation runs only when told: each frame-done callback either
 -- counts down the frames of the current step or, when the step is over, sends its reply

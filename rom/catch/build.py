@@ -5,7 +5,7 @@ Assembles ``catch.asm`` (next to this file) and writes the 8 KiB image of the
 CPU's ROM (0000h-1FFFh, the ``maincpu`` region) to ``aiomame/games/roms/catch.bin``
 of the repo, padding the unused space with 00h, then prints its CRC32 and SHA1.
 aiomame cuts that image into the four 2 KiB files the running MAME expects
-(their names change between MAME versions: see ``aiomame/romset.py``).
+(their names change between MAME versions: see ``aiomame/mame/romset.py``).
 The output depends only on the source, so running it twice gives
 byte-identical files. The assembler plumbing (suite8080, its lint, the
 fixed-address checks) is ``rom/build8080.py``, shared with ``rom/duel``.

@@ -4,7 +4,7 @@
 Assembles ``duel.asm`` (next to this file) and writes the 8 KiB image of the CPU's ROM
 (0000h-1FFFh, the ``maincpu`` region) to ``aiomame/games/roms/duel.bin`` of the repo,
 padded with 00h, then prints its CRC32 and SHA1. aiomame cuts the image into the files the
-running MAME expects (``aiomame/romset.py``). The output depends only on the source. The
+running MAME expects (``aiomame/mame/romset.py``). The output depends only on the source. The
 assembler plumbing (suite8080, its lint, the fixed-address checks) is ``rom/build8080.py``.
 
 Usage:

@@ -1,0 +1,1 @@
+"""One emulated machine: stepping it, its frames, memory, inputs and saved states."""

@@ -1,0 +1,789 @@
+"""One emulated machine as an environment: step it, read its frame and memory, press inputs."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from ..errors import (
+    AddressError,
+    CommandError,
+    InvalidArgumentError,
+    MameExitedAtStartError,
+    MameExitedError,
+    MediaLoadError,
+    ProtocolError,
+    SaveStateError,
+    SetupError,
+    StateError,
+    StateMismatchError,
+    UnknownGameError,
+    UnknownInputError,
+    check_bool,
+    check_keywords,
+    check_path,
+    invalid_choice,
+    is_int,
+)
+from ..mame import locate as mame
+from ..mame import media as media_mod
+from ..mame import romset, softlist
+from ..transport.process import MameProcess
+from ..transport.protocol import step_command
+from .analog import analog_entry, check_value
+from .frames import FrameConverter, ObsSpec
+from .state import State
+
+TYPES = ("u8", "s8", "u16", "s16", "u32", "s32")
+_MAX_COMMANDS = 4096  # step commands kept per emulator
+MAX_READ_RANGE = 16 << 20
+"""The most bytes one :meth:`Emulator.read_range` reads (the plugin's limit too)."""
+
+
+def _game_note(name: str) -> str:
+    """How to run ``name`` if it is a game of aiomame (not a MAME system), else ""."""
+    from ..games import GAMES  # the layer above, read only once MAME refused the name
+
+    game = GAMES.get(name)
+    if game is None:
+        return ""
+    if game.rom_images:
+        machine = (f"Emulator({game.system!r}, roms_path=DIR) after `aiomame roms {name} DIR` "
+                   "writes its ROM set into DIR")
+    elif game.media:
+        slots = ", ".join(f"{slot!r}: FILE" for slot in game.media)
+        machine = f"Emulator({game.system!r}, media={{{slots}}}) with the game's media"
+    else:
+        machine = f"Emulator({game.system!r}, roms_path=DIR) with your {game.system} ROM set"
+    return (f"{name!r} is a game of aiomame, not a MAME system: GameEnv({name!r}) plays it "
+            f"(an RL environment); its machine alone is MAME's {game.system!r}: {machine}")
+
+
+@dataclass(frozen=True)
+class Address:
+    """A value in emulated memory, read after every step.
+
+    ``address``: an int or a hex string such as ``"0x02068D0B"``; ``type``: one of
+    u8 s8 u16 s16 u32 s32 (in the CPU's endianness); ``device``: a device tag (default: the
+    main CPU); ``space``: the address space of that device (default ``"program"``).
+    """
+
+    address: int | str
+    type: str = "u8"
+    device: str | None = None
+    space: str = "program"
+
+    def __post_init__(self) -> None:
+        if self.type not in TYPES:
+            raise invalid_choice("address type", self.type, TYPES)
+        if self.device is not None and (not isinstance(self.device, str) or not self.device):
+            raise AddressError(f"device must be a device tag such as ':maincpu' or None, "
+                               f"got {self.device!r}")
+        if not isinstance(self.space, str) or not self.space:
+            raise AddressError(f"space must be an address space name such as 'program', "
+                               f"got {self.space!r}")
+        if isinstance(self.address, str):
+            text = self.address.strip()
+            try:
+                if not text.lower().startswith("0x"):
+                    raise ValueError
+                value = int(text, 16)
+            except ValueError:
+                raise AddressError(
+                    f"address {self.address!r} is not a hex string like '0x20C0'") from None
+            object.__setattr__(self, "address", value)
+        elif not isinstance(self.address, int) or isinstance(self.address, bool):
+            raise AddressError(f"address {self.address!r} is neither an int nor a hex string")
+        if self.address < 0:
+            raise AddressError(f"address {self.address!r} is negative")
+
+
+@dataclass(frozen=True)
+class Action:
+    """An input field held down for one step: ``Action(":IN1", "Coin 1")``; on an analog
+    field, ``value`` is its position for the step (:mod:`aiomame.machine.analog`)."""
+
+    port: str
+    field: str
+    value: int = 1
+
+
+def check_emulator_kwargs(where: str, kwargs: Mapping[str, Any],
+                          init: Callable[..., Any] | None = None) -> None:
+    """Checks that ``kwargs`` (given to ``where``, passed on to each :class:`Emulator`) are
+    Emulator's keyword arguments; raises InvalidArgumentError naming the valid ones:
+    ``init``'s own optional arguments (``where``'s ``__init__``), then Emulator's."""
+    own = [] if init is None else [
+        p.name for p in inspect.signature(init).parameters.values()
+        if p.default is not p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    check_keywords(where, kwargs, [*own, *EMULATOR_KEYWORDS])
+
+
+def check_settings(settings: object) -> dict[str, str | int]:
+    """``settings`` as a dict of "PORT/FIELD" -> a setting's name or value (None: none).
+    Raises InvalidArgumentError for another mapping, key or value."""
+    if settings is None:
+        return {}
+    if not isinstance(settings, Mapping):
+        raise InvalidArgumentError(f"settings must be a mapping of 'PORT/FIELD' to a setting's "
+                                   f"name or value, like {{':CAB/Cabinet': 'Cocktail'}}, got "
+                                   f"{settings!r}")
+    for key, value in settings.items():
+        port, slash, field = key.partition("/") if isinstance(key, str) else ("", "", "")
+        if not (port and slash and field):
+            raise InvalidArgumentError(f"settings: a key is 'PORT/FIELD' like ':CAB/Cabinet', "
+                                       f"got {key!r}")
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            raise InvalidArgumentError(f"settings[{key!r}] must be a setting's name (str) or "
+                                       f"value (int), got {value!r}")
+    return dict(settings)
+
+
+def _check_addresses(what: str, addresses: object) -> None:
+    """Checks that ``addresses`` is a mapping of str names to :class:`Address`."""
+    if not isinstance(addresses, Mapping):
+        raise AddressError(f"{what} must be a mapping of names to Address, got {addresses!r}")
+    for name, address in addresses.items():
+        if not isinstance(name, str):
+            raise AddressError(f"{what} names must be str, got {name!r}")
+        if not isinstance(address, Address):
+            raise AddressError(f"{what}[{name!r}] is {address!r}, not an Address")
+
+
+def _check_options(game: object, roms_path: object, memory_addresses: object,
+                   mame_binary: object, screen: object, extra_args: object,
+                   output_filter: object, flags: Mapping[str, object],
+                   timeouts: Mapping[str, object]) -> None:
+    """Checks the Emulator's arguments that MAME or the process would stumble on later."""
+    if not isinstance(game, str) or not game:
+        raise InvalidArgumentError(f"game must be a MAME system name (a non-empty str), "
+                                   f"got {game!r}")
+    check_path("roms_path", roms_path)
+    check_path("mame_binary", mame_binary, none=True)
+    if memory_addresses is not None:
+        _check_addresses("memory_addresses", memory_addresses)
+    if screen is not None and not isinstance(screen, str):
+        raise InvalidArgumentError(f"screen must be a screen tag (a str) or None, got "
+                                   f"{screen!r}")
+    if isinstance(extra_args, (str, bytes)) or not isinstance(extra_args, Sequence) \
+            or not all(isinstance(a, str) for a in extra_args):
+        raise InvalidArgumentError(f"extra_args must be a sequence of str (MAME's "
+                                   f"arguments), got {extra_args!r}")
+    if output_filter is not None and not callable(output_filter):
+        raise InvalidArgumentError(f"output_filter must be a callable or None, got "
+                                   f"{output_filter!r}")
+    for name, flag in flags.items():
+        check_bool(name, flag)
+    for name, seconds in timeouts.items():
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) \
+                or not seconds > 0:
+            raise InvalidArgumentError(f"{name} must be a number of seconds > 0, got "
+                                       f"{seconds!r}")
+
+
+class Emulator:
+    """A MAME machine driven in lockstep: ``await step(actions)`` → frame and memory values.
+
+    Lifecycle: construct → ``await start()`` (or ``async with``) → ``step``/``read``/… →
+    ``await close()``. Each step holds the given actions for ``frame_ratio`` frames, then
+    releases them, and returns the last frame and the values of ``memory_addresses``.
+
+    The frame is an observation as ``obs_type`` ("rgb", "grayscale" or "bgra"), ``resize``
+    ((height, width) or None) and ``interpolation`` say (see :mod:`aiomame.machine.frames`);
+    ``maxpool=True`` makes it the pixel-wise maximum of the step's last two frames (against
+    sprites that flicker on alternate frames; MAME then writes two frames per step).
+
+    Media (consoles, computers): ``media`` maps MAME's slot names (brief like ``"cart"``,
+    ``"flop1"``, ``"cass"``, or full like ``"cartridge"``) to files; ``software`` names a
+    software-list item (``"breakout"`` or ``"a2600:breakout"``), its ROM files in
+    ``roms_path/LIST/ITEM/``; ``hashpath``: MAME's software lists (default: the
+    installation's, see :func:`aiomame.mame.locate.mame_hash_path`). All are checked here:
+    UnknownMediaSlotError, MediaFileError, UnknownSoftwareError; a file MAME refuses is a
+    MediaLoadError from :meth:`start`. :attr:`info` ``["media"]`` says what is loaded.
+
+    ``settings``: DIP switches and configuration settings, ``"PORT/FIELD"`` -> a setting's
+    name or value (``{":CAB/Cabinet": "Cocktail"}``), made at start and kept over resets;
+    :meth:`start` raises UnknownInputError or InvalidArgumentError (naming the valid
+    settings) for a bad one.
+    """
+
+    def __init__(
+        self,
+        game: str,
+        roms_path: str | os.PathLike[str] = "roms",
+        memory_addresses: Mapping[str, Address] | None = None,
+        frame_ratio: int = 3,
+        *,
+        render: bool = False,
+        throttle: bool = False,
+        sound: bool = False,
+        debug: bool = False,
+        mame_binary: str | os.PathLike[str] | None = None,
+        screen: str | None = None,
+        start_timeout: float = 30.0,
+        step_timeout: float = 30.0,
+        extra_args: Sequence[str] = (),
+        output_filter: Callable[[str], bool] | None = None,
+        obs_type: str = "rgb",
+        resize: tuple[int, int] | None = None,
+        interpolation: str = "area",
+        maxpool: bool = False,
+        media: Mapping[str, str | os.PathLike[str]] | None = None,
+        software: str | None = None,
+        hashpath: str | os.PathLike[str] | None = None,
+        settings: Mapping[str, str | int] | None = None,
+    ) -> None:
+        _check_options(game, roms_path, memory_addresses, mame_binary, screen, extra_args,
+                       output_filter, {"render": render, "throttle": throttle, "sound": sound,
+                                       "debug": debug},
+                       {"start_timeout": start_timeout, "step_timeout": step_timeout})
+        self.obs = ObsSpec(obs_type, resize, interpolation)
+        if not isinstance(frame_ratio, int) or isinstance(frame_ratio, bool) or frame_ratio < 1:
+            raise InvalidArgumentError(f"frame_ratio must be an int >= 1, got {frame_ratio!r}")
+        if not isinstance(maxpool, bool) or (maxpool and frame_ratio < 2):
+            raise InvalidArgumentError(f"maxpool=True takes the maximum of a step's last two "
+                                       f"frames: it needs frame_ratio >= 2, got "
+                                       f"maxpool={maxpool!r}, frame_ratio={frame_ratio!r}")
+        self.maxpool = maxpool
+        self.settings = check_settings(settings)
+        self._pooled = np.empty(0, np.uint8)
+        self.memory_addresses = dict(memory_addresses or {})
+        for name in self.memory_addresses:
+            if name == "frame":
+                raise AddressError("'frame' is the name of the frame; call the address otherwise")
+        self.game = game
+        self.frame_ratio = frame_ratio
+        self.step_timeout = step_timeout
+        self._screen_tag = screen
+        check_path("hashpath", hashpath, none=True)
+        binary = mame.find_mame(mame_binary)
+        hash_path = os.fspath(hashpath) if hashpath is not None else None
+        slots = media_mod.check(binary, game, {} if media is None else media)
+        item = None
+        if software is not None:
+            hash_path = hash_path or mame.mame_hash_path(binary)
+            if hash_path is None:
+                raise SetupError(f"software={software!r} needs MAME's software lists (hash/"
+                                 "*.xml), which are not beside its plugins nor in its "
+                                 "hashpath: pass hashpath=...")
+            found = softlist.find(binary, game, software, hash_path,
+                                  [s.interface for s in media_mod.slots(binary, game)])
+            item = f"{found.list}:{found.name}"
+        if output_filter is None and item is None:  # a set `aiomame roms` wrote: quiet
+            output_filter = romset.marked_set_filter(roms_path, game, binary)
+        self._process = MameProcess(
+            game, roms_path=os.fspath(roms_path), binary=binary, render=render,
+            throttle=throttle, sound=sound, debug=debug, extra_args=extra_args,
+            start_timeout=start_timeout, output_filter=output_filter, media=slots,
+            software=item, hashpath=hash_path,
+        )
+        self._names = list(self.memory_addresses)
+        self._field_ids: dict[Action, list[int]] = {}
+        self._commands: dict[tuple[tuple[Action, ...], bool], bytes] = {}
+        self._screen_index = -1
+        self._converter = FrameConverter(spec=self.obs)
+        self._screen_converter: FrameConverter | None = None  # for screen(), made on use
+        self._shown: tuple[np.ndarray, int, int] | None = None  # last step's raw pixels
+        self._busy = False
+
+    # -- lifecycle ---------------------------------------------------------------------
+    async def start(self) -> Emulator:
+        """Start MAME, check the game's screens, devices and addresses, arm the reads.
+
+        Raises StartError (or a subclass: MissingRomsError, UnknownGameError,
+        RuntimeDirError; MameExitedAtStartError, also a MameExitedError, for a MAME that
+        exits after its hello), MameTimeoutError, ProtocolError, SetupError.
+        """
+        try:
+            info = await self._process.start()
+        except UnknownGameError as exc:
+            note = _game_note(self.game)
+            if not note:
+                raise
+            raise UnknownGameError(exc.game, exc.similar, note=note, returncode=exc.returncode,
+                                   output=exc.output) from None
+        try:
+            await self._describe_media(info)
+            self._choose_screen(info["screens"])
+            for key, value in self.settings.items():
+                await self._apply_setting(key, value)
+            await self._process.request("watch", [self._resolve(a) for a in
+                                                  self.memory_addresses.values()])
+        except BaseException as exc:
+            await self.close()
+            if isinstance(exc, MameExitedError):  # start() failed: a StartError too
+                raise MameExitedAtStartError(exc) from exc
+            raise
+        return self
+
+    async def close(self) -> None:
+        """Stop MAME and clean up; safe to call more than once, and after errors."""
+        self._shown = None  # a view of the frames file: it would keep the file mapped
+        await self._process.close()
+
+    async def __aenter__(self) -> Emulator:
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _describe_media(self, info: dict[str, Any]) -> None:
+        """Completes the hello's ``media`` (see :attr:`info`) with ``mame -listxml``'s slot
+        facts (read once per system, in a thread); MediaLoadError if a file or the
+        software item asked for is not where MAME says it loaded things."""
+        process = self._process
+        loaded = info.get("media")
+        known = await asyncio.to_thread(media_mod.slots, process.binary, self.game) \
+            if loaded else ()
+        info["media"] = media_mod.describe(loaded, known)
+        # What each slot holds, as far as this MAME's Lua says (a slot it does not list is
+        # not checked): a path, "LIST:ITEM", or the item's name alone.
+        holds = {m["brief"]: m["file"] or m["software"] for m in info["media"]}
+        given = dict(process.media, **({"software": process.software}
+                                       if process.software else {}))
+        for slot, file in process.media.items():
+            if slot in holds and holds[slot] != file:
+                raise MediaLoadError(f"MAME started without {file!r} in slot {slot!r} (it "
+                                     f"holds {holds[slot]!r})", given, output=process.output)
+        item = process.software
+        if item and holds and not {item, item.split(":")[-1]} & set(holds.values()):
+            raise MediaLoadError(f"MAME started without loading {item!r} into a slot", given,
+                                 output=process.output)
+
+    # -- what the machine has ------------------------------------------------------------
+    async def _apply_setting(self, key: str, wanted: str | int) -> None:
+        """Set the DIP switch or configuration field ``key`` ("PORT/FIELD") to ``wanted``,
+        a setting's name or value. Raises UnknownInputError, InvalidArgumentError (not a
+        setting, or no such value: naming the valid ones)."""
+        port, _, field = key.partition("/")
+        field_id = self._field_id(Action(port, field))[0]
+        choices = (await self._process.request("setting", field_id))[2]
+        if not choices:
+            raise InvalidArgumentError(
+                f"settings[{key!r}]: {key!r} is an input, not a DIP switch or configuration "
+                "setting (hold it in an action instead)")
+        for value, name in choices:
+            if wanted in (value, name) and not isinstance(wanted, bool):
+                await self._process.request("setting", field_id, value)
+                return
+        raise InvalidArgumentError(
+            f"settings[{key!r}]: unknown setting {wanted!r}; valid: "
+            + ", ".join(f"{name!r} ({value})" for value, name in choices))
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """The plugin's hello: MAME version, system, screens, devices, ports, and
+        ``media``: each media slot as ``{"tag", "name", "brief", "type", "interface",
+        "extensions", "file", "software"}`` (``file``: the path loaded, ``software``:
+        ``"LIST:ITEM"`` loaded from a software list, else None)."""
+        return self._process.hello
+
+    @property
+    def process(self) -> MameProcess:
+        return self._process
+
+    def list_actions(self) -> list[dict[str, Any]]:
+        """Every input as ``{"port": ..., "field": ...}`` (MAMEToolkit's list_actions); an
+        analog one (paddle, dial, trackball, pedal, stick, light gun) also has
+        ``"analog": True``, the ``"min"``..``"max"`` values an :class:`Action` may give it,
+        its ``"default"`` and ``"kind"`` (``"PADDLE"``, ``"DIAL"``, ``"TRACKBALL_X"``...;
+        see :mod:`aiomame.machine.analog`)."""
+        return [{"port": p["tag"], "field": f["name"], **analog_entry(f)} if f.get("analog")
+                else {"port": p["tag"], "field": f["name"]}
+                for p in self._ports() for f in p["fields"]]
+
+    @property
+    def default_cpu(self) -> str | None:
+        """The device an :class:`Address` without ``device`` reads: the machine's own CPU
+        (``":maincpu"``, else the CPU with the shallowest tag, not one inside a slot or a
+        peripheral such as a floppy drive; the first device with memory if no CPU). Also
+        ``info["default_cpu"]``. None before start, or for a machine without memory."""
+        return self.info.get("default_cpu")
+
+    @property
+    def frame_shape(self) -> tuple[int, ...] | None:
+        """The shape of the frame :meth:`step` returns (uint8), known once started:
+        (height, width, 3) for RGB as displayed, (h, w) grayscale, (h, w, 4) BGRA; None for
+        a game without screen. A screen can change size (a game switching video modes):
+        this is the last step's frame's shape (before the first step: the size MAME
+        declared at start); with ``resize``, always that."""
+        size = self.screen_size
+        return None if size is None else self._converter.shape(*size)
+
+    @property
+    def screen_size(self) -> tuple[int, int] | None:
+        """(width, height) of the observed screen's bitmap, unrotated: the last step's frame's
+        (before the first step: as MAME declared it at start); None for a game without
+        screen or before start."""
+        if self._screen_index < 0:
+            return None
+        if self._shown is not None:
+            return self._shown[1], self._shown[2]
+        screen = self.info["screens"][self._screen_index]
+        return screen["width"], screen["height"]
+
+    @property
+    def display_size(self) -> tuple[int, int] | None:
+        """(height, width) of the last step's frame as the player sees it (rotated), before
+        any ``resize``; before the first step, of the screen as MAME declared it."""
+        size = self.screen_size
+        if size is None:
+            return None
+        width, height = size
+        return (width, height) if self._converter.rotation in (90, 270) else (height, width)
+
+    def oriented(self, bgra: np.ndarray) -> np.ndarray:
+        """A view of a batch of raw (N, H, W, 4) frames of the observed screen as the player
+        sees them (its rotation and flips; no copy)."""
+        return self._converter.oriented(bgra, batch=True)
+
+    def saw_frame(self, width: int, height: int) -> None:
+        """Note that the last step's frame (``width`` x ``height``) was taken where MAME
+        wrote it, without :meth:`frame_into` (for :meth:`screen`)."""
+        self._shown = (self._process.shared_pixels(width * height * 4), width, height)
+
+    def observe_into(self, out: np.ndarray) -> np.ndarray:
+        """The last step's observation again, written into ``out`` (scaled into it when its
+        height and width are not the frame's: see :meth:`frame_into`); StateError before
+        any step with a frame."""
+        if self._shown is None:
+            raise StateError("no frame: step() with frame=True first (and before close())")
+        pixels, width, height = self._shown
+        return self._converter.convert(pixels, width, height, out)
+
+    def _ports(self) -> list[dict[str, Any]]:
+        if not self.info:
+            raise StateError("the emulator is not started: call start() first")
+        return self.info["ports"]
+
+    def _choose_screen(self, screens: list[dict[str, Any]]) -> None:
+        tags = [s["tag"] for s in screens]
+        if self._screen_tag is None:
+            index = 0 if screens else -1
+        elif self._screen_tag in tags:
+            index = tags.index(self._screen_tag)
+        else:
+            raise invalid_choice(f"screen of {self.game!r}", self._screen_tag, tags)
+        self._screen_index = index
+        if index >= 0:
+            s = screens[index]
+            self._converter = FrameConverter(s["rotation"], bool(s["flipx"]), bool(s["flipy"]),
+                                             self.obs)
+
+    def _resolve(self, address: Address) -> list[Any]:
+        """[device tag, space, address, type] for the plugin, checked against the hello."""
+        if not self.info:
+            raise StateError("the emulator is not started: call start() first")
+        devices = {d["tag"]: d for d in self.info["devices"]}
+        tag = address.device
+        if tag is None:  # the machine's own CPU (see default_cpu)
+            tag = self.default_cpu
+            if tag is None:
+                raise AddressError(f"{self.game!r} has no device with memory to read")
+        if tag not in devices:
+            raise invalid_choice(f"device of {self.game!r}", tag, devices, AddressError)
+        spaces = {s["name"]: s for s in devices[tag]["spaces"]}
+        if address.space not in spaces:
+            raise invalid_choice(f"address space of {tag!r}", address.space, spaces,
+                                 AddressError)
+        space = spaces[address.space]
+        mask = space["address_mask"]
+        if address.address & ~mask:
+            raise AddressError(f"address 0x{address.address:X} is outside {tag} "
+                               f"{address.space} (0x0-0x{mask:X})")
+        if space["shift"] > 0:  # bit addresses: a byte every 8, a bus word every 16 (or 32)
+            bits = min(int(address.type[1:]), space["data_width"])
+            align = bits >> 3 << space["shift"]
+            if address.address % align:
+                raise AddressError(
+                    f"address 0x{address.address:X} of {tag} {address.space} is not where "
+                    f"a {address.type} starts: this space's addresses are bits (a byte every "
+                    f"{1 << space['shift']}), and a {address.type} starts at a multiple of "
+                    f"{align} (0x{address.address - address.address % align:X} or "
+                    f"0x{address.address - address.address % align + align:X})")
+        return [tag, address.space, address.address, address.type]
+
+    def _inputs(self, actions: Iterable[Action]) -> list[list[int]]:
+        inputs = []
+        try:
+            for action in actions:
+                ids = self._field_ids.get(action)
+                if ids is None:
+                    ids = self._field_ids[action] = self._field_id(action)
+                inputs.append(ids)
+        except TypeError:  # not iterable, or an unhashable item
+            raise InvalidArgumentError(f"actions must be an iterable of Action(port, field), "
+                                       f"got {actions!r}") from None
+        return inputs
+
+    def _field_id(self, action: Any) -> list[int]:
+        if not isinstance(action, Action):
+            raise InvalidArgumentError(f"actions must be Action(port, field), got {action!r}")
+        ports = {p["tag"]: p for p in self._ports()}
+        if action.port not in ports:
+            raise invalid_choice("input port", action.port, ports, UnknownInputError)
+        fields = {f["name"]: f for f in ports[action.port]["fields"]}
+        if action.field not in fields:
+            raise invalid_choice(f"input field of port {action.port!r}", action.field, fields,
+                                 UnknownInputError)
+        if not is_int(action.value):
+            raise InvalidArgumentError(f"Action value must be an int, got {action.value!r}")
+        field = fields[action.field]
+        if field.get("analog"):
+            check_value(action.port, action.field, field, int(action.value))
+        return [field["id"], int(action.value)]
+
+    # -- stepping ----------------------------------------------------------------------
+    def step_command(self, actions: Iterable[Action] = (), frame: bool = True) -> bytes:
+        """The step command holding ``actions`` for ``frame_ratio`` frames (with the frame
+        or not), made once per distinct actions and reused (see
+        :func:`~aiomame.transport.protocol.step_command`). Raises InvalidArgumentError,
+        UnknownInputError, StateError as :meth:`step` does."""
+        if frame.__class__ is not bool:
+            check_bool("frame", frame)
+        try:
+            key = (actions if actions.__class__ is tuple else tuple(actions), frame)
+            command = self._commands.get(key)
+        except TypeError:  # not iterable, or an unhashable item
+            raise InvalidArgumentError(f"actions must be an iterable of Action(port, field), "
+                                       f"got {actions!r}") from None
+        if command is not None:
+            return command
+        if isinstance(actions, str):  # its letters would be the actions (not on the hot path)
+            port, _, field = actions.partition("/")
+            raise InvalidArgumentError(f"actions must be an iterable of Action(port, field), "
+                                       f"got the string {actions!r}: give "
+                                       f"[Action({port!r}, {field or 'FIELD'!r})]")
+        inputs = self._inputs(key[0])
+        if not self.info:
+            self._process._check_usable()  # not started, or closed: its StateError
+        if frame and self._screen_index < 0:
+            raise StateError(f"{self.game!r} has no screen: step with frame=False")
+        if len(self._commands) >= _MAX_COMMANDS:  # e.g. analog values: keep it bounded
+            self._commands.clear()
+        command = self._commands[key] = step_command(
+            self.frame_ratio, inputs, self._screen_index if frame else -1, self.maxpool)
+        return command
+
+    async def step_into(self, actions: Iterable[Action] = (), *, frame: bool = True,
+                        out: np.ndarray | None = None
+                        ) -> tuple[Sequence[int], np.ndarray | None]:
+        """Like :meth:`step`, returning (values in ``memory_addresses`` order, frame).
+
+        The frame is written into ``out`` when given (shape :attr:`frame_shape`, or the
+        shape of an earlier frame: a frame of another height and width is scaled into
+        ``out``, as ``interpolation`` says).
+        """
+        command = self.step_command(actions, frame)
+        if self._busy:
+            raise StateError("another step or command is still running on this emulator")
+        self._busy = True
+        try:
+            _, values, width, height, where = await self._process.step(
+                command, self.step_timeout)
+        finally:
+            self._busy = False
+        if not where:
+            return values, None
+        return values, self.frame_into(width, height, out, where < 0)
+
+    def frame_into(self, width: int, height: int, out: np.ndarray | None = None,
+                   own: bool = False) -> np.ndarray:
+        """The observation of the frame that the last step's reply announced (``width`` x
+        ``height``, in the frames file; with ``own``, in MAME's own one although its
+        frames go to a pool's shared file), written into ``out`` if given (scaled into it
+        when its height and width are not the frame's)."""
+        n = width * height * 4
+        if not self.maxpool:
+            pixels = self._process.shared_pixels(n, own)
+        else:
+            pair = self._process.shared_pixels(2 * n, own)
+            if self._pooled.size != n:
+                self._pooled = np.empty(n, np.uint8)
+            pixels = cv2.max(pair[:n], pair[n:], dst=self._pooled)
+        self._shown = (pixels, width, height)
+        return self._converter.convert(pixels, width, height, out)
+
+    def screen(self) -> np.ndarray:
+        """The last step's screen as the player sees it: RGB (H, W, 3), full size, a new
+        array (whatever ``obs_type`` and ``resize`` are; with ``maxpool``, the pooled
+        frame). Made from that step's pixels, without asking MAME."""
+        if self._shown is None:
+            raise StateError("no frame: step() with frame=True first (and before close())")
+        pixels, width, height = self._shown
+        if self._screen_converter is None:
+            c = self._converter
+            self._screen_converter = FrameConverter(c.rotation, c.flipx, c.flipy)
+        return self._screen_converter.convert(pixels, width, height)
+
+    def obs_options(self) -> dict[str, Any]:
+        """The options that make this emulator's frames what they are: ``obs_type``,
+        ``resize`` (a tuple or None), ``interpolation`` and ``maxpool``."""
+        spec = self.obs
+        return {"obs_type": spec.obs_type, "resize": spec.resize,
+                "interpolation": spec.interpolation, "maxpool": self.maxpool}
+
+    def screen_bgra(self) -> np.ndarray:
+        """The last step's screen as MAME drew it: B,G,R,A (H, W, 4), unrotated, a copy;
+        the cheapest way to take a screen away (the web pages' JPEGs), to be turned into
+        the player's view elsewhere by a :meth:`screen_converter`. StateError as
+        :meth:`screen`."""
+        if self._shown is None:
+            raise StateError("no frame: step() with frame=True first (and before close())")
+        pixels, width, height = self._shown
+        return pixels[:width * height * 4].reshape(height, width, 4).copy()
+
+    def screen_converter(self) -> FrameConverter:
+        """A new converter of this screen's raw pixels into the player's view, RGB (as
+        :meth:`screen` makes it); its own buffers, so it may run on another thread."""
+        c = self._converter
+        return FrameConverter(c.rotation, c.flipx, c.flipy)
+
+    async def step(self, actions: Iterable[Action] = (), *, frame: bool = True) -> dict[str, Any]:
+        """Hold ``actions`` for ``frame_ratio`` frames; return ``{"frame": array, name: value}``.
+
+        ``frame=False`` skips the pixels (the step is then as fast as MAME itself). The frame
+        is a new array, except with ``obs_type="bgra"`` and no resize: a view of MAME's
+        frame, valid until the next step.
+        """
+        values, pixels = await self.step_into(actions, frame=frame)
+        data: dict[str, Any] = dict(zip(self._names, values, strict=False))
+        if pixels is not None:
+            data["frame"] = pixels
+        return data
+
+    # -- memory --------------------------------------------------------------------------
+    async def read(self, addresses: Mapping[str, Address]) -> dict[str, int]:
+        """Read ``addresses`` now, between steps."""
+        _check_addresses("addresses", addresses)
+        resolved = [self._resolve(a) for a in addresses.values()]
+        reply = await self._command("read", resolved)
+        return dict(zip(addresses, reply[1], strict=False))
+
+    async def read_range(self, start: int, length: int, device: str | None = None,
+                         space: str = "program") -> bytes:
+        """``length`` bytes of memory from ``start``, read now, between steps.
+
+        ``start`` is an address of the space: a byte address on most CPUs; on a
+        bit-addressed one (TMS34010: the space's ``shift`` is 3 in ``info``), a bit address,
+        and byte k is then at ``start + 8 * k``.
+
+        One command for the whole block (MAME's ``read_range``): 32 KiB take well under a
+        millisecond. Reads go through the address map as the CPU's would, so a range over
+        memory-mapped I/O can have its side effects. ``device``/``space`` as in
+        :class:`Address`; at most :data:`MAX_READ_RANGE` bytes, inside the space's address mask.
+        """
+        if not is_int(start) or start < 0:
+            raise AddressError(f"start must be an int >= 0, got {start!r}")
+        if not is_int(length) or not 1 <= length <= MAX_READ_RANGE:
+            raise InvalidArgumentError(
+                f"length must be an int in 1..{MAX_READ_RANGE} (16 MiB), got {length!r}")
+        tag, name, start, _ = self._resolve(Address(int(start), "u8", device, space))
+        mask, shift = next((s["address_mask"], s["shift"]) for d in self.info["devices"]
+                           if d["tag"] == tag for s in d["spaces"] if s["name"] == name)
+        end = start + (int(length) << max(shift, 0)) - 1
+        if end > mask:
+            raise AddressError(f"range 0x{start:X}..0x{end:X} ({length} bytes) is outside "
+                               f"{tag} {name} (0x0-0x{mask:X})")
+        reply = await self._command("read_range", tag, name, start, int(length))
+        if len(reply) != 2 or reply[0] != "bytes" or not isinstance(reply[1], bytes) \
+                or len(reply[1]) != length:
+            raise ProtocolError(f"expected {length} bytes, got {reply!r:.200}")
+        return reply[1]
+
+    async def write(self, address: Address, value: int) -> None:
+        """Write ``value`` to ``address`` now, between steps."""
+        if not isinstance(address, Address):
+            raise AddressError(f"address must be an Address, got {address!r}")
+        bits = int(address.type[1:])
+        if not is_int(value) or not -(1 << (bits - 1)) <= value < (1 << bits):
+            raise InvalidArgumentError(
+                f"value must be an int that fits {address.type} (valid: 0..{(1 << bits) - 1}, "
+                f"or down to {-(1 << (bits - 1))} as two's complement), got {value!r}")
+        await self._command("write", [[*self._resolve(address), int(value)]])
+
+    async def reset(self, kind: str = "soft") -> None:
+        """Reset the machine (``"soft"`` or ``"hard"``); takes effect during the next step."""
+        if kind not in ("soft", "hard"):
+            raise invalid_choice("reset kind", kind, ("soft", "hard"))
+        await self._command("reset", kind)
+
+    # -- save states ---------------------------------------------------------------------
+    @property
+    def supports_save(self) -> bool:
+        """Whether the running system can save and load states (its MAME driver says so)."""
+        if not self.info:
+            raise StateError("the emulator is not started: call start() first")
+        return bool(self.info.get("supports_save"))
+
+    def check_state(self, state: State | bytes) -> State:
+        """The :class:`State` :meth:`load_state` would load, checked without sending anything.
+
+        Bytes become a state of this machine. Raises :class:`StateMismatchError` for a state
+        of another system or MAME version, :class:`SaveStateError` on a system without
+        save support.
+        """
+        if not self.info:
+            raise StateError("the emulator is not started: call start() first")
+        system, mame = self.info["system"], self.info["mame"]
+        if isinstance(state, (bytes, bytearray, memoryview)):
+            state = State(system, mame, bytes(state))
+        elif not isinstance(state, State):
+            raise InvalidArgumentError(
+                f"a state must be a State or bytes, got {type(state).__name__}")
+        if (state.system, state.mame) != (system, mame):
+            raise StateMismatchError((state.system, state.mame), (system, mame))
+        self._check_saves()
+        return state
+
+    async def save_state(self) -> State:
+        """The whole machine's state now, between steps (MAME's own save state, in memory)."""
+        self._check_saves()
+        data = await self._state_command(self._process.save_state)
+        return State(self.info["system"], self.info["mame"], data)
+
+    async def load_state(self, state: State | bytes) -> None:
+        """Make the machine ``state`` at once: the next step runs on from it.
+
+        ``state``: a :class:`State` saved on this system and MAME version, or the bytes of
+        one. Everything is checked before sending (see :meth:`check_state`), so a refused
+        state leaves the machine as it was; so does one MAME refuses (``SaveStateError``).
+        """
+        await self._state_command(self._process.load_state, self.check_state(state).data)
+
+    def _check_saves(self) -> None:
+        if not self.supports_save:
+            raise SaveStateError(f"MAME's driver for {self.game!r} does not support save "
+                                 "states", "no_save")
+
+    async def _state_command(self, call: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+        try:
+            return await self._command(*args, call=call)
+        except CommandError as exc:
+            if exc.code == "reset_pending":  # reset("hard") and no step since
+                raise StateError(str(exc)) from None
+            raise
+
+    async def _command(self, *args: Any, call: Callable[..., Awaitable[Any]] | None = None
+                       ) -> Any:
+        """``call(*args, timeout=step_timeout)`` (default: the process's ``request``), one
+        at a time."""
+        if self._busy:
+            raise StateError("another step or command is still running on this emulator")
+        self._busy = True
+        try:
+            return await (call or self._process.request)(*args, timeout=self.step_timeout)
+        finally:
+            self._busy = False
+
+
+EMULATOR_KEYWORDS = [name for name, p in inspect.signature(Emulator).parameters.items()
+                     if p.kind is p.KEYWORD_ONLY]
+"""The keyword-only arguments of :class:`Emulator`, which GameEnv and EnvPool pass on."""

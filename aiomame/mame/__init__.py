@@ -1,0 +1,1 @@
+"""Which MAME, and what it knows: its systems, ROM sets, software lists and media."""

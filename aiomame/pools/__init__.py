@@ -1,0 +1,1 @@
+"""Many machines from one asyncio process: EnvPool, its batches and restarts."""

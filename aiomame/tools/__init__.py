@@ -1,0 +1,1 @@
+"""Tools over games: recordings, videos, RAM search, datasets and trained policies."""
