@@ -258,7 +258,7 @@ def _create(minari: Any, dataset_id: str, episode: Any, observation_space: Any,
     create = minari.create_dataset_from_buffers
     lossless = ({"jpeg_encoding": False}
                 if "jpeg_encoding" in inspect.signature(create).parameters else {})
-    from ... import __version__
+    from .. import __version__
 
     with warnings.catch_warnings():
         # Minari warns of each metadata left None (author, ...) and of the env spec, which
