@@ -433,7 +433,7 @@ class Recorder:
     @property
     def recording(self) -> Recording:
         """The current episode so far."""
-        from ... import __version__
+        from .. import __version__
 
         if self._start is None:
             raise InvalidArgumentError("nothing recorded yet: call reset() first")
