@@ -67,7 +67,7 @@ def test_sdist_and_wheel_hold_what_a_user_needs(tmp_path):
 # -- install lines: they work from a clone, and PyTorch has one instruction ----------------
 
 # What prints or documents an install line (files or folders).
-_HINTED = ("aiomame", "examples", "benchmarks")
+_HINTED = ("aiomame", "examples", "benchmarks", "README.md", "docs")
 
 
 def _texts() -> dict[str, str]:
