@@ -113,3 +113,12 @@ def test_one_torch_instruction():
              for m in re.finditer(r"pip install [^\n]*(?<![\w.])torch(?!==" + re.escape(version)
                                   + r")(?!\w)|download\.pytorch\.org/whl/(?!cpu)", text)]
     assert other == []
+
+
+def test_no_file_holds_merge_conflict_markers():
+    """A merge left half-resolved would still import (in Markdown, or in a string)."""
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout.split()
+    marked = [name for name in files if (ROOT / name).is_file() and re.search(
+        r"^(<{7} |>{7} |={7}$)", (ROOT / name).read_text(errors="replace"), re.M)]
+    assert not marked
