@@ -1,4 +1,4 @@
-"""Gymnasium environments over aiomame (``pip install "aiomame[gym]"``).
+"""Gymnasium environments over aiomame (``pip install ".[gym]"``).
 
 Importing this module registers, for every registered game (:data:`aiomame.games.GAMES`),
 ``aiomame/<Game>-v0`` (the game's class name: ``aiomame/Catch-v0``), and

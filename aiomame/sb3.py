@@ -1,5 +1,5 @@
 """A Stable-Baselines3 ``VecEnv`` over one :class:`aiomame.EnvPool` (``pip install
-"aiomame[sb3]"``).
+".[sb3]"``).
 
 SB3 takes its own ``VecEnv``, not Gymnasium's vector envs::
 

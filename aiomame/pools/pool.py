@@ -338,7 +338,7 @@ class EnvPool(PoolFront):
 
     async def watch(self, port: int = 0, host: str = "127.0.0.1", fps: float = 10.0) -> Any:
         """Serve a page showing every env's screen and progress, live
-        (:func:`aiomame.web.watch`; needs ``aiomame[web]``): returns the handle, whose
+        (:func:`aiomame.web.watch`; needs ``pip install ".[web]"``): returns the handle, whose
         ``url`` holds the token and ``close()`` stops it. Raises ServeError when the port
         is taken or the host is not this machine's, StateError before start."""
         from ..web import watch
