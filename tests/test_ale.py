@@ -31,7 +31,8 @@ async def test_sticky_p1_repeats_a_games_first_action():
         await pool.step([LEFT, RIGHT])
         for _ in range(3):
             batch = await pool.step([RIGHT, LEFT])  # never applied
-        assert (batch.memory["paddle_x"] - x).tolist() == [-4 * 3 * 4, 4 * 3 * 4]
+        step = RATIO * layout.PADDLE_SPEED  # pixels a step moves the paddle
+        assert (batch.memory["paddle_x"] - x).tolist() == [-4 * step, 4 * step]
         # a new game's first action applies
         x = (await pool.reset(seed=3)).memory["paddle_x"].copy()
         batch = await pool.step([RIGHT, LEFT])
@@ -42,7 +43,7 @@ async def test_sticky_p1_repeats_a_games_first_action():
         await env.step(RIGHT)
         for _ in range(2):
             *_, info = await env.step(LEFT)
-        assert info["paddle_x"] - x == 3 * 3 * 4
+        assert info["paddle_x"] - x == 3 * RATIO * layout.PADDLE_SPEED
 
 
 async def test_sticky_inputs_of_a_plain_system(roms):
