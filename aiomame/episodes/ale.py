@@ -283,7 +283,7 @@ class AleEpisode(Episode):
             return action
         if self._prev is not None and self._rng.random() < self.p:
             return self._prev
-        self._prev = action.copy() if isinstance(action, np.ndarray) else action
+        self._prev = action.copy() if isinstance(action, (np.ndarray, list)) else action
         return action
 
     async def start(self, emulator: Emulator, seed: int | None, state: Any,
