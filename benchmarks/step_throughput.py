@@ -31,7 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from aiomame import Address, Emulator, romset
+from aiomame import Address, Emulator
+from aiomame.mame import romset
 from aiomame.machine.frames import INTERPOLATIONS, OBS_TYPES
 from aiomame.mame.locate import find_mame
 from aiomame.runner import run
