@@ -1,7 +1,7 @@
 -- The hello: the running machine looked over (screens, devices and their address spaces,
 -- input ports and fields, media), as Python gets it at start and from "inputs"; the objects
 -- found are handed to the modules whose commands address them by index or name.
-local frames = require("aiomame.machine.frames")
+local frames = require("aiomame.frames")
 local inputs = require("aiomame.inputs")
 local memory = require("aiomame.memory")
 

@@ -73,7 +73,7 @@ function exports.startplugin()
 		fail(string.format("unsupported MAME %s: it lacks %s; aiomame needs MAME %s or later",
 			emu.app_version(), missing, OLDEST_MAME))
 	end
-	local opened, err = require("aiomame.machine.frames").open(os.getenv("AIOMAME_FRAMES") or "")
+	local opened, err = require("aiomame.frames").open(os.getenv("AIOMAME_FRAMES") or "")
 	if not opened then
 		fail("cannot open the frames file: " .. tostring(err))
 	end

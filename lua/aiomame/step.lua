@@ -2,7 +2,7 @@
 -- aiomame/transport/protocol.py): the step command (press, run N frames), the count of its
 -- frames in MAME's frame-done callback, and the step reply.
 local transport = require("aiomame.transport")
-local frames = require("aiomame.machine.frames")
+local frames = require("aiomame.frames")
 local inputs = require("aiomame.inputs")
 local memory = require("aiomame.memory")
 
