@@ -164,7 +164,7 @@ def _game_entry(game: type[Game], present: set[str] | None, mame: str | None
         roms = "none needed" if game.media and not romset.rom_files(find_mame(mame), game.system) \
             else "present" if game.system in present else "missing"
     instance = game()
-    entry = {"name": game.name, "system": game.system, "description": _title(game),
+    entry: dict[str, Any] = {"name": game.name, "system": game.system, "description": _title(game),
              "actions": list(instance.action_names()),
              "kind": "axes" if game.axes else "buttons" if game.buttons else "discrete",
              "roms": roms, "players": instance.players}

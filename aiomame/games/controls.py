@@ -37,8 +37,9 @@ class Controls:
         self.axes = tuple(axes)
         if bool(self.actions) == bool(self.buttons or self.axes) and self.actions:
             raise InvalidArgumentError("give named actions, or buttons and/or axes, not both")
-        self._names = list(self.actions) if not (self.axes or self.buttons) else [
-            f"{b.port}/{b.field}" for b in (*self.axes, *self.buttons)]
+        inputs: tuple[Axis | Action, ...] = (*self.axes, *self.buttons)
+        self._names = list(self.actions) if not inputs else [
+            f"{b.port}/{b.field}" for b in inputs]
         self._axis_ranges: tuple[tuple[str, str, int, int], ...] | None = None
 
     def copy(self) -> Controls:

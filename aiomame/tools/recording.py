@@ -57,7 +57,7 @@ import os
 import random
 import struct
 import zlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -491,7 +491,7 @@ def replay_env(recording: Recording, **options: Any) -> GameEnv:
 
 
 async def replay(recording: Recording | str | os.PathLike[str], env: GameEnv | None = None,
-                 *, strict: bool = True, **options: Any) -> AsyncIterator[ReplayStep]:
+                 *, strict: bool = True, **options: Any) -> AsyncGenerator[ReplayStep]:
     """Play ``recording`` (or the file at that path) back, yielding each step, the reset's
     first; each step's memory values (and frame, where the observation options are the
     recorded ones) are checked against the recording.
