@@ -1,4 +1,4 @@
-"""Gymnasium environments over aiomame (``pip install "aiomame[gym]"``).
+"""Gymnasium environments over aiomame (``pip install ".[gym]"``).
 
 Importing this module registers, for every registered game (:data:`aiomame.games.GAMES`),
 ``aiomame/<Game>-v0`` (the game's class name: ``aiomame/Catch-v0``), and
@@ -192,7 +192,9 @@ class MameVectorEnv(VectorEnv[np.ndarray, Any, np.ndarray]):
     ``copy=False`` returns the pool's own observation buffer (valid until the next call).
     ``render()``: each env's screen (``render_mode="rgb_array"``). Other keyword arguments
     go to :class:`aiomame.EnvPool` (``obs_type``, ``resize``, ``frame_stack``,
-    ``max_episode_steps``, ``roms_path``, ...).
+    ``max_episode_steps``, ``roms_path``, the ALE options ``preset="atari"``,
+    ``repeat_action_probability``, ``noop_max``, ``episodic_life``, ``reward_clip``: then
+    ``infos["raw_reward"]``, ...).
 
     ``pool_factory`` makes the pool, ``pool_factory(game, num_envs, autoreset_mode=...,
     **kwargs)``: e.g. ``functools.partial(aiomame.sync.RayEnvPool, envs_per_actor=8)``
@@ -257,6 +259,9 @@ class MameVectorEnv(VectorEnv[np.ndarray, Any, np.ndarray]):
         for name, values in batch.memory.items():
             infos[name] = values.copy()
             infos["_" + name] = self._everyone
+        if batch.raw_rewards is not None:  # reward_clip: the rewards before clipping
+            infos["raw_reward"] = batch.raw_rewards.copy()
+            infos["_raw_reward"] = self._everyone
         if any(batch.infos):
             for i, info in enumerate(batch.infos):
                 if not info:

@@ -8,7 +8,7 @@ score, length), ``checkpoint.pt`` (every few updates and at the end), ``evaluati
 episodes) and ``learning_curve.png`` (score per episode against env steps and against
 wall-clock time, with the random and tracker means as reference lines).
 
-    pip install "aiomame[train]"
+    pip install ".[train]"                            # in the aiomame clone
     python examples/train_ppo.py                      # about 15 minutes on 2 cores
     python examples/train_ppo.py --minutes 1 --eval-episodes 4     # a smoke run
     python -m aiomame play catch --agent runs/ppo-catch/checkpoint.pt --mp4 trained.mp4

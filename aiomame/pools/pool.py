@@ -41,6 +41,7 @@ from typing import Any, cast
 
 import numpy as np
 
+from ..episodes.ale import AleEpisodes, with_preset
 from ..episodes.episode import Episodes
 from ..errors import (
     EnvDeadError,
@@ -154,6 +155,13 @@ class EnvPool(PoolFront):
     batches the caller owns instead of views. Other keyword arguments (``obs_type``,
     ``resize``, ``interpolation``, ``step_timeout``, ``mame_binary``, ``media``,
     ``software``, ``extra_args``...) go to each :class:`~aiomame.Emulator`.
+
+    ALE/EnvPool options (:mod:`aiomame.episodes.ale`), done in the pool for the batch:
+    ``repeat_action_probability`` (sticky actions), ``noop_max`` (no-op steps after a
+    reset), ``episodic_life`` (a life lost ends the episode, the game goes on),
+    ``reward_clip`` (rewards clipped to their sign, the raw ones in
+    :attr:`Batch.raw_rewards`); ``preset="atari"`` sets those and envpool's Atari
+    observations (keywords given override it).
     """
 
     _envs: list[_Env]
@@ -176,9 +184,17 @@ class EnvPool(PoolFront):
         restart_limit: int = 3,
         restarter: Restarter | None = None,
         opponent: str | None = None,
+        preset: str | None = None,
+        repeat_action_probability: float | None = None,
+        noop_max: int | None = None,
+        episodic_life: bool | None = None,
+        reward_clip: bool | None = None,
         **emulator_kwargs: Any,
     ) -> None:
         super().__init__(num_envs, batch_size)
+        frame_ratio, frame_stack, max_episode_steps, ale = with_preset(
+            preset, emulator_kwargs, frame_ratio, frame_stack, max_episode_steps,
+            repeat_action_probability, noop_max, episodic_life, reward_clip)
         if opponent not in (None, "cpu"):
             raise InvalidArgumentError(
                 f"EnvPool's opponent is None (agents play every player) or 'cpu' (the game's "
@@ -231,7 +247,11 @@ class EnvPool(PoolFront):
         self._emulator_kwargs = emulator_kwargs
         self._names = list(self._emulator_args[2] or {})
         self._envs = [_Env(i, g, self._new_emulator()) for i, g in enumerate(self._games)]
-        self._episodes = Episodes(self._games, self._names, max_episode_steps)
+        options = ale.for_game(game, self._names)
+        self._ale = None if options is None else AleEpisodes(
+            self._games, self._names, max_episode_steps, options, frames)
+        self._episodes = self._ale if self._ale is not None \
+            else Episodes(self._games, self._names, max_episode_steps)
         self._reply_words = REPLY_HEAD + len(self._names)  # protocol.decode_frame's layout
         self._reply_size = 8 * self._reply_words
         self._reply_struct = struct.Struct(f"<{self._reply_words}q")  # one reply's words
@@ -320,7 +340,7 @@ class EnvPool(PoolFront):
 
     async def watch(self, port: int = 0, host: str = "127.0.0.1", fps: float = 10.0) -> Any:
         """Serve a page showing every env's screen and progress, live
-        (:func:`aiomame.web.watch`; needs ``aiomame[web]``): returns the handle, whose
+        (:func:`aiomame.web.watch`; needs ``pip install ".[web]"``): returns the handle, whose
         ``url`` holds the token and ``close()`` stops it. Raises ServeError when the port
         is taken or the host is not this machine's, StateError before start."""
         from ..web import watch
@@ -400,6 +420,9 @@ class EnvPool(PoolFront):
             self._rows.frames = stacks.slots[:, 0]  # the frames, in env order: a batch as is
         self._out = Buffers(self.num_envs, shape if self.frames else None, self._names,
                             self._players)
+        if self._ale is not None and self._ale.clip:  # the rows' are the episodes' own
+            self._rows.raw_rewards = self._ale.raw_rewards
+            self._out.raw_rewards = np.zeros_like(self._ale.raw_rewards)
         self._valid_inputs = {(a["port"], a["field"]): a
                               for a in self._envs[0].emulator.list_actions()}
 
@@ -453,6 +476,8 @@ class EnvPool(PoolFront):
         ids = self._check_ids(env_ids)
         jobs = self._check_actions(actions, ids)
         self._check_stepping(ids)
+        if self._ale is not None:
+            jobs = self._ale.sticky(ids, jobs)
         self._send_steps(ids, jobs)
 
     def _send_steps(self, ids: list[int], jobs: list[Any]) -> None:
@@ -660,6 +685,8 @@ class EnvPool(PoolFront):
         """
         self._check_running()
         ids, seeds = self._reset_seeds(seed, env_ids)
+        if self._ale is not None:
+            self._ale.seed(seeds)
         if state is not None:
             checked = self._envs[0].emulator.check_state(state)
             if self.game is not None:
@@ -862,14 +889,36 @@ class EnvPool(PoolFront):
         return await process.fail(process.step_error(reply), self._step_timeout)
 
     async def _autoreset(self, env: _Env) -> None:
-        self._show_start(env, await self._first_step(env.game, env.emulator, None, None))
+        self._show_start(env, await self._new_episode(env, None, None))
         self._tag_size(env.id)
 
     async def _begin(self, env: _Env, seed: int | None, state: State | None) -> None:
         """Job: a new episode, as a game starts it or from a saved ``state``."""
         env.staged = None
-        self._show_start(env, await self._first_step(env.game, env.emulator, seed, state))
+        self._show_start(env, await self._new_episode(env, seed, state))
         self._clear_row(env, NO_INFO)
+
+    async def _new_episode(self, env: _Env, seed: int | None, state: State | None
+                           ) -> dict[str, Any]:
+        """A new episode's first step: :meth:`_first_step`, or with ALE options theirs
+        (a life continued, no-ops: :meth:`AleEpisodes.start`)."""
+        if self._ale is None:
+            return await self._first_step(env.game, env.emulator, seed, state)
+        return await self._ale.start(
+            env.id, env.emulator, env.game, seed, state,
+            lambda: self._first_step(env.game, env.emulator, seed, state),
+            lambda: self._last_step(env))
+
+    def _last_step(self, env: _Env) -> dict[str, Any]:
+        """``env``'s last step again, as a first step's data (a life continued at once)."""
+        assert self._rows is not None
+        data: dict[str, Any] = dict(zip(self._names, self._rows.values[env.id].tolist(),
+                                        strict=True))
+        stacks = self._stacks
+        if stacks is not None:
+            shown = stacks.stack(env.id)
+            data["frame"] = (shown if stacks.k == 1 else shown[-1]).copy()
+        return data
 
     async def _first_step(self, game: Game | None, emulator: Emulator, seed: int | None,
                           state: State | None) -> dict[str, Any]:
@@ -919,8 +968,10 @@ class EnvPool(PoolFront):
         rows = self._rows
         assert rows is not None
         rows.rewards[env.id] = 0.0
+        if rows.raw_rewards is not None:
+            rows.raw_rewards[env.id] = 0.0
         rows.terminated[env.id] = rows.truncated[env.id] = False
-        rows.elapsed_steps[env.id] = 0
+        rows.elapsed_steps[env.id] = self._episodes.steps[env.id]  # 0, or a game's so far
         self._infos[env.id] = info
         self._tag_size(env.id)
 
@@ -934,6 +985,8 @@ class EnvPool(PoolFront):
         else:
             info = {}
             rows.rewards[i] = 0.0
+            if rows.raw_rewards is not None:
+                rows.raw_rewards[i] = 0.0
             rows.terminated[i] = False
             rows.elapsed_steps[i] = self._episodes.steps[i]
         rows.truncated[i] = True

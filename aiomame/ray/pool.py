@@ -397,7 +397,8 @@ def _rows(batch: Batch, rows: list[int]) -> Batch:
     return Batch(batch.env_ids[rows], None if batch.frames is None else batch.frames[rows],
                  {name: values[rows] for name, values in batch.memory.items()},
                  batch.rewards[rows], batch.terminated[rows], batch.truncated[rows],
-                 batch.elapsed_steps[rows], [batch.infos[r] for r in rows])
+                 batch.elapsed_steps[rows], [batch.infos[r] for r in rows],
+                 None if batch.raw_rewards is None else batch.raw_rewards[rows])
 
 
 def _gather(parts: list[tuple[Batch, int]]) -> Batch:
@@ -428,10 +429,11 @@ def _gather(parts: list[tuple[Batch, int]]) -> Batch:
     def memory(name: str) -> Callable[[Batch], np.ndarray]:
         return lambda b: b.memory[name]
 
-    # One pool's batches all have frames, or none has.
+    # One pool's batches all have frames (and raw rewards), or none has.
     return Batch(
         take(lambda b: b.env_ids),
         None if first.frames is None else take(lambda b: cast(np.ndarray, b.frames)),
         {name: take(memory(name)) for name in first.memory},
         take(lambda b: b.rewards), take(lambda b: b.terminated), take(lambda b: b.truncated),
-        take(lambda b: b.elapsed_steps), [b.infos[r] for b, rows in runs for r in rows])
+        take(lambda b: b.elapsed_steps), [b.infos[r] for b, rows in runs for r in rows],
+        None if first.raw_rewards is None else take(lambda b: cast(np.ndarray, b.raw_rewards)))

@@ -1,4 +1,4 @@
-"""Recordings as offline-RL datasets: Minari (``pip install "aiomame[minari]"``).
+"""Recordings as offline-RL datasets: Minari (``pip install ".[minari]"``).
 
 :func:`export_minari` replays recordings (:mod:`aiomame.tools.recording`) on MAME with the
 observation options chosen at export (84x84 grayscale, a frame stack...) and writes them as
@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import InvalidArgumentError, check_bool
+from ..extras import install
 from .recording import Recording, obs_options, replay, replay_env
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
 
     from ..episodes.env import GameEnv
 
-MINARI_HINT = 'Minari export needs minari and h5py: pip install "aiomame[minari]"'
+MINARI_HINT = f"Minari export needs minari and h5py: {install('minari')}"
 RECORDED: Any = type("Recorded", (), {"__repr__": lambda self: "RECORDED"})()
 """An observation option's default: as the first recording was recorded."""
 _CHECKED = ("game", "system", "frame_ratio", "memory", "players", "player", "opponent")

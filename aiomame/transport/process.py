@@ -17,6 +17,7 @@ import collections
 import contextlib
 import contextvars
 import functools
+import importlib.util
 import mmap
 import os
 import re
@@ -87,8 +88,12 @@ _BAD_DUMPS_END = ("WARNING: the machine might not run correctly.",  # newer MAME
                   "WARNING: the software item might not run correctly.")
 _warned_dumps: set[tuple[str, str]] = set()
 # Frames that are not the user's: a warning points past them, at the line that called in.
+# aiomame's whole package, and Gymnasium's: gym.make() constructs the env (and starts MAME)
+# in its own code.
 _NOT_THE_CALLERS = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,
-                    os.path.dirname(asyncio.__file__) + os.sep)
+                    os.path.dirname(asyncio.__file__) + os.sep,
+                    *[os.path.dirname(spec.origin) + os.sep for spec in
+                      [importlib.util.find_spec("gymnasium")] if spec and spec.origin])
 _TIMED_OUT = object()  # what a step's timer hands its future
 
 
