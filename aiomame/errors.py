@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -121,7 +122,8 @@ class StartError(AiomameError):
 class UnknownGameError(StartError):
     """MAME does not know the system name (``note``: what else the name is, if anything)."""
 
-    def __init__(self, game: str, similar: Sequence[str], *, note: str = "", **kw) -> None:
+    def __init__(self, game: str, similar: Sequence[str], *, note: str = "",
+                 **kw: Any) -> None:
         hint = f"; similar: {', '.join(similar)}" if similar else ""
         super().__init__(f"MAME knows no system {game!r}{hint}{note and '. ' + note}", **kw)
         self.note = note
@@ -133,7 +135,7 @@ class MissingRomsError(StartError):
     """Required ROM files were not found (or were bad) in the ROM path."""
 
     def __init__(self, game: str, roms_path: str, files: Sequence[str],
-                 sets: Sequence[str] = (), **kw) -> None:
+                 sets: Sequence[str] = (), **kw: Any) -> None:
         where = ""
         if len(sets) > 1:
             where = (f" (MAME looks for them in the ROM sets {', '.join(sets)}: {sets[0]!r} "
@@ -185,7 +187,7 @@ class MediaLoadError(StartError):
     """MAME refused a media file or software item (wrong size or format, or no slot took
     it); ``media``: what was given, slot -> file (``"software"`` -> the item)."""
 
-    def __init__(self, message: str, media: Mapping[str, str], **kw) -> None:
+    def __init__(self, message: str, media: Mapping[str, str], **kw: Any) -> None:
         given = ", ".join(f"{slot}={file}" for slot, file in media.items()) or "none"
         super().__init__(f"{message} (given: {given})", **kw)
         self.media = dict(media)

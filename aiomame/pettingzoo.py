@@ -19,7 +19,7 @@ once. It is one :class:`aiomame.sync.GameEnv` (one MAME), as :class:`aiomame.gym
 from __future__ import annotations
 
 import warnings
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from gymnasium import spaces
@@ -60,9 +60,10 @@ class MameParallelEnv(ParallelEnv[str, np.ndarray, Any]):
     a game of one player (or one that plays against its own AI) and for ``opponent``.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": list(RENDER_MODES),
-                                          "name": "aiomame", "is_parallelizable": True,
-                                          "render_fps": 20.0}
+    # Not a ClassVar: __init__ sets the game's name and render_fps per instance.
+    metadata: dict[str, Any] = {  # noqa: RUF012
+        "render_modes": list(RENDER_MODES), "name": "aiomame", "is_parallelizable": True,
+        "render_fps": 20.0}
 
     def __init__(self, game: str | Game, *, render_mode: str | None = None,
                  **kwargs: Any) -> None:

@@ -7,7 +7,7 @@ import inspect
 import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import cv2
 import numpy as np
@@ -101,7 +101,7 @@ class Address:
             object.__setattr__(self, "address", value)
         elif not isinstance(self.address, int) or isinstance(self.address, bool):
             raise AddressError(f"address {self.address!r} is neither an int nor a hex string")
-        if self.address < 0:
+        if cast(int, self.address) < 0:  # an int by now (set above: mypy cannot see it)
             raise AddressError(f"address {self.address!r} is negative")
 
 

@@ -37,7 +37,7 @@ import struct
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -165,6 +165,8 @@ class EnvPool(PoolFront):
     observations (keywords given override it).
     """
 
+    _envs: list[_Env]
+
     def __init__(
         self,
         game: str | Game,
@@ -222,7 +224,7 @@ class EnvPool(PoolFront):
 
         self.game, self._games, self.system, self._emulator_args = _configure(
             game, num_envs, roms_path, memory_addresses, frame_ratio, emulator_kwargs)
-        game = self.game
+        game = cast(Game, self.game)  # None for a plain system (the parameter's type to mypy)
         if opponent == "cpu":
             if game is None:
                 raise InvalidArgumentError(f"opponent='cpu' needs a game definition, not the "
@@ -621,6 +623,12 @@ class EnvPool(PoolFront):
             for i in ids:
                 stacks.push(i)
         index: int | slice | np.ndarray
+        # Plain numbers for one env (advance_one), arrays for several (advance).
+        rewards: Any
+        terminated: Any
+        truncated: Any
+        steps: Any
+        ended: Any
         try:
             if isinstance(values, tuple):
                 index = ids[0]
@@ -1034,7 +1042,7 @@ def _not_armed(command: bytes) -> None:
 
 def _configure(game: str | Game, num_envs: int, roms_path: Any, memory_addresses: Any,
                frame_ratio: int | None, emulator_kwargs: dict[str, Any]
-               ) -> tuple[Game | None, list[Game | None], str, tuple[Any, ...]]:
+               ) -> tuple[Game | None, Sequence[Game | None], str, tuple[Any, ...]]:
     """(game definition or None, one per env, MAME system, Emulator's positional args);
     adds the game's output filter to ``emulator_kwargs``."""
     if isinstance(game, Game) or is_game(game):

@@ -57,7 +57,7 @@ import os
 import random
 import struct
 import zlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -78,7 +78,8 @@ which older aiomames read too)."""
 SUFFIX = ".aiorec"
 """The usual file name ending of a recording (nothing depends on it)."""
 _VERSION = struct.Struct(">H")
-_ACTION_DTYPES = {"u1": np.uint8, "u2": np.uint16, "f8": np.dtype("<f8")}
+_ACTION_DTYPES: dict[str, type[np.generic] | np.dtype[Any]] = {
+    "u1": np.uint8, "u2": np.uint16, "f8": np.dtype("<f8")}
 _OBS_KEYS = ("obs_type", "resize", "interpolation", "maxpool")
 
 
@@ -133,7 +134,7 @@ def game_reference(env: GameEnv) -> str:
     from ..games import GAMES
 
     cls = type(env.game)
-    name = getattr(env.game, "name", None) or getattr(cls, "name", "")
+    name = getattr(env.game, "name", "") or getattr(cls, "name", "")
     if GAMES.get(name) is cls:
         return name
     path = getattr(cls, "path", None)
@@ -498,7 +499,7 @@ def replay_env(recording: Recording, **options: Any) -> GameEnv:
 
 
 async def replay(recording: Recording | str | os.PathLike[str], env: GameEnv | None = None,
-                 *, strict: bool = True, **options: Any) -> AsyncIterator[ReplayStep]:
+                 *, strict: bool = True, **options: Any) -> AsyncGenerator[ReplayStep]:
     """Play ``recording`` (or the file at that path) back, yielding each step, the reset's
     first; each step's memory values (and frame, where the observation options are the
     recorded ones) are checked against the recording.
