@@ -147,7 +147,7 @@ class MameParallelEnv(ParallelEnv[str, np.ndarray, Any]):
         if terminated or truncated:
             self.agents = []
         return (dict.fromkeys(agents, obs),
-                {a: float(r) for a, r in zip(agents, rewards, strict=True)},
+                {a: float(r) for a, r in zip(agents, np.asarray(rewards), strict=True)},
                 dict.fromkeys(agents, terminated), dict.fromkeys(agents, truncated),
                 {a: dict(info) for a in agents})
 
