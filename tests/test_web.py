@@ -203,7 +203,7 @@ async def test_watch_page_shows_frames_that_change(browser):
 
             sources = set()
             for _ in range(100):
-                state = await page("""return {frames: window.aiomame.machine.frames,
+                state = await page("""return {frames: window.aiomame.frames,
                     src: document.querySelector('#env3 img').src,
                     width: document.querySelector('#env3 img').naturalWidth,
                     text: document.querySelector('#env3 .line').textContent,
