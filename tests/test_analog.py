@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import pytest_asyncio
 
-from aiomame import Action, Address, EnvPool, GameEnv, romset
+from aiomame import Action, Address, EnvPool, GameEnv
 from aiomame.errors import (
     InvalidArgumentError,
     RomChecksumWarning,
@@ -21,6 +21,7 @@ from aiomame.errors import (
 from aiomame.games import GameDefinitionError, SystemGame, load_game
 from aiomame.machine.analog import Axis
 from aiomame.machine.emulator import Emulator
+from aiomame.mame import romset
 from aiomame.mame.locate import find_mame
 
 PADDLE = Address(0xD000)

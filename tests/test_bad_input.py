@@ -23,7 +23,7 @@ import pytest
 import pytest_asyncio
 from test_cli import BAD as CLI_TABLE
 
-from aiomame import Action, Address, Emulator, EnvPool, GameEnv, State, cli, games, memsearch, video
+from aiomame import Action, Address, Emulator, EnvPool, GameEnv, State, cli, games
 from aiomame.errors import (
     AddressError,
     AiomameError,
@@ -34,6 +34,7 @@ from aiomame.errors import (
 from aiomame.games import GameDefinitionError
 from aiomame.mametoolkit import emulator as mtk
 from aiomame.mametoolkit import sf_environment as mtk_sf
+from aiomame.tools import memsearch, video
 from aiomame.tools import recording as rec
 from aiomame.tools.memsearch import MemorySearch
 from aiomame.tools.recording import Recording, RecordingFileError

@@ -13,8 +13,9 @@ from typing import Any
 import numpy as np
 import pytest_asyncio
 
-from aiomame import Action, Address, Emulator, romset
+from aiomame import Action, Address, Emulator
 from aiomame.games import duel_layout as layout
+from aiomame.mame import romset
 from aiomame.mame.locate import find_mame
 
 ROM = Path(__file__).resolve().parent.parent / "aiomame" / "games" / "roms" / layout.ROM_IMAGE
