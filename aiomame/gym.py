@@ -31,7 +31,8 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from . import sync
-from .errors import InvalidArgumentError, NoDisplayError, invalid_choice
+from .checks import invalid_choice
+from .errors import InvalidArgumentError, NoDisplayError
 from .games import GAMES, Game, SystemGame, get_game
 from .games.controls import Controls
 from .pools.versus import agent_pool, needs_opponent

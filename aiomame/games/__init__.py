@@ -12,7 +12,8 @@ import os
 import warnings
 from pathlib import Path
 
-from ..errors import AiomameError, InvalidArgumentError, check_bool, check_path, invalid_choice
+from ..checks import check_bool, check_path, invalid_choice
+from ..errors import AiomameError, InvalidArgumentError
 from .base import Game
 from .definition import (
     DefinedGame,

@@ -44,13 +44,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, NoReturn
 
-from ..errors import (
-    InvalidArgumentError,
-    StateFileError,
-    check_path,
-    check_step_limit,
-    is_int,
-)
+from ..checks import check_path, check_step_limit, is_int
+from ..errors import InvalidArgumentError, StateFileError
 from ..machine.analog import Axis
 from ..machine.emulator import TYPES, Action, Address, check_settings
 from ..machine.frames import INTERPOLATIONS, OBS_TYPES

@@ -12,6 +12,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from ..checks import check_bool, check_keywords, check_path, invalid_choice, is_int
 from ..errors import (
     AddressError,
     CommandError,
@@ -25,11 +26,6 @@ from ..errors import (
     StateError,
     StateMismatchError,
     UnknownInputError,
-    check_bool,
-    check_keywords,
-    check_path,
-    invalid_choice,
-    is_int,
 )
 from ..mame import locate as mame
 from ..mame import media as media_mod

@@ -18,7 +18,8 @@ import struct
 import zlib
 from dataclasses import dataclass
 
-from ..errors import InvalidArgumentError, StateFileError, check_path
+from ..checks import check_path
+from ..errors import InvalidArgumentError, StateFileError
 from ..files import write_atomically
 
 MAGIC = b"aiomame state\n"

@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import check_bool, check_step_limit, invalid_choice, is_int
 from ..episodes.episode import Episodes
 from ..errors import (
     EnvDeadError,
@@ -51,10 +52,6 @@ from ..errors import (
     ProtocolError,
     StateError,
     UnknownInputError,
-    check_bool,
-    check_step_limit,
-    invalid_choice,
-    is_int,
 )
 from ..games import GAMES, Game, get_game, is_game
 from ..machine.analog import check_value

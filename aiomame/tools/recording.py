@@ -64,7 +64,8 @@ from typing import TYPE_CHECKING, Any
 import msgpack
 import numpy as np
 
-from ..errors import AiomameError, GameError, InvalidArgumentError, check_bool, check_path
+from ..checks import check_bool, check_path
+from ..errors import AiomameError, GameError, InvalidArgumentError
 from ..files import write_atomically
 
 if TYPE_CHECKING:
