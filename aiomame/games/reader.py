@@ -14,8 +14,10 @@ from typing import Any, NoReturn
 from ..checks import check_step_limit, is_int
 from ..errors import InvalidArgumentError, StateFileError
 from ..machine.analog import Axis
-from ..machine.emulator import TYPES, Action, Address, check_settings
+from ..machine.emulator import Action, Address
 from ..machine.frames import INTERPOLATIONS, OBS_TYPES
+from ..machine.inputs import check_settings
+from ..machine.memory import TYPES
 from ..machine.state import State
 from .system import OPERATORS, Condition, SeedTarget, StartStep
 

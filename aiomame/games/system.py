@@ -11,7 +11,8 @@ from typing import Any
 from ..checks import check_step_limit, invalid_choice, is_int
 from ..errors import GameError, InvalidArgumentError
 from ..machine.analog import Axis
-from ..machine.emulator import Action, Address, Emulator, check_settings
+from ..machine.emulator import Action, Address, Emulator
+from ..machine.inputs import check_settings
 from ..machine.state import State
 from .base import Game
 from .controls import Controls
