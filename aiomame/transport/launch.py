@@ -83,6 +83,10 @@ class MameLaunch:
     _started_at: Caller | None
 
     @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    @property
     def returncode(self) -> int | None:
         return self._proc.returncode if self._proc else None
 

@@ -131,10 +131,6 @@ class MameProcess(MameLaunch, PluginChannel):
         self._bad_dumps: list[str] = []
         self._started_at: Caller | None = None  # see caller()
 
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc else None
-
     async def start(self) -> dict[str, Any]:
         """Start MAME and wait for the plugin's hello (at most ``start_timeout`` seconds)."""
         if self._proc is not None or self._closed:
