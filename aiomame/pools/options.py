@@ -13,7 +13,9 @@ def configure(game: str | Game, num_envs: int, roms_path: Any, memory_addresses:
                frame_ratio: int | None, emulator_kwargs: dict[str, Any]
                ) -> tuple[Game | None, list[Game | None], str, tuple[Any, ...]]:
     """(game definition or None, one per env, MAME system, Emulator's positional args);
-    adds the game's output filter to ``emulator_kwargs``."""
+    adds the game's output filter to ``emulator_kwargs``. Raises InvalidArgumentError for
+    ``memory_addresses`` given with a game, a ``game`` of another type, or a system name that
+    is no registered game without ``roms_path``."""
     if isinstance(game, Game) or is_game(game):
         if memory_addresses is not None:
             raise InvalidArgumentError(
