@@ -73,11 +73,12 @@ class StartError(AiomameError):
 
 
 class UnknownGameError(StartError):
-    """MAME does not know the system name."""
+    """MAME does not know the system name (``note``: what else the name is, if anything)."""
 
-    def __init__(self, game: str, similar: Sequence[str], **kw) -> None:
+    def __init__(self, game: str, similar: Sequence[str], *, note: str = "", **kw) -> None:
         hint = f"; similar: {', '.join(similar)}" if similar else ""
-        super().__init__(f"MAME knows no system {game!r}{hint}", **kw)
+        super().__init__(f"MAME knows no system {game!r}{hint}{note and '. ' + note}", **kw)
+        self.note = note
         self.game = game
         self.similar = list(similar)
 

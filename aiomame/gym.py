@@ -1,11 +1,15 @@
-"""Gymnasium environments over aiomame (``pip install "aiomame[gym]"``).
+"""Gymnasium environments over aiomame (``pip install ".[gym]"``).
 
-Importing this module registers, for every registered game (:data:`aiomame.games.GAMES`),
-``aiomame/<Game>-v0`` (the game's class name: ``aiomame/Catch-v0``), and
-``aiomame/MAME-v0`` for any MAME system (see :func:`system_env`)::
+Ids, one rule: ``aiomame/<Name>-v0`` for every registered game (:data:`aiomame.games.GAMES`),
+``<Name>`` its class name (``aiomame/Catch-v0``, ``aiomame/BasketPaddle-v0``); a definition
+file's game is named after the file in CamelCase (``my_catch.toml``: ``aiomame/MyCatch-v0``;
+:mod:`aiomame.games.ids`); ``aiomame/MAME-v0`` is any MAME system (see :func:`system_env`).
+Each id's ``spec.max_episode_steps`` is the game's, else 108,000 frames (ALE's 30 minutes)
+in steps. ``import aiomame`` registers them (Gymnasium 1.x loads no plugins by itself),
+or name the module in the id: ``gym.make("aiomame:aiomame/Catch-v0")``::
 
     import gymnasium as gym
-    import aiomame.gym  # noqa: F401  (registers the ids)
+    import aiomame  # registers the ids (gym.register_envs(aiomame) keeps linters quiet)
 
     env = gym.make("aiomame/Catch-v0", obs_type="grayscale", resize=(84, 84), frame_stack=4)
     envs = gym.make_vec("aiomame/Catch-v0", num_envs=8, vectorization_mode="vector_entry_point")
@@ -13,7 +17,8 @@ Importing this module registers, for every registered game (:data:`aiomame.games
 :class:`MameEnv` is one game on one MAME (a :class:`aiomame.sync.GameEnv`);
 :class:`MameVectorEnv` is many, stepped together by one :class:`aiomame.EnvPool` (not one
 Gymnasium env per MAME). Both run on aiomame's loop thread (:mod:`aiomame.sync`), so they
-work in scripts and in Jupyter alike. In a two-player game the agent plays one player
+work in scripts and in Jupyter alike. A game with named actions takes names as well as
+indices (``env.step("left")``). In a two-player game the agent plays one player
 against ``opponent=`` (:mod:`aiomame.episodes.opponent`); an agent per player:
 :mod:`aiomame.pettingzoo`.
 """
@@ -33,8 +38,9 @@ from gymnasium.vector.utils import batch_space
 from . import sync
 from .checks import invalid_choice
 from .errors import InvalidArgumentError, NoDisplayError
-from .games import GAMES, Game, SystemGame, get_game
+from .games import Game, SystemGame, get_game
 from .games.controls import Controls
+from .games.ids import env_id, register_ids
 from .pools.versus import agent_pool, needs_opponent
 
 __all__ = ["MameEnv", "MameVectorEnv", "action_space", "env_id", "env_spaces",
@@ -43,11 +49,6 @@ __all__ = ["MameEnv", "MameVectorEnv", "action_space", "env_id", "env_spaces",
 RENDER_MODES = ("rgb_array", "human")
 RESET_OPTIONS = ("state",)
 _AUTORESET = {AutoresetMode.NEXT_STEP: "next-step", AutoresetMode.SAME_STEP: "same-step"}
-
-
-def env_id(game: type[Game]) -> str:
-    """The Gymnasium id of a registered game: ``aiomame/<class name>-v0``."""
-    return f"aiomame/{game.__name__}-v0"
 
 
 def env_spaces(game: Game, obs_shape: tuple[int, ...], player: int = 1
@@ -191,7 +192,9 @@ class MameVectorEnv(VectorEnv[np.ndarray, Any, np.ndarray]):
     ``copy=False`` returns the pool's own observation buffer (valid until the next call).
     ``render()``: each env's screen (``render_mode="rgb_array"``). Other keyword arguments
     go to :class:`aiomame.EnvPool` (``obs_type``, ``resize``, ``frame_stack``,
-    ``max_episode_steps``, ``roms_path``, ...).
+    ``max_episode_steps``, ``roms_path``, the ALE options ``preset="atari"``,
+    ``repeat_action_probability``, ``noop_max``, ``episodic_life``, ``reward_clip``: then
+    ``infos["raw_reward"]``, ...).
 
     ``pool_factory`` makes the pool, ``pool_factory(game, num_envs, autoreset_mode=...,
     **kwargs)``: e.g. ``functools.partial(aiomame.sync.RayEnvPool, envs_per_actor=8)``
@@ -256,6 +259,9 @@ class MameVectorEnv(VectorEnv[np.ndarray, Any, np.ndarray]):
         for name, values in batch.memory.items():
             infos[name] = values.copy()
             infos["_" + name] = self._everyone
+        if batch.raw_rewards is not None:  # reward_clip: the rewards before clipping
+            infos["raw_reward"] = batch.raw_rewards.copy()
+            infos["_raw_reward"] = self._everyone
         if any(batch.infos):
             for i, info in enumerate(batch.infos):
                 if not info:
@@ -330,20 +336,12 @@ def system_vector_env(system: str | None = None, num_envs: int = 1, *, game: Any
     return MameVectorEnv(_game(system, game, kwargs), num_envs, **kwargs)
 
 
-def register_games() -> None:
-    """Register ``aiomame/<Game>-v0`` for each registered game not yet known to Gymnasium
-    (call again after registering games of your own), its ``spec.max_episode_steps`` the
-    game's, and ``aiomame/MAME-v0``."""
-    for name, cls in GAMES.items():
-        gym_id = env_id(cls)
-        if gym_id not in gymnasium.registry:
-            gymnasium.register(gym_id, entry_point="aiomame.gym:MameEnv",
-                               vector_entry_point="aiomame.gym:MameVectorEnv",
-                               max_episode_steps=cls.max_episode_steps,
-                               kwargs={"game": name})
-    if "aiomame/MAME-v0" not in gymnasium.registry:
-        gymnasium.register("aiomame/MAME-v0", entry_point="aiomame.gym:system_env",
-                           vector_entry_point="aiomame.gym:system_vector_env")
+def register_games() -> list[str]:
+    """Register ``aiomame/<Name>-v0`` for each registered game whose id is not yet
+    Gymnasium's or whose spec changed (:func:`aiomame.games.register` and
+    ``register_folder`` already do, once Gymnasium is imported), and
+    ``aiomame/MAME-v0``; returns the ids registered."""
+    return register_ids()
 
 
 register_games()

@@ -1,5 +1,5 @@
 """A game of several players as a PettingZoo ``ParallelEnv`` (``pip install
-"aiomame[pettingzoo]"``): an agent per player, all stepping together::
+".[pettingzoo]"`` in the aiomame clone): an agent per player, all stepping together::
 
     from aiomame.pettingzoo import parallel_env
 
@@ -24,12 +24,13 @@ from typing import Any, ClassVar
 import numpy as np
 from gymnasium import spaces
 
+from .extras import install
+
 try:
     from pettingzoo import AECEnv, ParallelEnv
     from pettingzoo.utils.conversions import parallel_to_aec
 except ImportError as exc:  # pragma: no cover - exercised where PettingZoo is absent
-    raise ImportError('aiomame.pettingzoo needs PettingZoo: pip install "aiomame[pettingzoo]"'
-                      ) from exc
+    raise ImportError(f"aiomame.pettingzoo needs PettingZoo: {install('pettingzoo')}") from exc
 
 from . import sync
 from .checks import invalid_choice

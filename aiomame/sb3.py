@@ -1,5 +1,5 @@
 """A Stable-Baselines3 ``VecEnv`` over one :class:`aiomame.EnvPool` (``pip install
-"aiomame[sb3]"``).
+".[sb3]"``).
 
 SB3 takes its own ``VecEnv``, not Gymnasium's vector envs::
 
@@ -56,7 +56,9 @@ class MameVecEnv(VecEnv):
     method of each env's emulator (``save_state``, ``screen``, ``read``...: to load a
     state into the episodes, use ``venv.pool.load_state(state, env_ids)``).
     ``render_mode="rgb_array"``: ``get_images()`` gives each env's screen. Other keyword
-    arguments go to :class:`aiomame.EnvPool` (``roms_path``, ``max_episode_steps``...).
+    arguments go to :class:`aiomame.EnvPool` (``roms_path``, ``max_episode_steps``, the
+    ALE options ``preset="atari"``, ``repeat_action_probability``, ``noop_max``,
+    ``episodic_life``, ``reward_clip``: then each info's ``"raw_reward"``...).
     ``pool_factory`` makes the pool (e.g. ``functools.partial(aiomame.sync.RayEnvPool,
     envs_per_actor=8)``: the envs run in Ray actors; ``env_method`` and emulator
     attributes are then not available).
@@ -109,6 +111,9 @@ class MameVecEnv(VecEnv):
             infos = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
         else:
             infos = [{} for _ in range(len(batch))]
+        if batch.raw_rewards is not None:  # reward_clip: the rewards before clipping
+            for info, raw in zip(infos, batch.raw_rewards.tolist(), strict=True):
+                info["raw_reward"] = raw
         ended = np.flatnonzero(batch.terminated | batch.truncated).tolist()
         for i in ended:
             infos[i]["TimeLimit.truncated"] = bool(batch.truncated[i]

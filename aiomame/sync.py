@@ -336,7 +336,7 @@ class Watch:
 
 class RayEnvPool(EnvPool):
     """:class:`aiomame.ray.RayEnvPool`, blocking; started at construction (same arguments;
-    needs ``aiomame[ray]``)."""
+    needs ``pip install ".[ray]"``)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         from .ray import RayEnvPool as _RayEnvPool  # Ray only when asked for

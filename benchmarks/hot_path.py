@@ -663,7 +663,7 @@ def parse_plan(argv: Sequence[str] | None = None) -> tuple[Plan, Path | None]:
             import gymnasium  # noqa: F401
         except ImportError:
             log("note: gymnasium is not installed: no AsyncVectorEnv rows "
-                '(pip install "aiomame[gym]")')
+                '(pip install ".[gym]" in the aiomame clone)')
             plan.gym_envs = []
     return plan, args.json
 

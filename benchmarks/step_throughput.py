@@ -31,8 +31,9 @@ from typing import Any
 
 import numpy as np
 
-from aiomame import Address, Emulator, romset
+from aiomame import Address, Emulator
 from aiomame.machine.frames import INTERPOLATIONS, OBS_TYPES
+from aiomame.mame import romset
 from aiomame.mame.locate import find_mame
 from aiomame.runner import run
 from aiomame.transport.rundir import runtime_base

@@ -16,7 +16,7 @@
    (seeds no demonstration used), print a table and write ``OUT/results.json`` and
    ``OUT/checkpoint.pt`` (``python -m aiomame play catch --agent OUT/checkpoint.pt``).
 
-    pip install "aiomame[train,minari]"
+    pip install ".[train,minari]"                        # in the aiomame clone
     python examples/behaviour_cloning.py                 # about 5 minutes on 2 cores
     python examples/behaviour_cloning.py --smoke         # every stage, small: < 1 minute
 

@@ -5,7 +5,7 @@ The Gymnasium env ``aiomame/Catch-v0`` is registered with RLlib's env registry
 MAME on that runner's node, 42x42 grayscale frames with a channel axis, scaled to 0..1
 (RLlib's convolutional model takes float (H, W, C)).
 
-    pip install "aiomame[rllib]"
+    pip install ".[rllib]"                                  # in the aiomame clone
     python examples/rllib_catch.py                          # 10 iterations, 2 env runners
     python examples/rllib_catch.py --iterations 1 --env-runners 1     # a smoke run
     python examples/rllib_catch.py --address auto           # on a running Ray cluster

@@ -10,7 +10,7 @@ player and against the ROM's own computer player), ``checkpoint.pt``, ``evaluati
 reference), ``win_rate.png`` and a GIF of the trained policy (player 1) against the
 computer (``--gif``).
 
-    pip install "aiomame[train]"
+    pip install ".[train]"                                    # in the aiomame clone
     python examples/self_play.py                              # about 15 minutes on 2 cores
     python examples/self_play.py --minutes 0.5 --eval-matches 4 --eval-envs 2 \\
         --eval-steps 300 --gif ""                             # a smoke run

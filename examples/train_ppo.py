@@ -8,7 +8,7 @@ score, length), ``checkpoint.pt`` (every few updates and at the end), ``evaluati
 episodes) and ``learning_curve.png`` (score per episode against env steps and against
 wall-clock time, with the random and tracker means as reference lines).
 
-    pip install "aiomame[train]"
+    pip install ".[train]"                            # in the aiomame clone
     python examples/train_ppo.py                      # about 15 minutes on 2 cores
     python examples/train_ppo.py --minutes 1 --eval-episodes 4     # a smoke run
     python -m aiomame play catch --agent runs/ppo-catch/checkpoint.pt --mp4 trained.mp4
@@ -33,9 +33,9 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-import aiomame.gym  # noqa: F401  (registers aiomame/Catch-v0)
 from aiomame import sync
 from aiomame.games import get_game
+from aiomame.gym import env_id
 from aiomame.tools.policy import ActorCritic, save_checkpoint
 
 GAME = "catch"
@@ -72,7 +72,7 @@ def train(args: argparse.Namespace) -> ActorCritic:
     """PPO until ``args.minutes`` have passed; logs episodes to progress.csv."""
     torch.manual_seed(args.seed)
     gamma, lam, clip, epochs, minibatches = 0.99, 0.95, 0.1, 4, 4
-    envs = gym.make_vec(f"aiomame/{GAME.capitalize()}-v0", num_envs=args.envs,
+    envs = gym.make_vec(env_id(get_game(GAME)), num_envs=args.envs,  # aiomame/Catch-v0
                         vectorization_mode="vector_entry_point",
                         autoreset_mode=gym.vector.AutoresetMode.SAME_STEP, **env_options(args))
     shape = envs.single_observation_space.shape

@@ -317,8 +317,10 @@ CASES = [
         ("(3,)", [0, 0, 0], r"actions has shape \(3,\); expected \(2,\).*0\.\.2 "
                             r"\(noop, left, right\)"),
         ("(2, 1)", [[0], [0]], r"actions has shape \(2, 1\); expected \(2,\)"),
-        ("float", np.array([0.0, 1.0]), r"actions must be ints \(action indices\), got "
-                                        r"array\(\[0\., 1\.\]\) \(dtype float64\)"),
+        ("float", np.array([0.0, 1.0]), r"actions must be ints \(action indices\) or action "
+                                        r"names, got array\(\[0\., 1\.\]\) \(dtype float64\)"),
+        ("name", ["left", "jump"], r"actions\[1\] is 'jump': no action of that name; valid "
+                                   r"names: noop, left, right \(or indices 0\.\.2\)"),
         ("bool", np.array([True, False]), r"\(dtype bool\)"),
         ("3", [0, 3], r"actions\[1\] \(env 1\) is 3: not an action of 'catch'; valid: "
                       r"0\.\.2 \(noop, left, right\)"),

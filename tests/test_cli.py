@@ -146,7 +146,8 @@ def test_games_search_presence_and_json(capsys, roms):
 
     code, out, _ = run_cli(capsys, "games", "INVADERS", "--roms", str(roms))
     assert code == 0
-    assert out.splitlines()[1].split()[:2] == ["catch", "invaders"]  # registered games first
+    # registered games first: name, Gymnasium id, system
+    assert out.splitlines()[1].split()[:3] == ["catch", "aiomame/Catch-v0", "invaders"]
     assert "  * invaders " in out and "    invad2ct " in out
 
     code, out, _ = run_cli(capsys, "games", "--roms", f"{roms};{roms}", "--present", "--json",
@@ -164,7 +165,8 @@ def test_games_search_presence_and_json(capsys, roms):
     code, out, err = run_cli(capsys, "games", "sf3", "--registered", "--json")
     assert code == 0, err
     result = json.loads(out)
-    assert [g["name"] for g in result["games"]] == ["sf3", "sf3_2p"]  # a search: both
+    assert [(g["name"], g["id"]) for g in result["games"]] == [  # a search: both
+        ("sf3", "aiomame/SF3-v0"), ("sf3_2p", "aiomame/SF3TwoPlayer-v0")]
     assert result["systems"] == [] and [len(g["actions"]) for g in result["games"]] == [90, 90]
 
 
@@ -194,7 +196,8 @@ def test_actions_of_a_registered_game(capsys):
     code, out, _ = run_cli(capsys, "list-actions", "catch")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0] == "catch (MAME system 'invaders'): 3 discrete actions, by index"
+    assert lines[0] == ("catch (aiomame/Catch-v0, MAME system 'invaders'): 3 discrete actions, "
+                        "by index or name")
     assert lines[2].split() == ["1", "left", ":CONTP1/P1", "Left"]
 
     code, out, err = run_cli(capsys, "actions", "catch", "--inputs", "--json")

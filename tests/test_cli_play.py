@@ -85,6 +85,38 @@ def test_tracker_with_a_step_cap_ends_with_a_summary(capsys, tmp_path):
     assert Image.open(tmp_path / "t.gif").n_frames > 1  # the last episode
 
 
+def test_gif_of_a_definition_with_obs_shows_the_screen(capsys, tmp_path):
+    """A definition whose agent sees 84x84 grey frames ([obs]): the GIF shows the screen as
+    the player sees it, full size and in RGB, frame for frame what GameEnv's screen is."""
+    from aiomame import GameEnv
+    from aiomame.games import CATCH_DEFINITION
+
+    text = Path(CATCH_DEFINITION).read_text().replace(
+        '"roms/catch.bin"', f'"{Path(CATCH_DEFINITION).parent / "roms/catch.bin"}"')
+    definition = tmp_path / "grey.toml"
+    definition.write_text(text + '\n[obs]\nobs_type = "grayscale"\nresize = [84, 84]\n')
+    gif = tmp_path / "grey.gif"
+    code, _, err = cli(capsys, "play", definition, "--agent", "noop", "--episodes", "1",
+                       "--seed", "1", "--max-steps", "40", "--gif", gif, "--scale", "1")
+    assert code == 0, err
+
+    async def screens() -> list[np.ndarray]:
+        async with GameEnv("catch") as env:
+            shown = [(await env.reset(seed=1))[0]]
+            for _ in range(40):
+                frame = (await env.step(0))[0]
+                if not np.array_equal(frame, shown[-1]):  # a GIF holds a frame for longer
+                    shown.append(frame)
+        return shown
+
+    with Image.open(gif) as image:
+        shown = run(screens())
+        assert image.size == (224, 260) and image.n_frames == len(shown) > 1
+        for i, screen in enumerate(shown):
+            image.seek(i)
+            assert np.array_equal(np.asarray(image.convert("RGB")), screen), i
+
+
 def test_play_caps_episodes_at_the_definitions_max_episode_steps(capsys, tmp_path):
     from aiomame.games import CATCH_DEFINITION
 

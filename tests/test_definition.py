@@ -237,11 +237,11 @@ def test_games_path_variable(tmp_path):
     write(good, TEST_ROM_GAME, "counter.toml")
     write(bad, "system = ", "broken.toml")
     env = {**os.environ, "AIOMAME_GAMES_PATH": os.pathsep.join([str(good), str(bad)])}
-    code = ("import aiomame.games as g, aiomame.gym, gymnasium; print(g.GAMES['counter'].path, "
-            "'aiomame/counter-v0' in gymnasium.registry)")
+    code = ("import aiomame.games as g, gymnasium; print(g.GAMES['counter'].path, "
+            "gymnasium.spec('aiomame/Counter-v0').kwargs['game'])")
     result = subprocess.run([sys.executable, "-W", "always", "-c", code], env=env,
                             capture_output=True, text=True, check=True)
-    assert result.stdout.split() == [str((good / "counter.toml").resolve()), "True"]
+    assert result.stdout.split() == [str((good / "counter.toml").resolve()), "counter"]
     assert "AIOMAME_GAMES_PATH: skipped" in result.stderr
     assert "broken.toml: not valid TOML" in result.stderr
 

@@ -131,6 +131,28 @@ async def test_unknown_game_suggests_similar(roms, no_leaks):
     with pytest.raises(UnknownGameError, match="'invadrs'.*similar: invaders") as err:
         await Emulator("invadrs", roms).start()
     assert "invaders" in err.value.similar
+    assert err.value.note == ""  # not a game of aiomame either
+
+
+async def test_a_game_of_aiomame_is_not_a_mame_system(tmp_path, no_leaks):
+    """``Emulator("catch")``: MAME knows no such system; the error says what catch is and
+    both ways that run it, which do: GameEnv("catch"), and the machine on the set that
+    ``aiomame roms`` writes."""
+    from aiomame import GameEnv
+    from aiomame.games import get_game
+    from aiomame.mame import romset
+
+    with pytest.raises(UnknownGameError, match=r"no system 'catch'.*'catch' is a game of "
+                       r"aiomame.*GameEnv\('catch'\).*Emulator\('invaders', roms_path=DIR\) "
+                       r"after `aiomame roms catch DIR`") as err:
+        await Emulator("catch", tmp_path).start()
+    assert err.value.game == "catch" and "catchp" in err.value.similar
+    async with GameEnv("catch") as env:
+        await env.reset(seed=1)
+    game = get_game("catch")
+    romset.lay_out(game.read_rom_images(), game.system, find_mame(), tmp_path, mark=True)
+    async with Emulator("invaders", tmp_path) as emu:
+        await emu.step()
 
 
 async def test_missing_roms_are_listed(tmp_path, no_leaks):

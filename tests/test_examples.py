@@ -51,7 +51,7 @@ def test_async_trainer():
 
 def test_behaviour_cloning_smoke(tmp_path):
     # Every stage on little data (record, export to Minari, load, train, evaluate): that the
-    # script works, not that it learns (README has the full run's numbers).
+    # script works, not that it learns (docs/examples.md has the full run's numbers).
     if os.environ.get("AIOMAME_REQUIRE_TORCH") != "1":
         pytest.importorskip("torch", reason="PyTorch is installed by .ci/run on the host")
     out = run_example("behaviour_cloning.py", "--smoke", "--out", str(tmp_path / "run"),
@@ -112,7 +112,7 @@ def _self_play_module():
 
 
 def test_self_play_smoke_run_writes_log_evaluation_plot_gif_and_checkpoint(tmp_path):
-    # That the script works end to end, not that it learns (the full run: README).
+    # That the script works end to end, not that it learns (the full run: docs/examples.md).
     self_play = _self_play_module()
     import torch
 

@@ -1,4 +1,4 @@
-"""Rows of the fault table (README, "Faults") with real MAME, real processes and sockets.
+"""Rows of the fault table (docs/errors.md, "Faults") with real MAME, real processes and sockets.
 
 Each test names its row in a ``# fault:`` comment. Other rows: tests/test_errors.py,
 tests/test_pool.py, tests/test_rundir.py, tests/test_protocol_fuzz.py, tests/test_hygiene.py.

@@ -77,7 +77,7 @@ def test_human_render_without_a_display_says_so(monkeypatch, no_leaks):
 def test_registered_specs_carry_the_games_step_limit():
     assert gym.spec("aiomame/Duel-v0").max_episode_steps == 3000  # Duel.max_episode_steps
     assert gym.spec("aiomame/Basket-v0").max_episode_steps == 5000
-    assert gym.spec("aiomame/Catch-v0").max_episode_steps is None  # catch sets none
+    assert gym.spec("aiomame/Catch-v0").max_episode_steps == 36_000  # none: ALE's 108,000 frames
 
 
 def test_bad_options_are_named(no_leaks):

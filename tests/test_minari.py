@@ -18,6 +18,7 @@ import pytest
 
 from aiomame import GameEnv, cli
 from aiomame.errors import InvalidArgumentError
+from aiomame.extras import install
 from aiomame.games import get_game
 from aiomame.tools.datasets import (
     DatasetExistsError,
@@ -205,4 +206,4 @@ def test_without_minari_the_command_says_what_to_install(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60, cwd=tmp_path, env={**os.environ, "PYTHONPATH": ROOT})
     assert out.returncode == 2 and out.stdout == ""
-    assert out.stderr.strip().endswith('pip install "aiomame[minari]"'), out.stderr
+    assert out.stderr.strip().endswith(install("minari")), out.stderr

@@ -350,11 +350,11 @@ def test_sb3_vec_env_on_a_ray_pool(local_ray):
 
 def test_rllib_example_trains_on_aiomame_envs(local_ray):
     """examples/rllib_catch.py as a user starts it (its own Ray); where RLlib's extra
-    dependencies are installed (``aiomame[rllib]``: RLlib pins its own Gymnasium, so CI runs
+    dependencies are installed (``pip install ".[rllib]"``: RLlib pins its own Gymnasium, so CI runs
     this test in a virtualenv of its own)."""
     installed = all(importlib.util.find_spec(name) for name in ("tree", "pyarrow", "lz4"))
     if os.environ.get("AIOMAME_REQUIRE_RLLIB") != "1" and not installed:
-        pytest.skip("RLlib's dependencies are not installed (pip install 'aiomame[rllib]')")
+        pytest.skip("RLlib's dependencies are not installed (pip install '.[rllib]')")
     example = Path(__file__).resolve().parents[1] / "examples" / "rllib_catch.py"
     out = subprocess.run([sys.executable, str(example), "--iterations", "1",
                           "--env-runners", "1", "--batch", "128", "--cpus", "1"],

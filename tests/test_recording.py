@@ -313,7 +313,8 @@ def test_mp4_has_every_frame_at_fps(tmp_path):
 
 def test_mp4_without_imageio_ffmpeg(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)
-    with pytest.raises(VideoDependencyError, match=r"pip install \"aiomame\[video\]\""):
+    with pytest.raises(VideoDependencyError, match=r'pip install "\.\[video\]" \(in the aiomame '
+                       r'clone'):
         open_video(tmp_path / "v.mp4", 20)
     open_video(tmp_path / "v.gif", 20).abort()  # GIF needs only Pillow
     with pytest.raises(InvalidArgumentError, match="ends in .gif or .mp4"):

@@ -1,6 +1,6 @@
 """Security: nothing on the network, only named commands, nothing received is evaluated.
 
-README "Security" states these; each test here can fail if one stops being true.
+docs/security.md states these; each test here can fail if one stops being true.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """examples/train_ppo.py: a short training run proves the script works end to end (log,
-checkpoint, evaluation, plot), not that it learns (README has the full run's numbers);
+checkpoint, evaluation, plot), not that it learns (docs/examples.md has the full run's numbers);
 the evaluation's comparison and seeding; a checkpoint loads and plays. Needs PyTorch, as
 tests/test_sb3.py."""
 

@@ -16,6 +16,7 @@ from typing import Any
 from ..episodes.opponent import opponent_names
 from ..games import Game
 from ..games.controls import Controls
+from ..games.ids import env_id
 from ..machine.analog import analog_entry
 from ..machine.emulator import Emulator
 from ..runner import run
@@ -40,7 +41,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def main(args: argparse.Namespace) -> None:
     game, system = resolve_game(args.game, args.mame)
-    result: dict[str, Any] = {"game": None if game is None else game.name, "system": system}
+    result: dict[str, Any] = {"game": None if game is None else game.name,
+                              "id": None if game is None else env_id(game), "system": system}
     if game is not None:
         result.update(_game_actions(game))
     if game is None or args.inputs:
@@ -68,12 +70,13 @@ def _print_actions(game: Game, system: str, result: dict[str, Any]) -> None:
     kind = {"buttons": "buttons: the action is a vector of 0/1, one entry per button",
             "axes": "entries: the action is a vector in [-1, 1], one entry per analog "
                     "axis (-1: its min, 1: its max), then per button (held when > 0)",
-            }.get(result["kind"], "discrete actions, by index")
+            }.get(result["kind"], "discrete actions, by index or name")
     players = result.get("player_actions", [result["actions"]])
+    head = f"{game.name} ({result['id']}, MAME system {system!r})"
     if len(players) == 1:
-        print(f"{game.name} (MAME system {system!r}): {len(result['actions'])} {kind}")
+        print(f"{head}: {len(result['actions'])} {kind}")
     else:
-        print(f"{game.name} (MAME system {system!r}): {len(players)} players, {kind}; "
+        print(f"{head}: {len(players)} players, {kind}; "
               f"opponents (play --opponent): {', '.join(result['opponents'])}")
     for player, actions in enumerate(players, 1):
         if len(players) > 1:

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..errors import AiomameError
+from ..extras import TORCH, install
 from ..machine.debugger import XVFB_HINT, has_display
 from .common import FAILURE_EXIT, add_json, add_mame, print_json
 
@@ -96,11 +97,12 @@ def _python() -> Check:
 _REQUIRED = (("aiomame", "aiomame"), ("numpy", "numpy"), ("msgpack", "msgpack"),
              ("opencv", "cv2"), ("pillow", "PIL"), ("tqdm", "tqdm"))
 _OPTIONAL = (("uvloop", "uvloop", "pip install uvloop (a faster event loop)"),
-             ("gymnasium", "gymnasium", "pip install 'aiomame[gym]' (aiomame.gym)"),
-             ("stable-baselines3", "stable_baselines3", "pip install 'aiomame[sb3]'"),
-             ("pettingzoo", "pettingzoo", "pip install 'aiomame[pettingzoo]' (aiomame.pettingzoo)"),
-             ("torch", "torch", "pip install 'aiomame[train]' (examples/train_ppo.py)"),
-             ("imageio-ffmpeg", "imageio_ffmpeg", "pip install 'aiomame[video]' (MP4 export)"))
+             ("gymnasium", "gymnasium", f"{install('gym')}: aiomame.gym"),
+             ("stable-baselines3", "stable_baselines3", install("sb3")),
+             ("pettingzoo", "pettingzoo", f"{install('pettingzoo')}: aiomame.pettingzoo"),
+             ("torch", "torch", f"{TORCH} (the CPU build), then "
+                                f"{install('train')}: examples/train_ppo.py"),
+             ("imageio-ffmpeg", "imageio_ffmpeg", f"{install('video')}: MP4 export"))
 
 
 def _version(module: Any, name: str) -> str:

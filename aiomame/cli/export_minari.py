@@ -6,7 +6,7 @@ and writes one Minari episode per recording: frames exactly as the env returns t
 the recorded actions, rewards, ends and the game's memory values as infos. The dataset
 goes to Minari's folder ($MINARI_DATASETS_PATH, default ~/.minari/datasets); load it with
 `minari.load_dataset(NAME)`, and `dataset.recover_environment()` makes the game's
-Gymnasium env with the same observations. Needs: pip install "aiomame[minari]".
+Gymnasium env with the same observations. Needs: pip install ".[minari]".
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from typing import Any
 from ..episodes.opponent import opponent_names
 from ..errors import SetupError, UnknownGameError
 from ..games import GAMES, Game
+from ..games.ids import env_id
 from ..mame import romset, softlist
 from ..mame.locate import find_mame, mame_hash_path
 from ..mame.systems import all_systems, search_systems
@@ -164,7 +165,8 @@ def _game_entry(game: type[Game], present: set[str] | None, mame: str | None
         roms = "none needed" if game.media and not romset.rom_files(find_mame(mame), game.system) \
             else "present" if game.system in present else "missing"
     instance = game()
-    entry = {"name": game.name, "system": game.system, "description": _title(game),
+    entry = {"name": game.name, "id": env_id(game), "system": game.system,
+             "description": _title(game),
              "actions": list(instance.action_names()),
              "kind": "axes" if game.axes else "buttons" if game.buttons else "discrete",
              "roms": roms, "players": instance.players}
@@ -195,7 +197,8 @@ def _verify(systems: list[dict[str, Any]], args: argparse.Namespace) -> None:
 def _print(args: argparse.Namespace, games: list[dict[str, Any]],
            systems: list[dict[str, Any]]) -> None:
     if games:
-        print("Registered games (GameEnv, EnvPool, gym ids; play, bench...):")
+        print("Registered games (GameEnv, EnvPool, play, bench...: the name; gymnasium.make: "
+              "the id):")
         for g in games:
             roms = f"  [ROMs: {g['roms']}]" if g["roms"] else ""
             players = ""
@@ -204,7 +207,7 @@ def _print(args: argparse.Namespace, games: list[dict[str, Any]],
                            + ", ".join(f"P{p} {len(a)}" for p, a in
                                        enumerate(g["player_actions"], 1))
                            + f" actions; opponents {', '.join(g['opponents'])}]")
-            line = (f"  {g['name']:<12} {g['system']:<10} "
+            line = (f"  {g['name']:<13} {g['id']:<23} {g['system']:<10} "
                     f"{count_of(len(g['actions']), g['kind']):<20}  "
                     f"{plain(g['description'])}{players}{roms}")
             print(line.rstrip())

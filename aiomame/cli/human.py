@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..episodes.env import GameEnv
+from ..extras import install
 from ..games import Game, SystemGame, get_game, is_game
 from ..machine.emulator import Action, Emulator
 from ..runner import run
@@ -40,7 +41,7 @@ def add_options(p: argparse.ArgumentParser) -> None:
     """``--human`` with ``--port`` and ``--host``, for ``play``."""
     p.add_argument("--human", action="store_true",
                    help="you play, in a browser: prints the page's URL (needs "
-                        "aiomame[web]); GAME may also be a plain MAME system")
+                        f"{install('web')}); GAME may also be a plain MAME system")
     add_server_options(p)
 
 
@@ -49,7 +50,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         import aiohttp  # noqa: F401
     except ImportError:
-        raise UsageError('--human needs aiohttp: pip install "aiomame[web]"') from None
+        raise UsageError(f"--human needs aiohttp: {install('web')}") from None
     if args.episodes < 1:
         raise UsageError(f"--episodes must be at least 1, got {args.episodes}")
     if args.max_steps is not None and args.max_steps < 0:

@@ -30,6 +30,7 @@ import numpy as np
 
 from ..episodes.env import GameEnv
 from ..episodes.opponent import make_opponent
+from ..extras import TORCH, install
 from ..games import GAMES, Game, get_game
 from ..runner import run
 from ..tools.recording import Recorder
@@ -82,7 +83,8 @@ def add_session_options(p: argparse.ArgumentParser, episodes: int, gif: str | No
     p.add_argument("--agent", default="random", metavar="AGENT",
                    help="who plays: random (uniform actions), noop (no input), one of the "
                         "game's own agents, e.g. tracker for catch, or the path of a trained "
-                        "policy's checkpoint (examples/train_ppo.py; needs aiomame[train]) "
+                        "policy's checkpoint (examples/train_ppo.py; needs "
+                        f"{TORCH}) "
                         "(default: random)")
     add_players_options(p)
     p.add_argument("--episodes", type=int, default=episodes, metavar="N",
@@ -100,7 +102,7 @@ def add_session_options(p: argparse.ArgumentParser, episodes: int, gif: str | No
                         + (f" (default: {gif}; '' for none)" if gif else ""))
     p.add_argument("--mp4", default=None, metavar="FILE",
                    help="write the last episode as an H.264 MP4 at the game's real speed "
-                        "(needs: pip install \"aiomame[video]\")")
+                        f"(needs: {install('video')})")
     p.add_argument("--scale", type=int, default=2, metavar="K",
                    help="enlarge GIF and MP4 frames K times, pixels kept sharp (default: 2)")
     p.add_argument("--json", action="store_true",
@@ -257,14 +259,16 @@ class Session:
         args = self.args
         options: dict[str, Any] = {"render": self.render, "throttle": self.throttle,
                                    "max_episode_steps": args.max_steps}
-        observes = env_options(args, get_game(args.game))
-        # A trained policy may see small grayscale frames: the videos show the screen.
-        self.screen_videos = bool(observes)
-        options.update(observes)
+        options.update(env_options(args, get_game(args.game)))
         options.update(media_options(args) if "media" in args else {})  # play's, not record's
         from tqdm import tqdm
 
         async with make_env(args, options) as env:
+            # The agent may see small grayscale frames (a trained policy's, a definition's
+            # [obs]): the videos show the screen as the player sees it.
+            obs = env.emulator.obs
+            self.screen_videos = (obs.obs_type != "rgb" or obs.resize is not None
+                                  or env.frame_stack != 1)
             policy = make_policy(args.agent, env, args.seed)
             recorder = Recorder(env, game=args.game)
             started = time.perf_counter()

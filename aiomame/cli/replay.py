@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ..extras import install
 from ..runner import run
 from ..tools.recording import Divergence, Recording
 from ..tools.video import VideoWriter, check_format, open_video, replay_into
@@ -33,7 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="write the replay as an animated GIF at the game's real speed")
     p.add_argument("--mp4", metavar="OUT", default=None,
                    help="write the replay as an H.264 MP4 at the game's real speed (needs: "
-                        "pip install \"aiomame[video]\")")
+                        f"{install('video')})")
     p.add_argument("--scale", type=int, default=2, metavar="K",
                    help="enlarge GIF and MP4 frames K times, pixels kept sharp (default: 2)")
     p.add_argument("--render", action="store_true",

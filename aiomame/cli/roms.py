@@ -1,5 +1,8 @@
 """``aiomame roms GAME DEST``: write a game's shipped ROM set, named as the installed MAME
-expects, into a ROM path."""
+expects, into a ROM path.
+
+Beside the files, ``aiomame-set.txt`` lists their checksums: an emulator on that ROM path
+hides MAME's warnings that they are not the original dump (they are not, on purpose)."""
 
 from __future__ import annotations
 
@@ -27,6 +30,6 @@ def main(args: argparse.Namespace) -> None:
     if not game.rom_images:
         raise UsageError(f"{game.name} ships no ROMs")
     binary = find_mame(args.mame)
-    romset.lay_out(game.read_rom_images(), game.system, binary, args.dest)
+    romset.lay_out(game.read_rom_images(), game.system, binary, args.dest, mark=True)
     print(f"{Path(args.dest, game.system).resolve()}: {game.name} as MAME's {game.system!r} "
           f"set; run it with: {binary} {game.system} -rompath {args.dest}")

@@ -4,7 +4,7 @@ The first line printed is the page's URL, with its token: open it in a browser (
 server: ``ssh -L 8765:127.0.0.1:8765 server`` and ``--port 8765``). The page shows every
 env's screen, episode, return, steps and restarts, and the pool's steps/s; frames are
 encoded only while someone watches. Runs until Ctrl-C (exit status 130), or --seconds.
-Needs ``pip install "aiomame[web]"``.
+Needs ``pip install ".[web]"``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..extras import install
 from ..games import Game, get_game
 from ..runner import run
 from .common import (
@@ -67,7 +68,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         import aiohttp  # noqa: F401
     except ImportError:
-        raise UsageError('watch needs aiohttp: pip install "aiomame[web]"') from None
+        raise UsageError(f"watch needs aiohttp: {install('web')}") from None
     options = agent_spec(args.agent, game)  # an unknown agent fails before MAME starts
     if game.players > 1:  # the agent plays player 1, the game's computer the other
         if not game.cpu_opponent:

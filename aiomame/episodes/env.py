@@ -14,6 +14,7 @@ from ..machine.emulator import Action, Emulator, check_emulator_kwargs
 from ..machine.frames import ObsSpec
 from ..machine.stack import FrameStacks
 from ..machine.state import State
+from .ale import AleEpisode, with_preset
 from .episode import Episode
 from .opponent import Opponent, check_side, make_opponent
 
@@ -39,12 +40,23 @@ class GameEnv:
     ``"noop"``, ``"random"``, a scripted agent's name, a callable or a checkpoint) the
     env is a one-agent env of player ``player``: ``step`` takes that player's action and
     the reward is that player's.
+
+    ALE/EnvPool options (:mod:`aiomame.episodes.ale`): ``repeat_action_probability``
+    (sticky actions), ``noop_max`` (no-op steps after a reset), ``episodic_life`` (a life
+    lost ends the episode; the next reset goes on with the game), ``reward_clip`` (the
+    reward's sign; the raw one in ``info["raw_reward"]``); ``preset="atari"`` sets those
+    and envpool's Atari observations (keywords given override it).
     """
 
     def __init__(self, game: str | Game, *, roms_path: str | os.PathLike[str] | None = None,
                  frame_ratio: int | None = None, frame_stack: int | None = None,
                  max_episode_steps: int | None = None, opponent: Any = None, player: int = 1,
-                 **emulator_kwargs: Any) -> None:
+                 preset: str | None = None, repeat_action_probability: float | None = None,
+                 noop_max: int | None = None, episodic_life: bool | None = None,
+                 reward_clip: bool | None = None, **emulator_kwargs: Any) -> None:
+        frame_ratio, frame_stack, max_episode_steps, ale = with_preset(
+            preset, emulator_kwargs, frame_ratio, frame_stack, max_episode_steps,
+            repeat_action_probability, noop_max, episodic_life, reward_clip)
         check_step_limit(max_episode_steps)
         check_emulator_kwargs("GameEnv", emulator_kwargs, GameEnv.__init__)
         self.game = get_game(game)
@@ -67,8 +79,12 @@ class GameEnv:
         self._last: tuple[np.ndarray, dict[str, Any]] | None = None  # for the opponent
         self.opponent_action: Any = None
         """The opponent's action in the last step (what a recording of it stores)."""
-        self.episode = Episode(self.game, list(self.game.memory_addresses), max_episode_steps,
-                               None if self.opponent is None else player)
+        names, side = list(self.game.memory_addresses), None if self.opponent is None else player
+        options = ale.for_game(self.game, names)
+        self._ale = None if options is None else AleEpisode(self.game, names,
+                                                            max_episode_steps, side, options)
+        self.episode = self._ale if self._ale is not None \
+            else Episode(self.game, names, max_episode_steps, side)
         self._started = False
         self._stack: FrameStacks | None = None
         self._size: tuple[int, int] | None = None  # the screen's (width, height) at start
@@ -123,7 +139,12 @@ class GameEnv:
         if state is not None:
             state = self.emulator.check_state(state)
             seed = self.game.check_seed(seed, planted=True)
-        data = await self.game.begin(self.emulator, seed, state)
+        if self._ale is None:
+            data = await self.game.begin(self.emulator, seed, state)
+        else:
+            data = await self._ale.start(
+                self.emulator, seed, state, lambda: self.game.begin(self.emulator, seed, state),
+                self._last_step)
         if self.opponent is not None:  # a seeded episode: the same opponent's choices too
             self.opponent.seed(seed)
         self._refill = False
@@ -144,15 +165,19 @@ class GameEnv:
         return frame, data
 
     async def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        """Hold ``action`` (an action index of any integer type, the buttons' 0/1 vector,
-        or with axes a vector in [-1, 1]: :attr:`Game.axes`) for one step; with several
-        players, one such action per player. Raises InvalidArgumentError for a bad action
+        """Hold ``action`` (an action index of any integer type or the action's name,
+        ``"left"``; the buttons' 0/1 vector, or with axes a vector in [-1, 1]:
+        :attr:`Game.axes`) for one step; with several players, one such action per player
+        (``["left", "right"]``). Raises InvalidArgumentError for a bad action
         (naming the valid ones), StateError before reset or after the episode's end."""
         episode = self.episode
         if episode.previous is None or episode.ended:
             raise StateError("call reset() before step()" if episode.previous is None else
                              f"the episode ended after {episode.steps} steps: call reset() "
                              "before step()")
+        ale = self._ale
+        if ale is not None:
+            action = ale.sticky(action)
         inputs = self._inputs(action)
         stack = self._stack
         assert stack is not None
@@ -171,11 +196,20 @@ class GameEnv:
         self._refill = False
         reward, terminated, truncated = episode.advance(data)
         info = dict(data)
+        if ale is not None and ale.clip:
+            info["raw_reward"] = ale.raw_reward
         if self.emulator.screen_size != self._size:
             info["frame_size"] = self.emulator.display_size
         if self.opponent is not None:
             self._last = obs, data
         return obs, reward, terminated, truncated, info
+
+    def _last_step(self) -> dict[str, Any]:
+        """The last step again, as a first step's data (a life continued at once)."""
+        assert self._stack is not None and self.episode.previous is not None
+        return {**self.episode.previous,
+                "frame": self.emulator.observe_into(np.empty(self._stack.frame_shape,
+                                                             np.uint8))}
 
     def _inputs(self, action: Any) -> tuple[Action, ...]:
         """The inputs of one step: the agent's action, and the opponent's if there is one."""

@@ -16,6 +16,7 @@ from ..checks import check_bool, check_path, invalid_choice
 from ..errors import AiomameError, InvalidArgumentError
 from .base import Game
 from .definition import DefinedGame, game_class, is_definition_path, load_game
+from .ids import env_id, register_ids
 from .reader import GameDefinitionError, check_name
 from .system import SeedTarget, StartStep, SystemGame
 
@@ -26,9 +27,25 @@ CATCH_DEFINITION = Path(__file__).resolve().parent / "catch.toml"
 
 
 def register(cls: type[Game]) -> type[Game]:
-    """Class decorator: make a game definition available by its ``name``."""
+    """Class decorator: make a game definition available by its ``name``, and by its
+    Gymnasium id (:func:`~aiomame.games.ids.env_id`: ``aiomame/<class name>-v0``) once
+    Gymnasium is imported. Raises InvalidArgumentError if another registered game has that
+    id (rename the class, or the file)."""
+    _check_id(cls)
     GAMES[cls.name] = cls
+    register_ids([(cls.name, cls)])
     return cls
+
+
+def _check_id(cls: type[Game]) -> None:
+    """InvalidArgumentError if another registered game has ``cls``'s Gymnasium id."""
+    gym_id = env_id(cls)
+    for name, other in GAMES.items():
+        if name != cls.name and env_id(other) == gym_id:
+            where = f" ({cls.path})" if issubclass(cls, DefinedGame) else ""
+            raise InvalidArgumentError(
+                f"game {cls.name!r}{where}: its Gymnasium id {gym_id!r} is game {name!r}'s "
+                "already; rename one of them")
 
 
 def _register_bundled() -> None:
@@ -50,8 +67,9 @@ def register_folder(path: str | os.PathLike[str], *, replace: bool = False) -> l
 
     Every file is read and checked first (:class:`GameDefinitionError` for the first bad
     one; then none is registered). A name already registered for another game is an
-    :class:`InvalidArgumentError` unless ``replace``. Call :func:`aiomame.gym.register_games`
-    afterwards for their Gymnasium ids (``aiomame/NAME-v0``).
+    :class:`InvalidArgumentError` unless ``replace``. Each gets its Gymnasium id,
+    ``aiomame/<Name>-v0`` (``my_game.toml``: ``aiomame/MyGame-v0``, see
+    :mod:`aiomame.games.ids`).
     """
     check_path("path", path)
     check_bool("replace", replace)
@@ -73,6 +91,7 @@ def _definition_class(file: Path, replace: bool) -> type[DefinedGame]:
         where = existing.path if issubclass(existing, DefinedGame) else existing.__qualname__
         raise InvalidArgumentError(f"{file}: game {name!r} is already registered ({where}); "
                                    "rename the file or pass replace=True")
+    _check_id(cls)
     return cls
 
 

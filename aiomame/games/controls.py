@@ -28,7 +28,7 @@ class Controls:
     machine (:meth:`bind_axes`): bind a copy (:meth:`copy`) per machine setup.
     """
 
-    __slots__ = ("_axis_ranges", "_names", "actions", "axes", "buttons")
+    __slots__ = ("_axis_ranges", "_index", "_names", "actions", "axes", "buttons")
 
     def __init__(self, actions: Mapping[str, tuple[Action, ...]] | None = None,
                  buttons: Sequence[Action] = (), axes: Sequence[Axis] = ()) -> None:
@@ -39,6 +39,7 @@ class Controls:
             raise InvalidArgumentError("give named actions, or buttons and/or axes, not both")
         self._names = list(self.actions) if not (self.axes or self.buttons) else [
             f"{b.port}/{b.field}" for b in (*self.axes, *self.buttons)]
+        self._index = {} if self.axes or self.buttons else {n: i for i, n in enumerate(self._names)}
         self._axis_ranges: tuple[tuple[str, str, int, int], ...] | None = None
 
     def copy(self) -> Controls:
@@ -79,7 +80,7 @@ class Controls:
 
     def inputs(self, action: Any) -> tuple[Action, ...]:
         """The inputs that ``action`` holds for one step: an action index (any integer
-        type), with buttons a vector of 0/1, with axes a vector in [-1, 1]. Raises
+        type) or name, with buttons a vector of 0/1, with axes a vector in [-1, 1]. Raises
         InvalidArgumentError for any other action (naming the valid ones), StateError for
         axes not yet bound."""
         if self.axes:
@@ -97,6 +98,8 @@ class Controls:
         try:
             index = operator.index(action)
         except TypeError:
+            if isinstance(action, str):
+                return self.actions[names[self.index(action)]]
             index = None
         if index is None or isinstance(action, bool) or not 0 <= index < len(names):
             raise InvalidArgumentError(
@@ -104,15 +107,41 @@ class Controls:
         return self.actions[names[index]]
 
     def index(self, name: str) -> int:
-        """The index of the discrete action ``name``; InvalidArgumentError naming the
-        valid ones if there is none."""
+        """The index of the discrete action ``name``. Raises InvalidArgumentError naming
+        the valid names if there is none, or if these controls take vectors."""
+        index = self._index.get(name) if isinstance(name, str) else None
+        if index is None:
+            raise self._name_error(name)
+        return index
+
+    def indices(self, names: Any, what: str = "actions") -> np.ndarray:
+        """The int64 action indices of an array of action names (any shape; ints among
+        the names of an object array pass as they are, checked by the caller). Raises
+        InvalidArgumentError for an unknown name, naming ``what[position]`` and the valid
+        names, or if these controls take vectors."""
+        array = np.asarray(names, dtype=object)
+        out = np.empty(array.shape, np.int64)
+        lookup = self._index
+        for position, name in np.ndenumerate(array):
+            index = lookup.get(name) if isinstance(name, str) else None
+            if index is None and not isinstance(name, str):
+                try:
+                    index = operator.index(name)
+                except TypeError:
+                    index = None
+            if index is None:
+                where = ", ".join(map(str, position))
+                raise self._name_error(name, f"{what}[{where}] is " if where else f"{what}: ")
+            out[position] = index
+        return out
+
+    def _name_error(self, name: Any, where: str = "") -> InvalidArgumentError:
         if self.axes or self.buttons:
-            raise InvalidArgumentError(f"action {name!r}: these controls take a vector, not "
-                                       f"a name ({', '.join(self._names)})")
-        if name not in self.actions:
-            raise InvalidArgumentError(
-                f"no action named {name!r}; valid: {', '.join(self._names)}")
-        return self._names.index(name)
+            return InvalidArgumentError(f"{where}{name!r}: these controls take a vector, not "
+                                        f"an action name ({', '.join(self._names)})")
+        return InvalidArgumentError(f"{where}{name!r}: no action of that name; valid names: "
+                                    f"{', '.join(self._names)} (or indices 0.."
+                                    f"{len(self._names) - 1})")
 
     def axis_inputs(self, actions: Any, n: int) -> list[tuple[Action, ...]]:
         """The inputs held by each of the ``n`` rows of ``actions`` (``(n, axes +

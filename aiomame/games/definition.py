@@ -33,8 +33,8 @@ does, without code. Paths in it are relative to the file. Top-level keys:
   names are checked when the game starts); ``software``: a software-list item
   (``"breakout"`` or ``"a2600:breakout"``), its files in ``ROMPATH/LIST/ITEM/``.
 
-Here: :func:`game_class` and :class:`DefinedGame`; :mod:`.reader` reads and checks a file.
-"""
+Here: :func:`game_class` and :class:`DefinedGame`; :mod:`~aiomame.games.reader` reads and
+checks a file."""
 
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..checks import check_path
+from .ids import class_name
 from .reader import GameDefinitionError, Reader
 from .system import SystemGame
 
@@ -106,13 +107,14 @@ def load_game(path: str | os.PathLike[str]) -> DefinedGame:
 
 def game_class(path: str | os.PathLike[str], name: str | None = None) -> type[DefinedGame]:
     """The definition at ``path``, read and checked, as a :class:`DefinedGame` subclass
-    named ``name`` (default: the file's name without ``.toml``)."""
+    for game ``name`` (default: the file's name without ``.toml``), its class name ``name``
+    in CamelCase (:func:`~aiomame.games.ids.class_name`: its Gymnasium id's)."""
     check_path("path", path)
     reader = Reader(path)
     options, attributes = reader.read()
     name = name or Path(path).name.removesuffix(SUFFIX)
     attributes.update(name=name, path=Path(path).resolve(), _options=options,
                       __doc__=attributes.get("description") or f"The game defined in {path}.")
-    return type(name, (DefinedGame,), attributes)
+    return type(class_name(name), (DefinedGame,), attributes)
 
 

@@ -1,9 +1,9 @@
 """One emulated machine as an environment: step it, read its frame and memory, press inputs.
 
-Here: :class:`Emulator`'s lifecycle, screens and steps; its parts are :mod:`.memory`
-(:class:`Address`, reads and writes), :mod:`.inputs` (:class:`Action`, inputs, settings)
-and :mod:`.state` (saving and loading states).
-"""
+Here: :class:`Emulator`'s lifecycle, screens and steps; its parts are
+:mod:`~aiomame.machine.memory` (:class:`Address`, reads and writes),
+:mod:`~aiomame.machine.inputs` (:class:`Action`, inputs, settings) and
+:mod:`~aiomame.machine.state` (saving and loading states)."""
 
 from __future__ import annotations
 
@@ -25,10 +25,11 @@ from ..errors import (
     MediaLoadError,
     SetupError,
     StateError,
+    UnknownGameError,
 )
 from ..mame import locate as mame
 from ..mame import media as media_mod
-from ..mame import softlist
+from ..mame import romset, softlist
 from ..transport.process import MameProcess
 from ..transport.protocol import step_command
 from .frames import FrameConverter, ObsSpec
@@ -39,6 +40,25 @@ from .state import StateAccess
 __all__ = ["EMULATOR_KEYWORDS", "Action", "Address", "Emulator", "check_emulator_kwargs"]
 
 _MAX_COMMANDS = 4096  # step commands kept per emulator
+
+
+def _game_note(name: str) -> str:
+    """How to run ``name`` if it is a game of aiomame (not a MAME system), else ""."""
+    from ..games import GAMES  # the layer above, read only once MAME refused the name
+
+    game = GAMES.get(name)
+    if game is None:
+        return ""
+    if game.rom_images:
+        machine = (f"Emulator({game.system!r}, roms_path=DIR) after `aiomame roms {name} DIR` "
+                   "writes its ROM set into DIR")
+    elif game.media:
+        slots = ", ".join(f"{slot!r}: FILE" for slot in game.media)
+        machine = f"Emulator({game.system!r}, media={{{slots}}}) with the game's media"
+    else:
+        machine = f"Emulator({game.system!r}, roms_path=DIR) with your {game.system} ROM set"
+    return (f"{name!r} is a game of aiomame, not a MAME system: GameEnv({name!r}) plays it "
+            f"(an RL environment); its machine alone is MAME's {game.system!r}: {machine}")
 
 
 def check_emulator_kwargs(where: str, kwargs: Mapping[str, Any],
@@ -171,6 +191,8 @@ class Emulator(MemoryAccess, InputAccess, StateAccess):
             found = softlist.find(binary, game, software, hash_path,
                                   [s.interface for s in media_mod.slots(binary, game)])
             item = f"{found.list}:{found.name}"
+        if output_filter is None and item is None:  # a set `aiomame roms` wrote: quiet
+            output_filter = romset.marked_set_filter(roms_path, game, binary)
         self._process = MameProcess(
             game, roms_path=os.fspath(roms_path), binary=binary, render=render,
             throttle=throttle, sound=sound, debug=debug, extra_args=extra_args,
@@ -194,7 +216,14 @@ class Emulator(MemoryAccess, InputAccess, StateAccess):
         RuntimeDirError; MameExitedAtStartError, also a MameExitedError, for a MAME that
         exits after its hello), MameTimeoutError, ProtocolError, SetupError.
         """
-        info = await self._process.start()
+        try:
+            info = await self._process.start()
+        except UnknownGameError as exc:
+            note = _game_note(self.game)
+            if not note:
+                raise
+            raise UnknownGameError(exc.game, exc.similar, note=note, returncode=exc.returncode,
+                                   output=exc.output) from None
         try:
             await self._describe_media(info)
             self._choose_screen(info["screens"])

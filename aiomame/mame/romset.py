@@ -64,13 +64,23 @@ def cut(images: Mapping[str, bytes], files: tuple[RomFile, ...]) -> dict[str, by
     return out
 
 
+MARK = "aiomame-set.txt"
+"""The file beside a set that :func:`lay_out` marked: its files' names and checksums."""
+_MARK_HEADER = ("# Written by aiomame beside a ROM set cut from its own images, not the original\n"
+                "# dump: aiomame hides MAME's checksum warnings about exactly these files (name,\n"
+                "# CRC32, SHA1). Delete this file to see them.\n")
+
+
 def lay_out(images: Mapping[str, bytes], system: str, binary: str,
-            dest: str | os.PathLike[str] | None = None) -> str:
+            dest: str | os.PathLike[str] | None = None, *, mark: bool = False) -> str:
     """A ROM path holding ``system``'s set cut from ``images`` (region name -> bytes), named
     as the MAME at ``binary`` expects. Returns the ROM path (the folder above ``system/``).
 
     Without ``dest``, the set goes to a cache folder named after its content (under
     $XDG_CACHE_HOME/aiomame/roms), written once, atomically, by whichever process is first.
+    ``mark`` (with ``dest``) writes :data:`MARK` beside the files, so that an emulator on
+    that ROM path stays quiet about their checksums (:func:`marked_set_filter`).
+    Raises InvalidArgumentError for images that do not fit the set.
     """
     files = cut(images, rom_files(binary, system))
     if dest is not None:
@@ -78,6 +88,9 @@ def lay_out(images: Mapping[str, bytes], system: str, binary: str,
         folder.mkdir(parents=True, exist_ok=True)
         for name, data in files.items():
             (folder / name).write_bytes(data)
+        if mark:
+            (folder / MARK).write_text(_MARK_HEADER + "".join(
+                f"{name} {' '.join(digests(data))}\n" for name, data in files.items()))
         return os.fspath(dest)
     key = hashlib.sha1(repr(sorted((n, digests(d)) for n, d in files.items())).encode())
     cache_root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "aiomame"
@@ -130,7 +143,38 @@ def checksum_warning_filter(images: Mapping[str, bytes], system: str,
     """A MAME output filter hiding the checksum warnings MAME prints for this very set
     (expected: it is not the original dump), and nothing else."""
     files = rom_files(binary, system)
-    ours = cut(images, files)
+    return _hiding(cut(images, files), files)
+
+
+def marked_set_filter(roms_path: str | os.PathLike[str], system: str,
+                      binary: str) -> Callable[[str], bool] | None:
+    """The :func:`checksum_warning_filter` of the files of ``roms_path/system`` that
+    :func:`lay_out` marked and that still hold what it wrote; None without a mark."""
+    folder = Path(roms_path) / system
+    try:
+        lines = (folder / MARK).read_text().splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    ours = {}
+    for line in lines:
+        fields = line.split()
+        if len(fields) != 3 or line.startswith("#"):
+            continue
+        name, crc, sha1 = fields
+        try:
+            data = (folder / name).read_bytes()
+        except OSError:
+            continue
+        if digests(data) == (crc, sha1):
+            ours[name] = data
+    if not ours:
+        return None
+    return _hiding(ours, tuple(rom for rom in rom_files(binary, system) if rom.name in ours))
+
+
+def _hiding(ours: Mapping[str, bytes], files: tuple[RomFile, ...]) -> Callable[[str], bool]:
+    """A filter hiding the lines MAME prints about ``files`` holding ``ours`` (name ->
+    bytes) instead of their original dumps."""
     hidden = {"WARNING: the machine might not run correctly."}
     for rom in files:
         crc, sha1 = digests(ours[rom.name])

@@ -1,3 +1,3 @@
 """MAMEToolkit's API on aiomame, for scripts written against MAMEToolkit 1.x: replace
 ``MAMEToolkit`` by ``aiomame.mametoolkit`` in the imports (``.emulator``,
-``.sf_environment``). See README, "Migrating from MAMEToolkit"."""
+``.sf_environment``). See docs/mametoolkit.md."""

@@ -63,9 +63,11 @@ class ActionChecks(PoolFront):
                     f"env in env_ids, each in 0..{len(table) - 1} "
                     f"({', '.join(self.action_names)})")
             if n and array.dtype.kind not in "iu":
-                raise InvalidArgumentError(
-                    f"actions must be ints (action indices), got {show(actions)} "
-                    f"(dtype {array.dtype})")
+                if array.dtype.kind not in "UO":
+                    raise InvalidArgumentError(
+                        f"actions must be ints (action indices) or action names, got "
+                        f"{show(actions)} (dtype {array.dtype})")
+                array = self.game.controls().indices(array)  # names: their indices
             listed = array.tolist()
             if n and min(listed) >= 0 and max(listed) < len(table):
                 return listed
@@ -111,6 +113,9 @@ class ActionChecks(PoolFront):
                     f"player ({c}), got {show(actions)}")
             return [game.joint_inputs(row) for row in actions]
         array = np.asarray(actions)
+        if array.dtype.kind in "UO" and array.shape == (n, c):  # names: their indices
+            array = np.stack([game.controls(p + 1).indices(array[:, p], f"actions[:, {p}]")
+                              for p in range(c)], axis=1)
         if array.shape != (n, c) or (n and array.dtype.kind not in "iu"):
             raise InvalidArgumentError(
                 f"actions has shape {array.shape} (dtype {array.dtype}); expected ({n}, {c}) "

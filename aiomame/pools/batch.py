@@ -42,6 +42,8 @@ class Batch:
     elapsed_steps: np.ndarray
     """(B,) int64: steps of the episode so far (its length, in a row that ended it)."""
     infos: list[Mapping[str, Any]]
+    raw_rewards: np.ndarray | None = None
+    """Like ``rewards``, before ``reward_clip`` clipped them; None without it."""
 
     def __len__(self) -> int:
         return len(self.env_ids)
@@ -57,6 +59,7 @@ class Batch:
             {name: values.copy() for name, values in self.memory.items()},
             self.rewards.copy(), self.terminated.copy(), self.truncated.copy(),
             self.elapsed_steps.copy(), [dict(info) for info in self.infos],
+            None if self.raw_rewards is None else self.raw_rewards.copy(),
         )
 
 
@@ -74,16 +77,19 @@ class Buffers:
         self.terminated = np.zeros(n, bool)
         self.truncated = np.zeros(n, bool)
         self.elapsed_steps = np.zeros(n, np.int64)
+        self.raw_rewards: np.ndarray | None = None  # set by a pool that clips rewards
 
     def batch(self, k: int, infos: list[Mapping[str, Any]]) -> Batch:
         """A batch of the first ``k`` rows (views)."""
         if k == len(self.env_ids):  # all rows: the arrays themselves
             return Batch(self.env_ids, self.frames, dict(self.memory), self.rewards,
-                         self.terminated, self.truncated, self.elapsed_steps, infos)
+                         self.terminated, self.truncated, self.elapsed_steps, infos,
+                         self.raw_rewards)
         return Batch(self.env_ids[:k], None if self.frames is None else self.frames[:k],
                      {name: values[:k] for name, values in self.memory.items()},
                      self.rewards[:k], self.terminated[:k], self.truncated[:k],
-                     self.elapsed_steps[:k], infos)
+                     self.elapsed_steps[:k], infos,
+                     None if self.raw_rewards is None else self.raw_rewards[:k])
 
     def gather(self, src: Buffers, ids: list[int], stacks: FrameStacks | None = None) -> None:
         """Copy rows ``ids`` of ``src`` (frames: of ``stacks``) into the first ``len(ids)``
@@ -101,3 +107,5 @@ class Buffers:
         for field in ("rewards", "terminated", "truncated", "elapsed_steps"):
             np.take(getattr(src, field), index, axis=0, out=getattr(self, field)[:k],
                     mode="clip")
+        if self.raw_rewards is not None and src.raw_rewards is not None:
+            np.take(src.raw_rewards, index, axis=0, out=self.raw_rewards[:k], mode="clip")

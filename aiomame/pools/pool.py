@@ -25,10 +25,10 @@ A MAME that dies or stops answering is reaped and restarted by the env's worker 
 others go on (see :mod:`aiomame.pools.restarter`).
 
 Here: :class:`EnvPool`'s arguments, lifecycle, sending and batches; its parts are
-:mod:`.actions` (checking actions), :mod:`.stepping` (the step path, replies settled as
-batches), :mod:`.workers` (each env's worker: new episodes, failures, restarts) and
-:mod:`.options` (the game or system each env runs).
-"""
+:mod:`~aiomame.pools.actions` (checking actions), :mod:`~aiomame.pools.stepping` (the step
+path, replies settled as batches), :mod:`~aiomame.pools.workers` (each env's worker: new
+episodes, failures, restarts) and :mod:`~aiomame.pools.options` (the game or system each env
+runs)."""
 
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 
 from ..checks import check_bool, check_step_limit, invalid_choice, is_int
+from ..episodes.ale import AleEpisodes, with_preset
 from ..episodes.episode import Episodes
 from ..errors import EnvDeadError, InvalidArgumentError, StateError
 from ..games import Game
@@ -93,7 +94,8 @@ class EnvPool(ActionChecks, Workers):
     ``game``: a game definition (a name in :data:`aiomame.games.GAMES` or a
     :class:`~aiomame.games.Game`), or a plain MAME system name.
 
-    - With a game definition, actions are discrete action indices (ints, one per env), and
+    - With a game definition, actions are discrete action indices (ints, one per env; or
+      the actions' names, str), and
       the pool gives rewards, ``terminated``/``truncated`` (``max_episode_steps``) and
       resets finished episodes itself. ``reset()`` starts new games.
     - A game of several players (:attr:`Game.players`): agents play every player, each
@@ -130,6 +132,13 @@ class EnvPool(ActionChecks, Workers):
     batches the caller owns instead of views. Other keyword arguments (``obs_type``,
     ``resize``, ``interpolation``, ``step_timeout``, ``mame_binary``, ``media``,
     ``software``, ``extra_args``...) go to each :class:`~aiomame.Emulator`.
+
+    ALE/EnvPool options (:mod:`aiomame.episodes.ale`), done in the pool for the batch:
+    ``repeat_action_probability`` (sticky actions), ``noop_max`` (no-op steps after a
+    reset), ``episodic_life`` (a life lost ends the episode, the game goes on),
+    ``reward_clip`` (rewards clipped to their sign, the raw ones in
+    :attr:`Batch.raw_rewards`); ``preset="atari"`` sets those and envpool's Atari
+    observations (keywords given override it).
     """
 
     def __init__(
@@ -150,9 +159,17 @@ class EnvPool(ActionChecks, Workers):
         restart_limit: int = 3,
         restarter: Restarter | None = None,
         opponent: str | None = None,
+        preset: str | None = None,
+        repeat_action_probability: float | None = None,
+        noop_max: int | None = None,
+        episodic_life: bool | None = None,
+        reward_clip: bool | None = None,
         **emulator_kwargs: Any,
     ) -> None:
         super().__init__(num_envs, batch_size)
+        frame_ratio, frame_stack, max_episode_steps, ale = with_preset(
+            preset, emulator_kwargs, frame_ratio, frame_stack, max_episode_steps,
+            repeat_action_probability, noop_max, episodic_life, reward_clip)
         if opponent not in (None, "cpu"):
             raise InvalidArgumentError(
                 f"EnvPool's opponent is None (agents play every player) or 'cpu' (the game's "
@@ -205,7 +222,11 @@ class EnvPool(ActionChecks, Workers):
         self._emulator_kwargs = emulator_kwargs
         self._names = list(self._emulator_args[2] or {})
         self._envs = [_Env(i, g, self._new_emulator()) for i, g in enumerate(self._games)]
-        self._episodes = Episodes(self._games, self._names, max_episode_steps)
+        options = ale.for_game(game, self._names)
+        self._ale = None if options is None else AleEpisodes(
+            self._games, self._names, max_episode_steps, options, frames)
+        self._episodes = self._ale if self._ale is not None \
+            else Episodes(self._games, self._names, max_episode_steps)
         self._reply_words = REPLY_HEAD + len(self._names)  # protocol.decode_frame's layout
         self._reply_size = 8 * self._reply_words
         self._reply_struct = struct.Struct(f"<{self._reply_words}q")  # one reply's words
@@ -281,7 +302,7 @@ class EnvPool(ActionChecks, Workers):
 
     async def watch(self, port: int = 0, host: str = "127.0.0.1", fps: float = 10.0) -> Any:
         """Serve a page showing every env's screen and progress, live
-        (:func:`aiomame.web.watch`; needs ``aiomame[web]``): returns the handle, whose
+        (:func:`aiomame.web.watch`; needs ``pip install ".[web]"``): returns the handle, whose
         ``url`` holds the token and ``close()`` stops it. Raises ServeError when the port
         is taken or the host is not this machine's, StateError before start."""
         from ..web import watch
@@ -342,6 +363,9 @@ class EnvPool(ActionChecks, Workers):
             self._rows.frames = stacks.slots[:, 0]  # the frames, in env order: a batch as is
         self._out = Buffers(self.num_envs, shape if self.frames else None, self._names,
                             self._players)
+        if self._ale is not None and self._ale.clip:  # the rows' are the episodes' own
+            self._rows.raw_rewards = self._ale.raw_rewards
+            self._out.raw_rewards = np.zeros_like(self._ale.raw_rewards)
         self._valid_inputs = {(a["port"], a["field"]): a
                               for a in self._envs[0].emulator.list_actions()}
 
@@ -387,14 +411,16 @@ class EnvPool(ActionChecks, Workers):
     def send(self, actions: Any, env_ids: Sequence[int] | np.ndarray | None = None) -> None:
         """Start a step on each of ``env_ids`` (default: all) with its action; returns at once.
 
-        ``actions[k]`` is for env ``env_ids[k]``: an action index with a game definition, a
-        sequence of :class:`~aiomame.Action` with a plain system. All is checked first:
-        on an error no env was sent anything.
+        ``actions[k]`` is for env ``env_ids[k]``: an action index (or name) with a game
+        definition, a sequence of :class:`~aiomame.Action` with a plain system. All is
+        checked first: on an error no env was sent anything.
         """
         self._check_running()
         ids = self._check_ids(env_ids)
         jobs = self._check_actions(actions, ids)
         self._check_stepping(ids)
+        if self._ale is not None:
+            jobs = self._ale.sticky(ids, jobs)
         self._send_steps(ids, jobs)
 
     def async_reset(self, seed: int | Sequence[int | None] | None = None,
@@ -409,6 +435,8 @@ class EnvPool(ActionChecks, Workers):
         """
         self._check_running()
         ids, seeds = self._reset_seeds(seed, env_ids)
+        if self._ale is not None:
+            self._ale.seed(seeds)
         if state is not None:
             checked = self._envs[0].emulator.check_state(state)
             if self.game is not None:

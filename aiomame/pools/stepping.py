@@ -33,7 +33,7 @@ _REPLY_HEAD = struct.Struct(f"<{REPLY_HEAD}q")  # kind, frame number, width, hei
 
 class StepPath(PoolFront):
     """The part of :class:`~aiomame.pools.pool.EnvPool` that steps its envs and settles
-    their replies; what needs to await goes to each env's worker (:mod:`.workers`)."""
+    their replies; what needs to await goes to each env's worker (:mod:`~aiomame.pools.workers`)."""
 
     autoreset_mode: str
     _envs: list[_Env]

@@ -74,6 +74,8 @@ class VersusPool:
                                            f"got {mine!r}")
             return [(a, b) if me == 0 else (b, a) for a, b in zip(mine, theirs, strict=True)]
         agent, other = np.asarray(mine), np.asarray(theirs)
+        if agent.dtype.kind in "UO" and agent.shape == (n,):
+            agent = self.pool.game.controls(self.player).indices(agent)  # names: indices
         if agent.shape != (n,) or agent.dtype.kind not in "iu":
             raise InvalidArgumentError(
                 f"actions has shape {agent.shape} (dtype {agent.dtype}); expected ({n},) "

@@ -1,7 +1,7 @@
-"""Each env of an :class:`~aiomame.pools.pool.EnvPool` has a long-lived worker task, for what
-needs to await (:class:`Workers`): a new episode, an autoreset, a step sent while it was
-busy, and a failed MAME: reported in its row, closed, restarted (:mod:`.restarter`) and
-armed again while the other envs step on."""
+"""Each env of an :class:`~aiomame.pools.pool.EnvPool` has a long-lived worker task, for
+what needs to await (:class:`Workers`): a new episode, an autoreset, a step sent while it
+was busy, and a failed MAME: reported in its row, closed, restarted
+(:mod:`~aiomame.pools.restarter`) and armed again while the other envs step on."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from .restarter import Restarter
 from .stepping import FAILURES, StepPath
 
 if TYPE_CHECKING:
+    from ..episodes.ale import AleEpisodes
     from .pool import _Env
 
 log = logging.getLogger("aiomame.pools.pool")
@@ -36,6 +37,7 @@ class Workers(StepPath):
     _emulator_args: tuple[Any, ...]
     _emulator_kwargs: dict[str, Any]
     _start_slots: asyncio.Semaphore
+    _ale: AleEpisodes | None  # ALE/EnvPool options (aiomame.episodes.ale), if any
 
     def _new_emulator(self) -> Emulator:
         system, roms, addresses, ratio = self._emulator_args
@@ -115,14 +117,36 @@ class Workers(StepPath):
         return await process.fail(process.step_error(reply), self._step_timeout)
 
     async def _autoreset(self, env: _Env) -> None:
-        self._show_start(env, await self._first_step(env.game, env.emulator, None, None))
+        self._show_start(env, await self._new_episode(env, None, None))
         self._tag_size(env.id)
 
     async def _begin(self, env: _Env, seed: int | None, state: State | None) -> None:
         """Job: a new episode, as a game starts it or from a saved ``state``."""
         env.staged = None
-        self._show_start(env, await self._first_step(env.game, env.emulator, seed, state))
+        self._show_start(env, await self._new_episode(env, seed, state))
         self._clear_row(env, NO_INFO)
+
+    async def _new_episode(self, env: _Env, seed: int | None, state: State | None
+                           ) -> dict[str, Any]:
+        """A new episode's first step: :meth:`_first_step`, or with ALE options theirs
+        (a life continued, no-ops: :meth:`AleEpisodes.start`)."""
+        if self._ale is None:
+            return await self._first_step(env.game, env.emulator, seed, state)
+        return await self._ale.start(
+            env.id, env.emulator, env.game, seed, state,
+            lambda: self._first_step(env.game, env.emulator, seed, state),
+            lambda: self._last_step(env))
+
+    def _last_step(self, env: _Env) -> dict[str, Any]:
+        """``env``'s last step again, as a first step's data (a life continued at once)."""
+        assert self._rows is not None
+        data: dict[str, Any] = dict(zip(self._names, self._rows.values[env.id].tolist(),
+                                        strict=True))
+        stacks = self._stacks
+        if stacks is not None:
+            shown = stacks.stack(env.id)
+            data["frame"] = (shown if stacks.k == 1 else shown[-1]).copy()
+        return data
 
     async def _first_step(self, game: Game | None, emulator: Emulator, seed: int | None,
                           state: State | None) -> dict[str, Any]:
@@ -172,8 +196,10 @@ class Workers(StepPath):
         rows = self._rows
         assert rows is not None
         rows.rewards[env.id] = 0.0
+        if rows.raw_rewards is not None:
+            rows.raw_rewards[env.id] = 0.0
         rows.terminated[env.id] = rows.truncated[env.id] = False
-        rows.elapsed_steps[env.id] = 0
+        rows.elapsed_steps[env.id] = self._episodes.steps[env.id]  # 0, or a game's so far
         self._infos[env.id] = info
         self._tag_size(env.id)
 
@@ -187,6 +213,8 @@ class Workers(StepPath):
         else:
             info = {}
             rows.rewards[i] = 0.0
+            if rows.raw_rewards is not None:
+                rows.raw_rewards[i] = 0.0
             rows.terminated[i] = False
             rows.elapsed_steps[i] = self._episodes.steps[i]
         rows.truncated[i] = True

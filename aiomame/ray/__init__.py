@@ -1,4 +1,4 @@
-"""aiomame past one machine: pools of MAMEs in Ray actors (``pip install "aiomame[ray]"``).
+"""aiomame past one machine: pools of MAMEs in Ray actors (``pip install ".[ray]"``).
 
 :class:`RayEnvPool` has :class:`aiomame.EnvPool`'s async API over an EnvPool in each of
 several Ray actors (one per node, or per N CPUs, by Ray's resources)::

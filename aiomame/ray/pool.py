@@ -392,7 +392,8 @@ def _rows(batch: Batch, rows: list[int]) -> Batch:
     return Batch(batch.env_ids[rows], None if batch.frames is None else batch.frames[rows],
                  {name: values[rows] for name, values in batch.memory.items()},
                  batch.rewards[rows], batch.terminated[rows], batch.truncated[rows],
-                 batch.elapsed_steps[rows], [batch.infos[r] for r in rows])
+                 batch.elapsed_steps[rows], [batch.infos[r] for r in rows],
+                 None if batch.raw_rewards is None else batch.raw_rewards[rows])
 
 
 def _gather(parts: list[tuple[Batch, int]]) -> Batch:
@@ -424,4 +425,5 @@ def _gather(parts: list[tuple[Batch, int]]) -> Batch:
         take(lambda b: b.env_ids), None if first.frames is None else take(lambda b: b.frames),
         {name: take(lambda b, name=name: b.memory[name]) for name in first.memory},
         take(lambda b: b.rewards), take(lambda b: b.terminated), take(lambda b: b.truncated),
-        take(lambda b: b.elapsed_steps), [b.infos[r] for b, rows in runs for r in rows])
+        take(lambda b: b.elapsed_steps), [b.infos[r] for b, rows in runs for r in rows],
+        None if first.raw_rewards is None else take(lambda b: b.raw_rewards))

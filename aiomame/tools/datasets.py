@@ -1,4 +1,4 @@
-"""Recordings as offline-RL datasets: Minari (``pip install "aiomame[minari]"``).
+"""Recordings as offline-RL datasets: Minari (``pip install ".[minari]"``).
 
 :func:`export_minari` replays recordings (:mod:`aiomame.tools.recording`) on MAME with the
 observation options chosen at export (84x84 grayscale, a frame stack...) and writes them as
@@ -15,7 +15,7 @@ Each episode holds what the replay's env returned, exactly (frames stored raw, n
 Gymnasium action space's dtype), ``rewards``, ``terminations``, ``truncations`` (the last
 step of a recording that did not end in game over is truncated) and ``infos``: each of the
 game's memory values per observation. The episode's ``seed`` is the recording's. The
-dataset's ``env_spec`` is the game's Gymnasium id (``aiomame/<Game>-v0``, else
+dataset's ``env_spec`` is the game's Gymnasium id (``aiomame/<Name>-v0``, else
 ``aiomame/MAME-v0`` with the definition file) with the observation options, frame ratio
 and ``roms_path`` as keyword arguments.
 """
@@ -36,6 +36,7 @@ import numpy as np
 
 from ..checks import check_bool
 from ..errors import InvalidArgumentError
+from ..extras import install
 from .recording import Recording, obs_options, replay, replay_env
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 
     from ..episodes.env import GameEnv
 
-MINARI_HINT = 'Minari export needs minari and h5py: pip install "aiomame[minari]"'
+MINARI_HINT = f"Minari export needs minari and h5py: {install('minari')}"
 RECORDED: Any = type("Recorded", (), {"__repr__": lambda self: "RECORDED"})()
 """An observation option's default: as the first recording was recorded."""
 _CHECKED = ("game", "system", "frame_ratio", "memory", "players", "player", "opponent")
@@ -272,7 +273,7 @@ def _create(minari: Any, dataset_id: str, episode: Any, observation_space: Any,
 
 def env_spec(game: str, kwargs: dict[str, Any]) -> Any:
     """The Gymnasium spec that makes ``game`` (a registered name or a definition file)
-    again with ``kwargs``: ``aiomame/<Game>-v0``, else ``aiomame/MAME-v0``."""
+    again with ``kwargs``: ``aiomame/<Name>-v0``, else ``aiomame/MAME-v0``."""
     import gymnasium
 
     from .. import gym as aiomame_gym

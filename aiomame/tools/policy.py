@@ -1,7 +1,8 @@
 """Trained policies as files: the actor-critic network of ``examples/train_ppo.py``, its
 checkpoint format, and :func:`load_agent` to play one (``aiomame play GAME --agent FILE``).
 
-Needs PyTorch: ``pip install "aiomame[train]"`` (which pins the CPU build's version).
+Needs PyTorch, its CPU build as the ``train`` extra pins it: ``pip install "torch==2.13.0"
+--index-url https://download.pytorch.org/whl/cpu`` (:data:`aiomame.extras.TORCH`).
 A checkpoint is a ``torch.save`` dict: ``format``, ``game``, ``env`` (the observation
 options the policy was trained on: ``obs_type``, ``resize``, ``frame_stack``,
 ``frame_ratio``, ``max_episode_steps``), ``network`` (``channels``, ``actions``) and
@@ -20,13 +21,14 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidArgumentError
+from ..extras import TORCH
 from ..files import write_atomically
 
 try:
     import torch
     from torch import nn
 except ImportError as exc:  # pragma: no cover - exercised where torch is absent
-    raise ImportError("aiomame.tools.policy needs PyTorch: pip install \"aiomame[train]\"") from exc
+    raise ImportError(f"aiomame.tools.policy needs PyTorch: {TORCH}") from exc
 
 FORMAT = 1
 

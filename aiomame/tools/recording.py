@@ -10,7 +10,7 @@ and frame, and :func:`replay` plays it back and reports the first step that diff
 through and are recorded; ``recorder.recording`` is the episode so far, ``.save(path)``
 writes it. ``Recording.load(path)`` reads one back; ``replay(recording)`` yields the steps.
 
-The file format and :class:`Recording`: :mod:`.recording_file` (imported here too).
+The file format and :class:`Recording`: :mod:`~aiomame.tools.recording_file` (imported here too).
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ class Recorder:
         env = self.env
         obs, reward, terminated, truncated, info = await env.step(action)
         if env.game.players == 1:
-            self._actions.append(np.asarray(action).tolist())
+            self._actions.append(np.asarray(self._index(action, 1)).tolist())
             self._reward += reward
         else:
             self._players_step(action, info)
@@ -175,6 +175,11 @@ class Recorder:
         if terminated or truncated:
             self._ended = "terminated" if terminated else "truncated"
         return obs, reward, terminated, truncated, info
+
+    def _index(self, action: Any, player: int) -> Any:
+        """``action``, an action's name as its index (:meth:`Controls.index`)."""
+        return self.env.game.controls(player).index(action) if isinstance(action, str) \
+            else action
 
     def _players_step(self, action: Any, info: dict[str, Any]) -> None:
         """Records a step of a game of several players: every player's action (the
@@ -185,6 +190,8 @@ class Recorder:
             joint[env.player - 1] = action
             joint[env.opponent.player - 1] = env.opponent_action
             action = joint
+        action = [self._index(a, p) for p, a in enumerate(action, 1)] if self._joint \
+            else self._index(action, env.player)
         if len(self._shape) > 1:  # vectors, padded with zeros to the longest player's
             action = [np.pad(np.asarray(a, np.float64), (0, self._shape[1] - len(a)))
                       for a in action]

@@ -7,7 +7,7 @@ the end (or use ``with``). The file appears whole at ``close()`` (written under 
 into one or more of them.
 
 - **MP4** (H.264, yuv420p, plays everywhere): frames go down a pipe to the static ffmpeg of
-  ``imageio-ffmpeg`` (``pip install "aiomame[video]"``), at exactly ``fps`` frames per
+  ``imageio-ffmpeg`` (``pip install ".[video]"``), at exactly ``fps`` frames per
   second. Frames are enlarged ``scale`` times by nearest neighbour (crisp pixels) and padded
   to even sizes, as yuv420p needs.
 - **GIF**: written frame by frame, so any episode length takes constant memory (Pillow's
@@ -33,13 +33,14 @@ import numpy as np
 
 from ..checks import check_path, is_int
 from ..errors import InvalidArgumentError, SetupError
+from ..extras import install
 
 if TYPE_CHECKING:
     from ..episodes.env import GameEnv
     from .recording import Divergence, Recording
 
 FORMATS = ("gif", "mp4")
-VIDEO_EXTRA_HINT = 'MP4 export needs imageio-ffmpeg: pip install "aiomame[video]"'
+VIDEO_EXTRA_HINT = f"MP4 export needs imageio-ffmpeg: {install('video')}"
 
 
 class VideoDependencyError(SetupError):

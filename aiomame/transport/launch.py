@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextvars
+import importlib.util
 import os
 import re
 import sys
@@ -40,8 +41,12 @@ _BAD_DUMPS_END = ("WARNING: the machine might not run correctly.",  # newer MAME
                   "WARNING: the software item might not run correctly.")
 _warned_dumps: set[tuple[str, str]] = set()
 # Frames that are not the user's: a warning points past them, at the line that called in.
+# aiomame's whole package, and Gymnasium's: gym.make() constructs the env (and starts MAME)
+# in its own code.
 _NOT_THE_CALLERS = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,
-                    os.path.dirname(asyncio.__file__) + os.sep)
+                    os.path.dirname(asyncio.__file__) + os.sep,
+                    *[os.path.dirname(spec.origin) + os.sep for spec in
+                      [importlib.util.find_spec("gymnasium")] if spec and spec.origin])
 
 Caller = tuple[str, int, dict[str, Any]]
 

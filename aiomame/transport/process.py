@@ -9,10 +9,10 @@ Per MAME, a private 0700 directory holds the socket the plugin connects to for i
 (unlinked once connected), the frames file and MAME's own cfg/nvram folders; commands go to
 MAME's stdin, one end of a socket pair, so MAME exits when this process goes away.
 
-Here: its lifecycle (start, handshake, failures, close). Its parts: :mod:`.launch` (the
-command line, MAME's output, the error for a failed start) and :mod:`.channel` (commands,
-steps, states and frames with the plugin).
-"""
+Here: its lifecycle (start, handshake, failures, close). Its parts:
+:mod:`~aiomame.transport.launch` (the command line, MAME's output, the error for a failed
+start) and :mod:`~aiomame.transport.channel` (commands, steps, states and frames with the
+plugin)."""
 
 from __future__ import annotations
 

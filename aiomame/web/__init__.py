@@ -1,4 +1,4 @@
-"""Watch and play in a browser (``pip install "aiomame[web]"``): aiohttp on aiomame's loop.
+"""Watch and play in a browser (``pip install ".[web]"``): aiohttp on aiomame's loop.
 
 - :func:`watch` (``await pool.watch()``, ``aiomame watch GAME``): a page with every env's
   live screen, its episode, return, steps and restarts, and the pool's steps/s over time
@@ -13,10 +13,12 @@ otherwise (:mod:`aiomame.web.server`). On a headless server: ``ssh -L
 
 from __future__ import annotations
 
+from ..extras import install
+
 try:
     import aiohttp  # noqa: F401
 except ImportError as exc:  # the extra is not installed: say which
-    raise ImportError('aiomame.web needs aiohttp: pip install "aiomame[web]"') from exc
+    raise ImportError(f"aiomame.web needs aiohttp: {install('web')}") from exc
 
 from .server import Server
 from .watcher import PoolView, WatchHandle, watch
