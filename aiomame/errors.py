@@ -9,6 +9,7 @@ protocol or lifecycle faults. Errors about a running MAME carry the tail of its 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 
 class AiomameError(Exception):
@@ -75,7 +76,8 @@ class StartError(AiomameError):
 class UnknownGameError(StartError):
     """MAME does not know the system name (``note``: what else the name is, if anything)."""
 
-    def __init__(self, game: str, similar: Sequence[str], *, note: str = "", **kw) -> None:
+    def __init__(self, game: str, similar: Sequence[str], *, note: str = "",
+                 **kw: Any) -> None:
         hint = f"; similar: {', '.join(similar)}" if similar else ""
         super().__init__(f"MAME knows no system {game!r}{hint}{note and '. ' + note}", **kw)
         self.note = note
@@ -87,7 +89,7 @@ class MissingRomsError(StartError):
     """Required ROM files were not found (or were bad) in the ROM path."""
 
     def __init__(self, game: str, roms_path: str, files: Sequence[str],
-                 sets: Sequence[str] = (), **kw) -> None:
+                 sets: Sequence[str] = (), **kw: Any) -> None:
         where = ""
         if len(sets) > 1:
             where = (f" (MAME looks for them in the ROM sets {', '.join(sets)}: {sets[0]!r} "
@@ -139,7 +141,7 @@ class MediaLoadError(StartError):
     """MAME refused a media file or software item (wrong size or format, or no slot took
     it); ``media``: what was given, slot -> file (``"software"`` -> the item)."""
 
-    def __init__(self, message: str, media: Mapping[str, str], **kw) -> None:
+    def __init__(self, message: str, media: Mapping[str, str], **kw: Any) -> None:
         given = ", ".join(f"{slot}={file}" for slot, file in media.items()) or "none"
         super().__init__(f"{message} (given: {given})", **kw)
         self.media = dict(media)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 import gymnasium
 import numpy as np
@@ -141,8 +141,10 @@ class MameEnv(gymnasium.Env[np.ndarray, Any]):
     InvalidArgumentError for a two-player game without an opponent, naming the valid ones.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": list(RENDER_MODES),
-                                          "render_fps": 20.0}
+    # Not a ClassVar: Gymnasium's Env declares it per instance, and __init__ sets the
+    # game's render_fps.
+    metadata: dict[str, Any] = {  # noqa: RUF012
+        "render_modes": list(RENDER_MODES), "render_fps": 20.0}
 
     def __init__(self, game: str | Game = "catch", *, render_mode: str | None = None,
                  opponent: Any = None, player: int = 1, **kwargs: Any) -> None:

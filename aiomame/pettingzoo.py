@@ -19,7 +19,7 @@ once. It is one :class:`aiomame.sync.GameEnv` (one MAME), as :class:`aiomame.gym
 from __future__ import annotations
 
 import warnings
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from gymnasium import spaces
@@ -61,9 +61,10 @@ class MameParallelEnv(ParallelEnv[str, np.ndarray, Any]):
     a game of one player (or one that plays against its own AI) and for ``opponent``.
     """
 
-    metadata: ClassVar[dict[str, Any]] = {"render_modes": list(RENDER_MODES),
-                                          "name": "aiomame", "is_parallelizable": True,
-                                          "render_fps": 20.0}
+    # Not a ClassVar: __init__ sets the game's name and render_fps per instance.
+    metadata: dict[str, Any] = {  # noqa: RUF012
+        "render_modes": list(RENDER_MODES), "name": "aiomame", "is_parallelizable": True,
+        "render_fps": 20.0}
 
     def __init__(self, game: str | Game, *, render_mode: str | None = None,
                  **kwargs: Any) -> None:
@@ -147,7 +148,7 @@ class MameParallelEnv(ParallelEnv[str, np.ndarray, Any]):
         if terminated or truncated:
             self.agents = []
         return (dict.fromkeys(agents, obs),
-                {a: float(r) for a, r in zip(agents, rewards, strict=True)},
+                {a: float(r) for a, r in zip(agents, np.asarray(rewards), strict=True)},
                 dict.fromkeys(agents, terminated), dict.fromkeys(agents, truncated),
                 {a: dict(info) for a in agents})
 

@@ -30,8 +30,8 @@ import inspect
 import os
 import threading
 import weakref
-from collections.abc import Callable, Coroutine, Iterator
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from .episodes import env as _env
 from .errors import InvalidArgumentError, StateError
@@ -42,6 +42,7 @@ from .transport.launch import STARTED_FROM, caller
 from .transport.sigterm import exit_on_sigterm
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 CLOSE_TIMEOUT = 30.0
 """Seconds a close may take before it is abandoned (MAME is SIGKILLed well before)."""
@@ -101,24 +102,26 @@ def run(coroutine: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
         raise
 
 
-def _blocking(cls: type, name: str) -> Callable[..., Any]:
-    """A blocking method calling coroutine method ``name`` of the wrapped object."""
-    original = getattr(cls, name)
+def _blocking(coroutine: Callable[Concatenate[Any, P], Awaitable[T]]
+              ) -> Callable[Concatenate[_Blocking, P], T]:
+    """A blocking method calling the same-named coroutine method of the wrapped object; typed
+    with the coroutine's parameters and result, so type checkers and IDEs show them."""
+    name = coroutine.__name__
 
-    @functools.wraps(original)
-    def method(self: _Blocking, *args: Any, **kwargs: Any) -> Any:
+    @functools.wraps(coroutine)
+    def method(self: _Blocking, *args: P.args, **kwargs: P.kwargs) -> T:
         return self._call(getattr(self._async, name), *args, **kwargs)
 
-    method.__doc__ = f"Blocking :meth:`{cls.__module__}.{cls.__qualname__}.{name}`."
+    method.__doc__ = f"Blocking :meth:`{coroutine.__module__}.{coroutine.__qualname__}`."
     return method
 
 
-def _same_arguments(async_init: Callable[..., Any]) -> Callable[[Callable[..., T]],
-                                                                   Callable[..., T]]:
+def _same_arguments(async_init: Callable[Concatenate[Any, P], None]
+                    ) -> Callable[[Callable[..., None]], Callable[Concatenate[Any, P], None]]:
     """Gives a blocking ``__init__(self, *args, **kwargs)`` the signature of the async
-    class's ``__init__``, so ``help()``, IDEs and :func:`inspect.signature` show the real
-    parameters."""
-    def decorate(init: Callable[..., T]) -> Callable[..., T]:
+    class's ``__init__``, so ``help()``, :func:`inspect.signature`, type checkers and IDEs
+    show the real parameters."""
+    def decorate(init: Callable[..., None]) -> Callable[Concatenate[Any, P], None]:
         init.__signature__ = inspect.signature(async_init)  # type: ignore[attr-defined]
         return init
     return decorate
@@ -202,12 +205,12 @@ class Emulator(_Blocking):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(lambda: _emulator.Emulator(*args, **kwargs))
 
-    step = _blocking(_emulator.Emulator, "step")
-    read = _blocking(_emulator.Emulator, "read")
-    write = _blocking(_emulator.Emulator, "write")
-    reset = _blocking(_emulator.Emulator, "reset")
-    save_state = _blocking(_emulator.Emulator, "save_state")
-    load_state = _blocking(_emulator.Emulator, "load_state")
+    step = _blocking(_emulator.Emulator.step)
+    read = _blocking(_emulator.Emulator.read)
+    write = _blocking(_emulator.Emulator.write)
+    reset = _blocking(_emulator.Emulator.reset)
+    save_state = _blocking(_emulator.Emulator.save_state)
+    load_state = _blocking(_emulator.Emulator.load_state)
 
     @property
     def info(self) -> dict[str, Any]:
@@ -236,10 +239,10 @@ class GameEnv(_Blocking):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(lambda: _env.GameEnv(*args, **kwargs))
 
-    reset = _blocking(_env.GameEnv, "reset")
-    step = _blocking(_env.GameEnv, "step")
-    save_state = _blocking(_env.GameEnv, "save_state")
-    load_state = _blocking(_env.GameEnv, "load_state")
+    reset = _blocking(_env.GameEnv.reset)
+    step = _blocking(_env.GameEnv.step)
+    save_state = _blocking(_env.GameEnv.save_state)
+    load_state = _blocking(_env.GameEnv.load_state)
 
     @property
     def game(self) -> Any:
@@ -271,11 +274,11 @@ class EnvPool(_Blocking):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(lambda: _pool.EnvPool(*args, **kwargs))
 
-    step = _blocking(_pool.EnvPool, "step")
-    reset = _blocking(_pool.EnvPool, "reset")
-    recv = _blocking(_pool.EnvPool, "recv")
-    wait = _blocking(_pool.EnvPool, "wait")
-    load_state = _blocking(_pool.EnvPool, "load_state")
+    step = _blocking(_pool.EnvPool.step)
+    reset = _blocking(_pool.EnvPool.reset)
+    recv = _blocking(_pool.EnvPool.recv)
+    wait = _blocking(_pool.EnvPool.wait)
+    load_state = _blocking(_pool.EnvPool.load_state)
 
     def send(self, actions: Any, env_ids: Any = None) -> None:
         """:meth:`aiomame.EnvPool.send` (returns at once)."""

@@ -251,7 +251,8 @@ CASES = [
     Case("GameEnv", "emulator_kwargs", "frameskip=4", lambda _: GameEnv("catch", frameskip=4),
          IAE, r"unknown keyword argument of GameEnv 'frameskip'; valid: 'roms_path', "
               r"'frame_ratio', 'frame_stack', 'max_episode_steps', 'opponent', 'player', "
-              r"'render', .*'maxpool'"),  # GameEnv's own keywords, then the Emulator's
+              r"'preset', .*'reward_clip', 'render', .*'maxpool'"),
+    # GameEnv's own keywords (the ALE options among them), then the Emulator's
     Case("GameEnv", "emulator_kwargs", "obs_type='hsv'", lambda _: GameEnv("catch", obs_type="hsv"),
          IAE, r"'hsv'; valid: 'rgb', 'grayscale', 'bgra'"),
     *[Case("GameEnv.reset", "seed", repr(v), lambda e, v=v: e.reset(seed=v), IAE,
@@ -262,7 +263,10 @@ CASES = [
          StateMismatchError, r"'sfiii3n' on MAME 0\.251; this machine is 'invaders'", "env"),
     *[Case("GameEnv.step", "action", repr(v), lambda e, v=v: e.step(v), IAE,
            rf"action {q(v)} is not in 0\.\.2 \(noop, left, right\)", "env")
-      for v in (3, -1, 1.5, "left", None, True, [0, 1])],
+      for v in (3, -1, 1.5, None, True, [0, 1])],
+    Case("GameEnv.step", "action", "'jump'", lambda e: e.step("jump"), IAE,
+         r"'jump': no action of that name; valid names: noop, left, right \(or indices 0\.\.2\)",
+         "env"),
     Case("GameEnv.load_state", "state", "foreign", lambda e: e.load_state(FOREIGN),
          StateMismatchError, r"'sfiii3n'.*'invaders'", "env"),
     # -- EnvPool ---------------------------------------------------------------------------
@@ -305,6 +309,38 @@ CASES = [
          r"EnvPool's opponent is None .* or 'cpu' .*got 'random'"),
     Case("EnvPool", "opponent", "'cpu'", lambda _: pool(opponent="cpu"), IAE,
          r"game 'catch' has no computer opponent of its own \(it has one player\)"),
+    Case("GameEnv", "preset", "'nes'", lambda _: GameEnv("catch", preset="nes"), IAE,
+         r"unknown preset 'nes'; valid: None, 'atari'"),
+    *[Case("GameEnv", "repeat_action_probability", repr(v),
+           lambda _, v=v: GameEnv("catch", repeat_action_probability=v), IAE,
+           rf"repeat_action_probability must be a number in \[0, 1\] .*got {q(v)}")
+      for v in (1.5, -0.1, "0.25")],
+    *[Case("GameEnv", "noop_max", repr(v), lambda _, v=v: GameEnv("catch", noop_max=v), IAE,
+           rf"noop_max must be an int >= 0 .*got {q(v)}") for v in (-1, 2.5, True)],
+    Case("GameEnv", "episodic_life", "'yes'", lambda _: GameEnv("catch", episodic_life="yes"),
+         IAE, r"episodic_life must be True or False, got 'yes'"),
+    Case("GameEnv", "episodic_life", "True (duel)",
+         lambda _: GameEnv("duel", episodic_life=True),
+         IAE, r"episodic_life needs a game with a memory value named 'lives' \(as 'basket', "
+              r"'basket_paddle', 'catch'.*game 'duel' has none"),
+    Case("GameEnv", "reward_clip", "2", lambda _: GameEnv("catch", reward_clip=2), IAE,
+         r"reward_clip must be True or False, got 2"),
+    Case("EnvPool", "preset", "'nes'", lambda _: pool(preset="nes"), IAE,
+         r"unknown preset 'nes'; valid: None, 'atari'"),
+    *[Case("EnvPool", "repeat_action_probability", repr(v),
+           lambda _, v=v: pool(repeat_action_probability=v), IAE,
+           rf"repeat_action_probability must be a number in \[0, 1\] .*got {q(v)}")
+      for v in (1.5, -0.1, "0.25")],
+    *[Case("EnvPool", "noop_max", repr(v), lambda _, v=v: pool(noop_max=v), IAE,
+           rf"noop_max must be an int >= 0 .*got {q(v)}") for v in (-1, 2.5, True)],
+    Case("EnvPool", "episodic_life", "'yes'", lambda _: pool(episodic_life="yes"),
+         IAE, r"episodic_life must be True or False, got 'yes'"),
+    Case("EnvPool", "episodic_life", "True (duel)",
+         lambda _: pool(game="duel", episodic_life=True),
+         IAE, r"episodic_life needs a game with a memory value named 'lives' \(as 'basket', "
+              r"'basket_paddle', 'catch'.*game 'duel' has none"),
+    Case("EnvPool", "reward_clip", "2", lambda _: pool(reward_clip=2), IAE,
+         r"reward_clip must be True or False, got 2"),
     Case("EnvPool", "restarter", "5", lambda _: pool(restarter=5), IAE,
          r"restarter must be a Restarter or None, got 5"),
     Case("EnvPool", "emulator_kwargs", "foo=1", lambda _: pool(foo=1), IAE,

@@ -107,10 +107,10 @@ async def test_a_stale_plugin_is_named_with_both_versions(roms, tmp_path, no_lea
     # A copy of the plugin that speaks protocol 1, as an old install would, on real MAME.
     stale = tmp_path / "aiomame"
     shutil.copytree(Path(aiomame_plugins_dir()) / "aiomame", stale)
-    source = (stale / "init.lua").read_text()
+    source = (stale / "hello.lua").read_text()
     current = f"local PROTOCOL_VERSION = {PROTOCOL_VERSION}\n"
     assert current in source
-    (stale / "init.lua").write_text(source.replace(current, "local PROTOCOL_VERSION = 1\n"))
+    (stale / "hello.lua").write_text(source.replace(current, "local PROTOCOL_VERSION = 1\n"))
     emu = Emulator("invaders", roms, extra_args=[
         "-pluginspath", f"{mame_plugins_dir(find_mame())};{tmp_path}", "-plugin", "aiomame"])
     with pytest.raises(ProtocolError, match=f"the plugin speaks protocol 1, this aiomame "

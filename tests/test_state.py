@@ -25,6 +25,7 @@ from aiomame import Action, Address, Emulator, EnvPool, GameEnv, State
 from aiomame.errors import (
     InvalidArgumentError,
     MameExitedError,
+    MameTimeoutError,
     SaveStateError,
     StateError,
     StateFileError,
@@ -164,13 +165,15 @@ async def test_bytes_mame_refuses_leave_the_machine_usable(machine, pong_state):
 
 async def test_damaged_contents_crash_mame_and_are_reported(roms, no_leaks):
     # MAME checks a state's header and size only: with its contents zeroed, MAME 0.251 and
-    # 0.276 die in the load, 0.289 in the next step. aiomame reports the death, cleans up.
-    async with Emulator("invaders", roms, ADDRESSES, frame_ratio=2) as emu:
+    # 0.276 die in the load, 0.289 in the next step, or (about 1 run in 3) hangs in it.
+    # aiomame reports the death, or kills the hung MAME at the step timeout; cleans up.
+    async with Emulator("invaders", roms, ADDRESSES, frame_ratio=2, step_timeout=5) as emu:
         await emu.step()
         good = await emu.save_state()
         damaged = good.data[:32] + bytes(len(good.data) - 32)
-        with pytest.raises(MameExitedError,
-                           match="MAME went away while (loading a state|stepping)"):
+        with pytest.raises((MameExitedError, MameTimeoutError),
+                           match="MAME went away while (loading a state|stepping)|"
+                                 "MAME gave no answer within 5s while stepping; killed it"):
             await emu.load_state(damaged)
             for _ in range(5):
                 await emu.step()

@@ -72,12 +72,12 @@ def positive_float(text: str) -> float:
     return value
 
 
-def _number(text: str, kind: type[T], minimum: Any, what: str) -> T:
+def _number(text: str, kind: Callable[[str], T], minimum: Any, what: str) -> T:
     try:
-        value = kind(text)  # type: ignore[call-arg]
+        value = kind(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
-    if value < minimum:  # type: ignore[operator]
+    if value < minimum:
         raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
     return value
 

@@ -165,11 +165,12 @@ def _game_entry(game: type[Game], present: set[str] | None, mame: str | None
         roms = "none needed" if game.media and not romset.rom_files(find_mame(mame), game.system) \
             else "present" if game.system in present else "missing"
     instance = game()
-    entry = {"name": game.name, "id": env_id(game), "system": game.system,
-             "description": _title(game),
-             "actions": list(instance.action_names()),
-             "kind": "axes" if game.axes else "buttons" if game.buttons else "discrete",
-             "roms": roms, "players": instance.players}
+    entry: dict[str, Any] = {"name": game.name, "id": env_id(game), "system": game.system,
+                             "description": _title(game),
+                             "actions": list(instance.action_names()),
+                             "kind": "axes" if game.axes else "buttons" if game.buttons
+                             else "discrete",
+                             "roms": roms, "players": instance.players}
     if instance.players > 1:  # each player's actions, and who plays player 2 against an agent
         entry["player_actions"] = [instance.controls(p).action_names()
                                    for p in range(1, instance.players + 1)]

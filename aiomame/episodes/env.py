@@ -184,6 +184,7 @@ class GameEnv:
         if self.frame_stack == 1:
             values, obs = await self.emulator.step_into(
                 inputs, out=np.empty(stack.frame_shape, np.uint8))
+            assert obs is not None  # a step with a frame (step_into's default) has one
             data = dict(zip(self.game.memory_addresses, values, strict=True))
         else:
             values, _ = await self.emulator.step_into(inputs, out=stack.next_slot(0))
@@ -195,7 +196,7 @@ class GameEnv:
             obs = stack.stack(0).copy()
         self._refill = False
         reward, terminated, truncated = episode.advance(data)
-        info = dict(data)
+        info: dict[str, Any] = dict(data)
         if ale is not None and ale.clip:
             info["raw_reward"] = ale.raw_reward
         if self.emulator.screen_size != self._size:

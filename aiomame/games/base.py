@@ -7,7 +7,7 @@ import os
 import random
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
@@ -24,63 +24,65 @@ from .controls import Controls
 class Game:
     """A MAME game as an RL task. Subclass it per game and register it (see ``registry``).
 
-    Class attributes describe the game; the methods turn memory values into rewards and
+    Attributes describe the game (class attributes of a subclass, or set per instance as
+    :class:`~aiomame.games.system.SystemGame` and definition files do; hence not
+    ``ClassVar``); the methods turn memory values into rewards and
     episode ends and bring a machine to the first playable moment of a new game.
     """
 
-    name: ClassVar[str]
-    system: ClassVar[str]
+    name: str
+    system: str
     """MAME system name (the ROM set)."""
-    rom_images: ClassVar[Mapping[str, str | Path]] = {}
+    rom_images: Mapping[str, str | Path] = {}
     """ROMs the game ships, as memory-region images (region name -> file), cut into the
     files the running MAME expects (:mod:`aiomame.mame.romset`). Empty: the user supplies them."""
-    memory_addresses: ClassVar[Mapping[str, Address]] = {}
-    actions: ClassVar[Mapping[str, tuple[Action, ...]]] = {}
+    memory_addresses: Mapping[str, Address] = {}
+    actions: Mapping[str, tuple[Action, ...]] = {}
     """Named discrete actions, in index order: each holds its inputs for one step."""
-    buttons: ClassVar[tuple[Action, ...]] = ()
+    buttons: tuple[Action, ...] = ()
     """Instead of :attr:`actions`: the action is a vector of 0/1, one per button, each
     held for the step when 1 (Gymnasium's ``MultiBinary``)."""
-    axes: ClassVar[tuple[Axis, ...]] = ()
+    axes: tuple[Axis, ...] = ()
     """Instead of :attr:`actions`: analog inputs, and the action is a float vector (a
     Gymnasium ``Box`` in [-1, 1]): one entry per axis, mapped linearly onto its range (see
     :class:`~aiomame.machine.analog.Axis`), then one per button of :attr:`buttons`, held when > 0.
     The ranges are read from MAME when the env starts (:meth:`bind_axes`)."""
-    players: ClassVar[int] = 1
+    players: int = 1
     """How many players the game has. With more than one, :attr:`player_controls` holds
     each player's controls and :meth:`reward` returns one reward per player."""
-    player_controls: ClassVar[tuple[Controls, ...]] = ()
+    player_controls: tuple[Controls, ...] = ()
     """With :attr:`players` > 1: each player's controls, player 1's first (player 1's are
     also :attr:`actions`, :attr:`buttons` or :attr:`axes`, for one-agent use)."""
-    cpu_opponent: ClassVar[bool] = False
+    cpu_opponent: bool = False
     """Whether the game has its own computer opponent: with :attr:`versus_cpu`,
     :meth:`start` begins a one-player game, in which the game plays players 2…."""
     versus_cpu: bool = False
     """Per instance (:meth:`set_versus_cpu`): agents control player 1 only."""
-    frame_ratio: ClassVar[int] = 3
-    vectorized: ClassVar[bool] = False
+    frame_ratio: int = 3
+    vectorized: bool = False
     """Whether :meth:`reward` and :meth:`terminated` also take mappings of numpy arrays (one
     element per env) and return arrays: :class:`~aiomame.EnvPool` then computes a batch's
     rewards and ends in one call instead of one per env (write them with arithmetic and
     comparisons, no ``float()``/``if``/``and``)."""
-    max_episode_steps: ClassVar[int | None] = None
-    obs: ClassVar[Mapping[str, Any]] = {}
+    max_episode_steps: int | None = None
+    obs: Mapping[str, Any] = {}
     """Observation defaults (``obs_type``, ``resize``, ``interpolation``, ``maxpool``,
     ``frame_stack``): :class:`~aiomame.GameEnv` and :class:`~aiomame.EnvPool` use them where
     the caller gives none (see :meth:`emulator_options`)."""
-    media: ClassVar[Mapping[str, str | Path]] = {}
+    media: Mapping[str, str | Path] = {}
     """Media the game loads, MAME's slot name -> file (``{"cart": path}``, see
     :class:`~aiomame.Emulator`); a caller's ``media`` adds slots to these or replaces them."""
-    settings: ClassVar[Mapping[str, str | int]] = {}
+    settings: Mapping[str, str | int] = {}
     """DIP switches and configuration settings the game needs, ``"PORT/FIELD"`` -> a
     setting's name or value (see :class:`~aiomame.Emulator`); a caller's ``settings`` add
     to these or replace them."""
-    software: ClassVar[str | None] = None
+    software: str | None = None
     """The software-list item the game runs (``"breakout"``), unless the caller gives one."""
-    deterministic_start: ClassVar[bool] = False
+    deterministic_start: bool = False
     """Whether :meth:`start` always reaches the same state (scripted inputs from a hard
     reset): then the default :meth:`new_game` saves it once and loads it later, as it does
     for games with :meth:`seed`."""
-    start_state: ClassVar[State | None] = None
+    start_state: State | None = None
     """The machine at the first playable moment of a new game, before any seed (see
     :meth:`new_game`); used on the system and MAME version it was saved on. None: each
     instance saves its own at its first new game."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from ..errors import GameError
 from ..machine.analog import Axis
@@ -49,10 +49,10 @@ source's symbols."""
 class Basket(Game):
     name = "basket"
     system = "a2600"
-    media: ClassVar[Mapping[str, str | Path]] = {"cart": CARTRIDGE}
-    memory_addresses: ClassVar[Mapping[str, Address]] = {
+    media: Mapping[str, str | Path] = {"cart": CARTRIDGE}
+    memory_addresses: Mapping[str, Address] = {
         name: Address(address, kind) for name, (_, address, kind) in RAM.items()}
-    actions: ClassVar[Mapping[str, tuple[Action, ...]]] = {
+    actions: Mapping[str, tuple[Action, ...]] = {
         "noop": (), "left": (Action(JOYSTICK, "P1 Left"),),
         "right": (Action(JOYSTICK, "P1 Right"),)}
     frame_ratio = 3
@@ -96,8 +96,8 @@ class BasketPaddle(Basket):
     basket's place from the left edge to the right."""
 
     name = "basket_paddle"
-    actions: ClassVar[Mapping[str, tuple[Action, ...]]] = {}
-    axes: ClassVar[tuple[Axis, ...]] = (PADDLE,)
+    actions: Mapping[str, tuple[Action, ...]] = {}
+    axes: tuple[Axis, ...] = (PADDLE,)
 
     def emulator_options(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """As :meth:`Game.emulator_options`, with paddles plugged into port 1 (before the

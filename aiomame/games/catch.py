@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from ..machine.emulator import Action, Address, Emulator
 from . import catch_layout as layout
@@ -25,12 +25,12 @@ def _input(name: str) -> Action:
 class Catch(Game):
     name = "catch"
     system = layout.MAME_SYSTEM
-    rom_images: ClassVar[Mapping[str, str | Path]] = {layout.ROM_REGION: ROM_IMAGE}
-    memory_addresses: ClassVar[Mapping[str, Address]] = {
+    rom_images: Mapping[str, str | Path] = {layout.ROM_REGION: ROM_IMAGE}
+    memory_addresses: Mapping[str, Address] = {
         name: Address(address, kind) for name, (address, kind) in layout.RAM.items()
         if name != "score_bcd"
     }
-    actions: ClassVar[Mapping[str, tuple[Action, ...]]] = {
+    actions: Mapping[str, tuple[Action, ...]] = {
         "noop": (), "left": (_input("left"),), "right": (_input("right"),)}
     frame_ratio = 3
     vectorized = True

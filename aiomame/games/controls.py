@@ -37,9 +37,10 @@ class Controls:
         self.axes = tuple(axes)
         if bool(self.actions) == bool(self.buttons or self.axes) and self.actions:
             raise InvalidArgumentError("give named actions, or buttons and/or axes, not both")
-        self._names = list(self.actions) if not (self.axes or self.buttons) else [
-            f"{b.port}/{b.field}" for b in (*self.axes, *self.buttons)]
-        self._index = {} if self.axes or self.buttons else {n: i for i, n in enumerate(self._names)}
+        inputs: tuple[Axis | Action, ...] = (*self.axes, *self.buttons)
+        self._names = list(self.actions) if not inputs else [
+            f"{b.port}/{b.field}" for b in inputs]
+        self._index = {} if inputs else {n: i for i, n in enumerate(self._names)}
         self._axis_ranges: tuple[tuple[str, str, int, int], ...] | None = None
 
     def copy(self) -> Controls:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from ..errors import GameError
 from ..machine.emulator import Action, Address, Emulator
@@ -36,13 +36,13 @@ def _player_actions(player: int) -> dict[str, tuple[Action, ...]]:
 class Duel(Game):
     name = "duel"
     system = layout.MAME_SYSTEM
-    rom_images: ClassVar[Mapping[str, str | Path]] = {layout.ROM_REGION: ROM_IMAGE}
-    settings: ClassVar[Mapping[str, str | int]] = {":CAB/Cabinet": "Cocktail"}
-    memory_addresses: ClassVar[Mapping[str, Address]] = {
+    rom_images: Mapping[str, str | Path] = {layout.ROM_REGION: ROM_IMAGE}
+    settings: Mapping[str, str | int] = {":CAB/Cabinet": "Cocktail"}
+    memory_addresses: Mapping[str, Address] = {
         name: Address(address, kind) for name, (address, kind) in layout.RAM.items()}
     players = 2
-    actions: ClassVar[Mapping[str, tuple[Action, ...]]] = _player_actions(1)
-    player_controls: ClassVar[tuple[Controls, ...]] = (
+    actions: Mapping[str, tuple[Action, ...]] = _player_actions(1)
+    player_controls: tuple[Controls, ...] = (
         Controls(_player_actions(1)), Controls(_player_actions(2)))
     cpu_opponent = True
     frame_ratio = 3

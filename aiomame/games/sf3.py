@@ -123,14 +123,14 @@ class SF3(Game):
 
     name = "sf3"
     system = "sfiii3n"
-    memory_addresses: ClassVar[Mapping[str, Address]] = memory_addresses()
-    actions: ClassVar[Mapping[str, tuple[Action, ...]]] = action_table(MOVES, ATTACKS)
+    memory_addresses: Mapping[str, Address] = memory_addresses()
+    actions: Mapping[str, tuple[Action, ...]] = action_table(MOVES, ATTACKS)
     frame_ratio = 3
     deterministic_start = True
     difficulty: ClassVar[int] = 3
     """The story mode difficulty ``start`` sets (0-7)."""
 
-    def reward(self, previous: Mapping[str, Any], current: Mapping[str, Any]) -> float:
+    def reward(self, previous: Mapping[str, Any], current: Mapping[str, Any]) -> Any:
         return float(health_rewards(previous, current)["P1"])
 
     def terminated(self, current: Mapping[str, Any]) -> bool:
@@ -162,7 +162,7 @@ class SF3TwoPlayer(SF3):
 
     name = "sf3_2p"
     players = 2
-    player_controls: ClassVar[tuple[Controls, ...]] = (
+    player_controls: tuple[Controls, ...] = (
         Controls(SF3.actions), Controls(action_table(MOVES_P2, ATTACKS_P2)))
     cpu_opponent = True
 

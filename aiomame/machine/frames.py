@@ -61,6 +61,10 @@ OBS_TYPES = ("rgb", "grayscale", "bgra")
 INTERPOLATIONS = {"area": cv2.INTER_AREA, "linear": cv2.INTER_LINEAR,
                   "nearest": cv2.INTER_NEAREST}
 # A clockwise rotation as a transpose (or not), then horizontal and vertical flips.
+# One pass of a plan: reads its source frame, writes its destination (OpenCV's calls also
+# return the destination: the value is not used).
+_Pass = Callable[[np.ndarray, np.ndarray], object]
+
 _ROTATION_AS = {0: (False, False, False), 90: (True, True, False),
                 180: (False, True, True), 270: (True, False, True)}
 _FLIP_CODES = {(True, False): 1, (False, True): 0, (True, True): -1}  # cv2.flip's codes
@@ -160,8 +164,8 @@ class FrameConverter:
         # The plan for the last screen size: OpenCV calls and the arrays between them.
         self._size: tuple[int, int] | None = None
         self._shape: tuple[int, ...] = ()
-        self._steps: list[tuple[Callable[[np.ndarray, np.ndarray], None], np.ndarray]] = []
-        self._last: Callable[[np.ndarray, np.ndarray], None] = np.copyto
+        self._steps: list[tuple[_Pass, np.ndarray]] = []
+        self._last: _Pass = np.copyto
         # Per output (height, width) other than the frame's own: a converter scaling into it.
         self._fitted: dict[tuple[int, int], FrameConverter] = {}
 
@@ -170,16 +174,16 @@ class FrameConverter:
         return self.spec.frame_shape(width, height, self.rotation)
 
     def _make_plan(self, width: int, height: int
-                   ) -> tuple[list[Callable[[np.ndarray, np.ndarray], None]],
+                   ) -> tuple[list[_Pass],
                               list[np.ndarray]]:
         """The OpenCV calls from raw pixels to the observation, and the arrays between them
         (one fewer than calls: the last call writes into the output)."""
         spec = self.spec
         channels = _CHANNELS[spec.obs_type]
-        calls: list[Callable[[np.ndarray, np.ndarray], None]] = []
+        calls: list[_Pass] = []
         shapes: list[tuple[tuple[int, ...], type]] = []
 
-        def add(call: Callable[[np.ndarray, np.ndarray], None], h: int, w: int, c: int,
+        def add(call: _Pass, h: int, w: int, c: int,
                 dtype: type = np.uint8) -> None:
             calls.append(call)
             shapes.append(((h, w) if c == 1 else (h, w, c), dtype))
@@ -188,7 +192,8 @@ class FrameConverter:
 
         def convert_colour(h: int, w: int) -> None:
             if colour is not None:
-                add(lambda s, d, code=colour: cv2.cvtColor(s, code, dst=d), h, w, channels)
+                code = colour
+                add(lambda s, d: cv2.cvtColor(s, code, dst=d), h, w, channels)
 
         def colour_and_orient(h: int, w: int) -> None:
             if channels == 1:  # grey first: one byte a pixel to move instead of four

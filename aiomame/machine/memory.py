@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..checks import invalid_choice, is_int
 from ..errors import AddressError, InvalidArgumentError, ProtocolError, StateError
@@ -51,7 +51,7 @@ class Address:
             object.__setattr__(self, "address", value)
         elif not isinstance(self.address, int) or isinstance(self.address, bool):
             raise AddressError(f"address {self.address!r} is neither an int nor a hex string")
-        if self.address < 0:
+        if cast(int, self.address) < 0:  # an int by now (set above: mypy cannot see it)
             raise AddressError(f"address {self.address!r} is negative")
 
 

@@ -3,6 +3,7 @@ plain MAME system, and the arguments of each env's :class:`~aiomame.Emulator`.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..errors import InvalidArgumentError
@@ -11,7 +12,7 @@ from ..games import GAMES, Game, get_game, is_game
 
 def configure(game: str | Game, num_envs: int, roms_path: Any, memory_addresses: Any,
                frame_ratio: int | None, emulator_kwargs: dict[str, Any]
-               ) -> tuple[Game | None, list[Game | None], str, tuple[Any, ...]]:
+               ) -> tuple[Game | None, Sequence[Game | None], str, tuple[Any, ...]]:
     """(game definition or None, one per env, MAME system, Emulator's positional args);
     adds the game's output filter to ``emulator_kwargs``. Raises InvalidArgumentError for
     ``memory_addresses`` given with a game, a ``game`` of another type, or a system name that

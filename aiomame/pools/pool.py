@@ -38,7 +38,7 @@ import struct
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -141,6 +141,8 @@ class EnvPool(ActionChecks, Workers):
     observations (keywords given override it).
     """
 
+    _envs: list[_Env]
+
     def __init__(
         self,
         game: str | Game,
@@ -198,7 +200,7 @@ class EnvPool(ActionChecks, Workers):
 
         self.game, self._games, self.system, self._emulator_args = configure(
             game, num_envs, roms_path, memory_addresses, frame_ratio, emulator_kwargs)
-        game = self.game
+        game = cast(Game, self.game)  # None for a plain system (the parameter's type to mypy)
         if opponent == "cpu":
             if game is None:
                 raise InvalidArgumentError(f"opponent='cpu' needs a game definition, not the "

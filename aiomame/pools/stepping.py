@@ -195,6 +195,12 @@ class StepPath(PoolFront):
             for i in ids:
                 stacks.push(i)
         index: int | slice | np.ndarray
+        # Plain numbers for one env (advance_one), arrays for several (advance).
+        rewards: Any
+        terminated: Any
+        truncated: Any
+        steps: Any
+        ended: Any
         try:
             if isinstance(values, tuple):
                 index = ids[0]

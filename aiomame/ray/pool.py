@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import ray
@@ -421,9 +421,14 @@ def _gather(parts: list[tuple[Batch, int]]) -> Batch:
             at += len(rows)
         return out
 
+    def memory(name: str) -> Callable[[Batch], np.ndarray]:
+        return lambda b: b.memory[name]
+
+    # One pool's batches all have frames (and raw rewards), or none has.
     return Batch(
-        take(lambda b: b.env_ids), None if first.frames is None else take(lambda b: b.frames),
-        {name: take(lambda b, name=name: b.memory[name]) for name in first.memory},
+        take(lambda b: b.env_ids),
+        None if first.frames is None else take(lambda b: cast(np.ndarray, b.frames)),
+        {name: take(memory(name)) for name in first.memory},
         take(lambda b: b.rewards), take(lambda b: b.terminated), take(lambda b: b.truncated),
         take(lambda b: b.elapsed_steps), [b.infos[r] for b, rows in runs for r in rows],
-        None if first.raw_rewards is None else take(lambda b: b.raw_rewards))
+        None if first.raw_rewards is None else take(lambda b: cast(np.ndarray, b.raw_rewards)))

@@ -49,7 +49,8 @@ class ActorCritic(nn.Module):
         for layer in self.modules():
             if isinstance(layer, (nn.Conv2d, nn.Linear)):
                 nn.init.orthogonal_(layer.weight, np.sqrt(2))
-                nn.init.zeros_(layer.bias)
+                if layer.bias is not None:  # always here: every layer is made with a bias
+                    nn.init.zeros_(layer.bias)
         nn.init.orthogonal_(self.policy.weight, 0.01)
         nn.init.orthogonal_(self.value.weight, 1.0)
 

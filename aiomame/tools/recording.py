@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -82,7 +82,7 @@ def game_reference(env: GameEnv) -> str:
     from ..games import GAMES
 
     cls = type(env.game)
-    name = getattr(env.game, "name", None) or getattr(cls, "name", "")
+    name = getattr(env.game, "name", "") or getattr(cls, "name", "")
     if GAMES.get(name) is cls:
         return name
     path = getattr(cls, "path", None)
@@ -279,7 +279,7 @@ def replay_env(recording: Recording, **options: Any) -> GameEnv:
 
 
 async def replay(recording: Recording | str | os.PathLike[str], env: GameEnv | None = None,
-                 *, strict: bool = True, **options: Any) -> AsyncIterator[ReplayStep]:
+                 *, strict: bool = True, **options: Any) -> AsyncGenerator[ReplayStep]:
     """Play ``recording`` (or the file at that path) back, yielding each step, the reset's
     first; each step's memory values (and frame, where the observation options are the
     recorded ones) are checked against the recording.

@@ -64,7 +64,8 @@ which older aiomames read too)."""
 SUFFIX = ".aiorec"
 """The usual file name ending of a recording (nothing depends on it)."""
 _VERSION = struct.Struct(">H")
-_ACTION_DTYPES = {"u1": np.uint8, "u2": np.uint16, "f8": np.dtype("<f8")}
+_ACTION_DTYPES: dict[str, type[np.generic] | np.dtype[Any]] = {
+    "u1": np.uint8, "u2": np.uint16, "f8": np.dtype("<f8")}
 _OBS_KEYS = ("obs_type", "resize", "interpolation", "maxpool")
 
 

@@ -166,7 +166,7 @@ class MameProcess(MameLaunch, PluginChannel):
                     env["SDL_AUDIODRIVER"] = "dummy"
                 self._proc = await asyncio.create_subprocess_exec(
                     *self._args(self._dir), env=env, cwd=self._dir,
-                    stdin=mame_stdin, stdout=asyncio.subprocess.PIPE,
+                    stdin=mame_stdin.fileno(), stdout=asyncio.subprocess.PIPE,
                     stderr=asyncio.subprocess.STDOUT, start_new_session=True,
                 )
                 mame_stdin.close()  # MAME's end: once MAME is gone, writes here fail

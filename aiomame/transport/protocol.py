@@ -1,4 +1,5 @@
-"""aiomame's wire protocol: the Python half (the Lua half is ``lua/aiomame/init.lua``).
+"""aiomame's wire protocol: the Python half (the Lua half: ``lua/aiomame/step.lua`` for steps,
+``commands.lua`` for the other commands).
 
 Two Unix stream sockets per MAME, because the plugin can use no Lua C module:
 

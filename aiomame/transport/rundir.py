@@ -115,7 +115,7 @@ def _unusable(base: str, exc: OSError, needed: int | None = None) -> RuntimeDirE
 def sweep_stale(base: str) -> list[str]:
     """Remove this user's aiomame directories in ``base`` whose owner has exited; the paths
     removed."""
-    removed = []
+    removed: list[str] = []
     try:
         entries = list(os.scandir(base))
     except OSError:

@@ -70,9 +70,8 @@ class HumanPlay:
         self._connected.set()
         try:
             await ws.send_str(json.dumps(self.hello()))
-            for message in self._last:
-                await (ws.send_bytes(message) if isinstance(message, bytes)
-                       else ws.send_str(message))
+            for last in self._last:
+                await (ws.send_bytes(last) if isinstance(last, bytes) else ws.send_str(last))
             async for message in ws:
                 if message.type == WSMsgType.TEXT:
                     self._take_keys(ws, message.data)
