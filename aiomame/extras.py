@@ -7,7 +7,7 @@ instruction, :data:`TORCH`.
 
 from __future__ import annotations
 
-from .errors import invalid_choice
+from .checks import invalid_choice
 
 EXTRAS = ("gym", "sb3", "pettingzoo", "train", "video", "ray", "rllib", "web", "minari")
 """The optional extras of pyproject.toml that hints name (``test`` and ``dev`` are for

@@ -36,7 +36,8 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
 from . import sync
-from .errors import InvalidArgumentError, NoDisplayError, invalid_choice
+from .checks import invalid_choice
+from .errors import InvalidArgumentError, NoDisplayError
 from .games import Game, SystemGame, get_game
 from .games.controls import Controls
 from .games.ids import env_id, register_ids

@@ -33,7 +33,8 @@ except ImportError as exc:  # pragma: no cover - exercised where PettingZoo is a
     raise ImportError(f"aiomame.pettingzoo needs PettingZoo: {install('pettingzoo')}") from exc
 
 from . import sync
-from .errors import InvalidArgumentError, StateError, invalid_choice
+from .checks import invalid_choice
+from .errors import InvalidArgumentError, StateError
 from .games import Game, get_game
 from .gym import RENDER_MODES, _emulator_options, _render_fps, _reset_options, action_space
 

@@ -28,7 +28,8 @@ from gymnasium import spaces
 from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices
 
 from . import sync
-from .errors import InvalidArgumentError, StateError, invalid_choice
+from .checks import invalid_choice
+from .errors import InvalidArgumentError, StateError
 from .games import Game
 from .gym import check_pool_factory, env_spaces
 from .pools.batch import Batch

@@ -38,7 +38,7 @@ from .errors import InvalidArgumentError, StateError
 from .machine import emulator as _emulator
 from .pools import pool as _pool
 from .pools.batch import Batch
-from .transport.process import STARTED_FROM, caller
+from .transport.launch import STARTED_FROM, caller
 from .transport.sigterm import exit_on_sigterm
 
 T = TypeVar("T")

@@ -34,7 +34,7 @@ from aiomame.errors import (
     StateError,
 )
 from aiomame.mame.locate import aiomame_plugins_dir, find_mame, mame_plugins_dir
-from aiomame.transport.process import DOING, STATE_FILE
+from aiomame.transport.channel import DOING, STATE_FILE
 from aiomame.transport.protocol import PROTOCOL_VERSION, PluginConnection
 
 DETECT = 1.0  # the table's bound: a killed MAME is reported within 1 s

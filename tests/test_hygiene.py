@@ -35,7 +35,7 @@ from aiomame import EnvPool
 from aiomame.errors import RuntimeDirError, SaveStateError
 from aiomame.machine.emulator import Emulator
 from aiomame.pools.restarter import Restarter
-from aiomame.transport.process import STATE_FILE
+from aiomame.transport.channel import STATE_FILE
 from aiomame.transport.rundir import OWNER_FILE, PREFIX, runtime_base
 
 CYCLES = int(os.environ.get("AIOMAME_HYGIENE_CYCLES", "40"))  # ~1 CPU-s each (MAME's start)

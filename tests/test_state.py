@@ -35,7 +35,7 @@ from aiomame.games import Game
 from aiomame.games import catch_layout as layout
 from aiomame.games.catch import Catch
 from aiomame.machine.state import FORMAT_VERSION, MAGIC
-from aiomame.transport.process import STATE_FILE
+from aiomame.transport.channel import STATE_FILE
 from aiomame.transport.protocol import MAX_MESSAGE
 
 P1_LEFT = Action(":CONTP1", "P1 Left")

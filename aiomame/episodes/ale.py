@@ -34,7 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidArgumentError, check_bool, invalid_choice, is_int
+from ..checks import check_bool, invalid_choice, is_int
+from ..errors import InvalidArgumentError
 from ..games import GAMES, Game
 from ..machine.emulator import Emulator
 from .episode import Episode, Episodes

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidArgumentError, StateError, check_step_limit
+from ..checks import check_step_limit
+from ..errors import InvalidArgumentError, StateError
 from ..games import Game, get_game
 from ..machine.emulator import Action, Emulator, check_emulator_kwargs
 from ..machine.frames import ObsSpec

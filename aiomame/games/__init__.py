@@ -12,17 +12,12 @@ import os
 import warnings
 from pathlib import Path
 
-from ..errors import AiomameError, InvalidArgumentError, check_bool, check_path, invalid_choice
+from ..checks import check_bool, check_path, invalid_choice
+from ..errors import AiomameError, InvalidArgumentError
 from .base import Game
-from .definition import (
-    DefinedGame,
-    GameDefinitionError,
-    check_name,
-    game_class,
-    is_definition_path,
-    load_game,
-)
+from .definition import DefinedGame, game_class, is_definition_path, load_game
 from .ids import env_id, register_ids
+from .reader import GameDefinitionError, check_name
 from .system import SeedTarget, StartStep, SystemGame
 
 GAMES: dict[str, type[Game]] = {}

@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import GameError, InvalidArgumentError, check_path
+from ..checks import check_path
+from ..errors import GameError, InvalidArgumentError
 from ..machine.analog import Axis
 from ..machine.emulator import Action, Address, Emulator
 from ..machine.state import State

@@ -8,9 +8,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import GameError, InvalidArgumentError, check_step_limit, invalid_choice, is_int
+from ..checks import check_step_limit, invalid_choice, is_int
+from ..errors import GameError, InvalidArgumentError
 from ..machine.analog import Axis
-from ..machine.emulator import Action, Address, Emulator, check_settings
+from ..machine.emulator import Action, Address, Emulator
+from ..machine.inputs import check_settings
 from ..machine.state import State
 from .base import Game
 from .controls import Controls

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidArgumentError, UnknownInputError, invalid_choice, is_int
+from ..checks import invalid_choice, is_int
+from ..errors import InvalidArgumentError, UnknownInputError
 
 RANGE_KEYS = ("min", "max", "default", "kind")
 """What :meth:`~aiomame.Emulator.list_actions` adds to an analog input's entry."""

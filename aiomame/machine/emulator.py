@@ -1,4 +1,9 @@
-"""One emulated machine as an environment: step it, read its frame and memory, press inputs."""
+"""One emulated machine as an environment: step it, read its frame and memory, press inputs.
+
+Here: :class:`Emulator`'s lifecycle, screens and steps; its parts are
+:mod:`~aiomame.machine.memory` (:class:`Address`, reads and writes),
+:mod:`~aiomame.machine.inputs` (:class:`Action`, inputs, settings) and
+:mod:`~aiomame.machine.state` (saving and loading states)."""
 
 from __future__ import annotations
 
@@ -6,45 +11,35 @@ import asyncio
 import inspect
 import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import cv2
 import numpy as np
 
+from ..checks import check_bool, check_keywords, check_path, invalid_choice
 from ..errors import (
     AddressError,
-    CommandError,
     InvalidArgumentError,
     MameExitedAtStartError,
     MameExitedError,
     MediaLoadError,
-    ProtocolError,
-    SaveStateError,
     SetupError,
     StateError,
-    StateMismatchError,
     UnknownGameError,
-    UnknownInputError,
-    check_bool,
-    check_keywords,
-    check_path,
-    invalid_choice,
-    is_int,
 )
 from ..mame import locate as mame
 from ..mame import media as media_mod
 from ..mame import romset, softlist
 from ..transport.process import MameProcess
 from ..transport.protocol import step_command
-from .analog import analog_entry, check_value
 from .frames import FrameConverter, ObsSpec
-from .state import State
+from .inputs import Action, InputAccess, check_settings
+from .memory import Address, MemoryAccess, check_addresses
+from .state import StateAccess
 
-TYPES = ("u8", "s8", "u16", "s16", "u32", "s32")
+__all__ = ["EMULATOR_KEYWORDS", "Action", "Address", "Emulator", "check_emulator_kwargs"]
+
 _MAX_COMMANDS = 4096  # step commands kept per emulator
-MAX_READ_RANGE = 16 << 20
-"""The most bytes one :meth:`Emulator.read_range` reads (the plugin's limit too)."""
 
 
 def _game_note(name: str) -> str:
@@ -66,55 +61,6 @@ def _game_note(name: str) -> str:
             f"(an RL environment); its machine alone is MAME's {game.system!r}: {machine}")
 
 
-@dataclass(frozen=True)
-class Address:
-    """A value in emulated memory, read after every step.
-
-    ``address``: an int or a hex string such as ``"0x02068D0B"``; ``type``: one of
-    u8 s8 u16 s16 u32 s32 (in the CPU's endianness); ``device``: a device tag (default: the
-    main CPU); ``space``: the address space of that device (default ``"program"``).
-    """
-
-    address: int | str
-    type: str = "u8"
-    device: str | None = None
-    space: str = "program"
-
-    def __post_init__(self) -> None:
-        if self.type not in TYPES:
-            raise invalid_choice("address type", self.type, TYPES)
-        if self.device is not None and (not isinstance(self.device, str) or not self.device):
-            raise AddressError(f"device must be a device tag such as ':maincpu' or None, "
-                               f"got {self.device!r}")
-        if not isinstance(self.space, str) or not self.space:
-            raise AddressError(f"space must be an address space name such as 'program', "
-                               f"got {self.space!r}")
-        if isinstance(self.address, str):
-            text = self.address.strip()
-            try:
-                if not text.lower().startswith("0x"):
-                    raise ValueError
-                value = int(text, 16)
-            except ValueError:
-                raise AddressError(
-                    f"address {self.address!r} is not a hex string like '0x20C0'") from None
-            object.__setattr__(self, "address", value)
-        elif not isinstance(self.address, int) or isinstance(self.address, bool):
-            raise AddressError(f"address {self.address!r} is neither an int nor a hex string")
-        if cast(int, self.address) < 0:  # an int by now (set above: mypy cannot see it)
-            raise AddressError(f"address {self.address!r} is negative")
-
-
-@dataclass(frozen=True)
-class Action:
-    """An input field held down for one step: ``Action(":IN1", "Coin 1")``; on an analog
-    field, ``value`` is its position for the step (:mod:`aiomame.machine.analog`)."""
-
-    port: str
-    field: str
-    value: int = 1
-
-
 def check_emulator_kwargs(where: str, kwargs: Mapping[str, Any],
                           init: Callable[..., Any] | None = None) -> None:
     """Checks that ``kwargs`` (given to ``where``, passed on to each :class:`Emulator`) are
@@ -124,37 +70,6 @@ def check_emulator_kwargs(where: str, kwargs: Mapping[str, Any],
         p.name for p in inspect.signature(init).parameters.values()
         if p.default is not p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
     check_keywords(where, kwargs, [*own, *EMULATOR_KEYWORDS])
-
-
-def check_settings(settings: object) -> dict[str, str | int]:
-    """``settings`` as a dict of "PORT/FIELD" -> a setting's name or value (None: none).
-    Raises InvalidArgumentError for another mapping, key or value."""
-    if settings is None:
-        return {}
-    if not isinstance(settings, Mapping):
-        raise InvalidArgumentError(f"settings must be a mapping of 'PORT/FIELD' to a setting's "
-                                   f"name or value, like {{':CAB/Cabinet': 'Cocktail'}}, got "
-                                   f"{settings!r}")
-    for key, value in settings.items():
-        port, slash, field = key.partition("/") if isinstance(key, str) else ("", "", "")
-        if not (port and slash and field):
-            raise InvalidArgumentError(f"settings: a key is 'PORT/FIELD' like ':CAB/Cabinet', "
-                                       f"got {key!r}")
-        if isinstance(value, bool) or not isinstance(value, (str, int)):
-            raise InvalidArgumentError(f"settings[{key!r}] must be a setting's name (str) or "
-                                       f"value (int), got {value!r}")
-    return dict(settings)
-
-
-def _check_addresses(what: str, addresses: object) -> None:
-    """Checks that ``addresses`` is a mapping of str names to :class:`Address`."""
-    if not isinstance(addresses, Mapping):
-        raise AddressError(f"{what} must be a mapping of names to Address, got {addresses!r}")
-    for name, address in addresses.items():
-        if not isinstance(name, str):
-            raise AddressError(f"{what} names must be str, got {name!r}")
-        if not isinstance(address, Address):
-            raise AddressError(f"{what}[{name!r}] is {address!r}, not an Address")
 
 
 def _check_options(game: object, roms_path: object, memory_addresses: object,
@@ -168,7 +83,7 @@ def _check_options(game: object, roms_path: object, memory_addresses: object,
     check_path("roms_path", roms_path)
     check_path("mame_binary", mame_binary, none=True)
     if memory_addresses is not None:
-        _check_addresses("memory_addresses", memory_addresses)
+        check_addresses("memory_addresses", memory_addresses)
     if screen is not None and not isinstance(screen, str):
         raise InvalidArgumentError(f"screen must be a screen tag (a str) or None, got "
                                    f"{screen!r}")
@@ -188,7 +103,7 @@ def _check_options(game: object, roms_path: object, memory_addresses: object,
                                        f"{seconds!r}")
 
 
-class Emulator:
+class Emulator(MemoryAccess, InputAccess, StateAccess):
     """A MAME machine driven in lockstep: ``await step(actions)`` → frame and memory values.
 
     Lifecycle: construct → ``await start()`` (or ``async with``) → ``step``/``read``/… →
@@ -357,26 +272,6 @@ class Emulator:
             raise MediaLoadError(f"MAME started without loading {item!r} into a slot", given,
                                  output=process.output)
 
-    # -- what the machine has ------------------------------------------------------------
-    async def _apply_setting(self, key: str, wanted: str | int) -> None:
-        """Set the DIP switch or configuration field ``key`` ("PORT/FIELD") to ``wanted``,
-        a setting's name or value. Raises UnknownInputError, InvalidArgumentError (not a
-        setting, or no such value: naming the valid ones)."""
-        port, _, field = key.partition("/")
-        field_id = self._field_id(Action(port, field))[0]
-        choices = (await self._process.request("setting", field_id))[2]
-        if not choices:
-            raise InvalidArgumentError(
-                f"settings[{key!r}]: {key!r} is an input, not a DIP switch or configuration "
-                "setting (hold it in an action instead)")
-        for value, name in choices:
-            if wanted in (value, name) and not isinstance(wanted, bool):
-                await self._process.request("setting", field_id, value)
-                return
-        raise InvalidArgumentError(
-            f"settings[{key!r}]: unknown setting {wanted!r}; valid: "
-            + ", ".join(f"{name!r} ({value})" for value, name in choices))
-
     @property
     def info(self) -> dict[str, Any]:
         """The plugin's hello: MAME version, system, screens, devices, ports, and
@@ -388,24 +283,6 @@ class Emulator:
     @property
     def process(self) -> MameProcess:
         return self._process
-
-    def list_actions(self) -> list[dict[str, Any]]:
-        """Every input as ``{"port": ..., "field": ...}`` (MAMEToolkit's list_actions); an
-        analog one (paddle, dial, trackball, pedal, stick, light gun) also has
-        ``"analog": True``, the ``"min"``..``"max"`` values an :class:`Action` may give it,
-        its ``"default"`` and ``"kind"`` (``"PADDLE"``, ``"DIAL"``, ``"TRACKBALL_X"``...;
-        see :mod:`aiomame.machine.analog`)."""
-        return [{"port": p["tag"], "field": f["name"], **analog_entry(f)} if f.get("analog")
-                else {"port": p["tag"], "field": f["name"]}
-                for p in self._ports() for f in p["fields"]]
-
-    @property
-    def default_cpu(self) -> str | None:
-        """The device an :class:`Address` without ``device`` reads: the machine's own CPU
-        (``":maincpu"``, else the CPU with the shallowest tag, not one inside a slot or a
-        peripheral such as a floppy drive; the first device with memory if no CPU). Also
-        ``info["default_cpu"]``. None before start, or for a machine without memory."""
-        return self.info.get("default_cpu")
 
     @property
     def frame_shape(self) -> tuple[int, ...] | None:
@@ -458,11 +335,6 @@ class Emulator:
         pixels, width, height = self._shown
         return self._converter.convert(pixels, width, height, out)
 
-    def _ports(self) -> list[dict[str, Any]]:
-        if not self.info:
-            raise StateError("the emulator is not started: call start() first")
-        return self.info["ports"]
-
     def _choose_screen(self, screens: list[dict[str, Any]]) -> None:
         tags = [s["tag"] for s in screens]
         if self._screen_tag is None:
@@ -476,69 +348,6 @@ class Emulator:
             s = screens[index]
             self._converter = FrameConverter(s["rotation"], bool(s["flipx"]), bool(s["flipy"]),
                                              self.obs)
-
-    def _resolve(self, address: Address) -> list[Any]:
-        """[device tag, space, address, type] for the plugin, checked against the hello."""
-        if not self.info:
-            raise StateError("the emulator is not started: call start() first")
-        devices = {d["tag"]: d for d in self.info["devices"]}
-        tag = address.device
-        if tag is None:  # the machine's own CPU (see default_cpu)
-            tag = self.default_cpu
-            if tag is None:
-                raise AddressError(f"{self.game!r} has no device with memory to read")
-        if tag not in devices:
-            raise invalid_choice(f"device of {self.game!r}", tag, devices, AddressError)
-        spaces = {s["name"]: s for s in devices[tag]["spaces"]}
-        if address.space not in spaces:
-            raise invalid_choice(f"address space of {tag!r}", address.space, spaces,
-                                 AddressError)
-        space = spaces[address.space]
-        mask = space["address_mask"]
-        if address.address & ~mask:
-            raise AddressError(f"address 0x{address.address:X} is outside {tag} "
-                               f"{address.space} (0x0-0x{mask:X})")
-        if space["shift"] > 0:  # bit addresses: a byte every 8, a bus word every 16 (or 32)
-            bits = min(int(address.type[1:]), space["data_width"])
-            align = bits >> 3 << space["shift"]
-            if address.address % align:
-                raise AddressError(
-                    f"address 0x{address.address:X} of {tag} {address.space} is not where "
-                    f"a {address.type} starts: this space's addresses are bits (a byte every "
-                    f"{1 << space['shift']}), and a {address.type} starts at a multiple of "
-                    f"{align} (0x{address.address - address.address % align:X} or "
-                    f"0x{address.address - address.address % align + align:X})")
-        return [tag, address.space, address.address, address.type]
-
-    def _inputs(self, actions: Iterable[Action]) -> list[list[int]]:
-        inputs = []
-        try:
-            for action in actions:
-                ids = self._field_ids.get(action)
-                if ids is None:
-                    ids = self._field_ids[action] = self._field_id(action)
-                inputs.append(ids)
-        except TypeError:  # not iterable, or an unhashable item
-            raise InvalidArgumentError(f"actions must be an iterable of Action(port, field), "
-                                       f"got {actions!r}") from None
-        return inputs
-
-    def _field_id(self, action: Any) -> list[int]:
-        if not isinstance(action, Action):
-            raise InvalidArgumentError(f"actions must be Action(port, field), got {action!r}")
-        ports = {p["tag"]: p for p in self._ports()}
-        if action.port not in ports:
-            raise invalid_choice("input port", action.port, ports, UnknownInputError)
-        fields = {f["name"]: f for f in ports[action.port]["fields"]}
-        if action.field not in fields:
-            raise invalid_choice(f"input field of port {action.port!r}", action.field, fields,
-                                 UnknownInputError)
-        if not is_int(action.value):
-            raise InvalidArgumentError(f"Action value must be an int, got {action.value!r}")
-        field = fields[action.field]
-        if field.get("analog"):
-            check_value(action.port, action.field, field, int(action.value))
-        return [field["id"], int(action.value)]
 
     # -- stepping ----------------------------------------------------------------------
     def step_command(self, actions: Iterable[Action] = (), frame: bool = True) -> bytes:
@@ -659,117 +468,11 @@ class Emulator:
             data["frame"] = pixels
         return data
 
-    # -- memory --------------------------------------------------------------------------
-    async def read(self, addresses: Mapping[str, Address]) -> dict[str, int]:
-        """Read ``addresses`` now, between steps."""
-        _check_addresses("addresses", addresses)
-        resolved = [self._resolve(a) for a in addresses.values()]
-        reply = await self._command("read", resolved)
-        return dict(zip(addresses, reply[1], strict=False))
-
-    async def read_range(self, start: int, length: int, device: str | None = None,
-                         space: str = "program") -> bytes:
-        """``length`` bytes of memory from ``start``, read now, between steps.
-
-        ``start`` is an address of the space: a byte address on most CPUs; on a
-        bit-addressed one (TMS34010: the space's ``shift`` is 3 in ``info``), a bit address,
-        and byte k is then at ``start + 8 * k``.
-
-        One command for the whole block (MAME's ``read_range``): 32 KiB take well under a
-        millisecond. Reads go through the address map as the CPU's would, so a range over
-        memory-mapped I/O can have its side effects. ``device``/``space`` as in
-        :class:`Address`; at most :data:`MAX_READ_RANGE` bytes, inside the space's address mask.
-        """
-        if not is_int(start) or start < 0:
-            raise AddressError(f"start must be an int >= 0, got {start!r}")
-        if not is_int(length) or not 1 <= length <= MAX_READ_RANGE:
-            raise InvalidArgumentError(
-                f"length must be an int in 1..{MAX_READ_RANGE} (16 MiB), got {length!r}")
-        tag, name, start, _ = self._resolve(Address(int(start), "u8", device, space))
-        mask, shift = next((s["address_mask"], s["shift"]) for d in self.info["devices"]
-                           if d["tag"] == tag for s in d["spaces"] if s["name"] == name)
-        end = start + (int(length) << max(shift, 0)) - 1
-        if end > mask:
-            raise AddressError(f"range 0x{start:X}..0x{end:X} ({length} bytes) is outside "
-                               f"{tag} {name} (0x0-0x{mask:X})")
-        reply = await self._command("read_range", tag, name, start, int(length))
-        if len(reply) != 2 or reply[0] != "bytes" or not isinstance(reply[1], bytes) \
-                or len(reply[1]) != length:
-            raise ProtocolError(f"expected {length} bytes, got {reply!r:.200}")
-        return reply[1]
-
-    async def write(self, address: Address, value: int) -> None:
-        """Write ``value`` to ``address`` now, between steps."""
-        if not isinstance(address, Address):
-            raise AddressError(f"address must be an Address, got {address!r}")
-        bits = int(address.type[1:])
-        if not is_int(value) or not -(1 << (bits - 1)) <= value < (1 << bits):
-            raise InvalidArgumentError(
-                f"value must be an int that fits {address.type} (valid: 0..{(1 << bits) - 1}, "
-                f"or down to {-(1 << (bits - 1))} as two's complement), got {value!r}")
-        await self._command("write", [[*self._resolve(address), int(value)]])
-
     async def reset(self, kind: str = "soft") -> None:
         """Reset the machine (``"soft"`` or ``"hard"``); takes effect during the next step."""
         if kind not in ("soft", "hard"):
             raise invalid_choice("reset kind", kind, ("soft", "hard"))
         await self._command("reset", kind)
-
-    # -- save states ---------------------------------------------------------------------
-    @property
-    def supports_save(self) -> bool:
-        """Whether the running system can save and load states (its MAME driver says so)."""
-        if not self.info:
-            raise StateError("the emulator is not started: call start() first")
-        return bool(self.info.get("supports_save"))
-
-    def check_state(self, state: State | bytes) -> State:
-        """The :class:`State` :meth:`load_state` would load, checked without sending anything.
-
-        Bytes become a state of this machine. Raises :class:`StateMismatchError` for a state
-        of another system or MAME version, :class:`SaveStateError` on a system without
-        save support.
-        """
-        if not self.info:
-            raise StateError("the emulator is not started: call start() first")
-        system, mame = self.info["system"], self.info["mame"]
-        if isinstance(state, (bytes, bytearray, memoryview)):
-            state = State(system, mame, bytes(state))
-        elif not isinstance(state, State):
-            raise InvalidArgumentError(
-                f"a state must be a State or bytes, got {type(state).__name__}")
-        if (state.system, state.mame) != (system, mame):
-            raise StateMismatchError((state.system, state.mame), (system, mame))
-        self._check_saves()
-        return state
-
-    async def save_state(self) -> State:
-        """The whole machine's state now, between steps (MAME's own save state, in memory)."""
-        self._check_saves()
-        data = await self._state_command(self._process.save_state)
-        return State(self.info["system"], self.info["mame"], data)
-
-    async def load_state(self, state: State | bytes) -> None:
-        """Make the machine ``state`` at once: the next step runs on from it.
-
-        ``state``: a :class:`State` saved on this system and MAME version, or the bytes of
-        one. Everything is checked before sending (see :meth:`check_state`), so a refused
-        state leaves the machine as it was; so does one MAME refuses (``SaveStateError``).
-        """
-        await self._state_command(self._process.load_state, self.check_state(state).data)
-
-    def _check_saves(self) -> None:
-        if not self.supports_save:
-            raise SaveStateError(f"MAME's driver for {self.game!r} does not support save "
-                                 "states", "no_save")
-
-    async def _state_command(self, call: Callable[..., Awaitable[Any]], *args: Any) -> Any:
-        try:
-            return await self._command(*args, call=call)
-        except CommandError as exc:
-            if exc.code == "reset_pending":  # reset("hard") and no step since
-                raise StateError(str(exc)) from None
-            raise
 
     async def _command(self, *args: Any, call: Callable[..., Awaitable[Any]] | None = None
                        ) -> Any:

@@ -54,7 +54,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..errors import InvalidArgumentError, ProtocolError, invalid_choice, is_int
+from ..checks import invalid_choice, is_int
+from ..errors import InvalidArgumentError, ProtocolError
 
 OBS_TYPES = ("rgb", "grayscale", "bgra")
 INTERPOLATIONS = {"area": cv2.INTER_AREA, "linear": cv2.INTER_LINEAR,

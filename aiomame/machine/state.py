@@ -1,4 +1,5 @@
-"""Saved machine states: :class:`State`, and the file format that keeps one on disk.
+"""Saved machine states: :class:`State`, the file format that keeps one on disk, and an
+:class:`~aiomame.machine.emulator.Emulator`'s saving and loading (:class:`StateAccess`).
 
 A state is MAME's own snapshot of a whole machine (``manager.machine:buffer_save()``),
 tagged with the system and the MAME version that made it: MAME loads a state only into the
@@ -16,10 +17,23 @@ import json
 import os
 import struct
 import zlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidArgumentError, StateFileError, check_path
+from ..checks import check_path
+from ..errors import (
+    CommandError,
+    InvalidArgumentError,
+    SaveStateError,
+    StateError,
+    StateFileError,
+    StateMismatchError,
+)
 from ..files import write_atomically
+
+if TYPE_CHECKING:
+    from ..transport.process import MameProcess
 
 MAGIC = b"aiomame state\n"
 FORMAT_VERSION = 1
@@ -103,3 +117,73 @@ class State:
             return cls(system, mame, data)
         except InvalidArgumentError as exc:
             raise StateFileError(f"state file {name!r} has a damaged header: {exc}") from None
+
+
+class StateAccess:
+    """The part of :class:`~aiomame.machine.emulator.Emulator` that saves and loads its
+    machine's state."""
+
+    game: str
+    _process: MameProcess
+
+    if TYPE_CHECKING:  # what Emulator, which this is a part of, has
+        @property
+        def info(self) -> dict[str, Any]: ...
+
+        async def _command(self, *args: Any,
+                           call: Callable[..., Awaitable[Any]] | None = None) -> Any: ...
+
+    @property
+    def supports_save(self) -> bool:
+        """Whether the running system can save and load states (its MAME driver says so)."""
+        if not self.info:
+            raise StateError("the emulator is not started: call start() first")
+        return bool(self.info.get("supports_save"))
+
+    def check_state(self, state: State | bytes) -> State:
+        """The :class:`State` :meth:`load_state` would load, checked without sending anything.
+
+        Bytes become a state of this machine. Raises :class:`StateMismatchError` for a state
+        of another system or MAME version, :class:`SaveStateError` on a system without
+        save support.
+        """
+        if not self.info:
+            raise StateError("the emulator is not started: call start() first")
+        system, mame = self.info["system"], self.info["mame"]
+        if isinstance(state, (bytes, bytearray, memoryview)):
+            state = State(system, mame, bytes(state))
+        elif not isinstance(state, State):
+            raise InvalidArgumentError(
+                f"a state must be a State or bytes, got {type(state).__name__}")
+        if (state.system, state.mame) != (system, mame):
+            raise StateMismatchError((state.system, state.mame), (system, mame))
+        self._check_saves()
+        return state
+
+    async def save_state(self) -> State:
+        """The whole machine's state now, between steps (MAME's own save state, in memory)."""
+        self._check_saves()
+        data = await self._state_command(self._process.save_state)
+        return State(self.info["system"], self.info["mame"], data)
+
+    async def load_state(self, state: State | bytes) -> None:
+        """Make the machine ``state`` at once: the next step runs on from it.
+
+        ``state``: a :class:`State` saved on this system and MAME version, or the bytes of
+        one. Everything is checked before sending (see :meth:`check_state`), so a refused
+        state leaves the machine as it was; so does one MAME refuses (``SaveStateError``).
+        """
+        await self._state_command(self._process.load_state, self.check_state(state).data)
+
+    def _check_saves(self) -> None:
+        if not self.supports_save:
+            raise SaveStateError(f"MAME's driver for {self.game!r} does not support save "
+                                 "states", "no_save")
+
+    async def _state_command(self, call: Callable[..., Awaitable[Any]], *args: Any) -> Any:
+        try:
+            return await self._command(*args, call=call)
+        except CommandError as exc:
+            if exc.code == "reset_pending":  # reset("hard") and no step since
+                raise StateError(str(exc)) from None
+            raise

@@ -17,7 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InvalidArgumentError, invalid_choice
+from ..checks import invalid_choice
+from ..errors import InvalidArgumentError
 from . import listxml
 
 

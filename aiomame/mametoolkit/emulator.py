@@ -21,7 +21,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from .. import sync
-from ..errors import AiomameError, InvalidArgumentError, check_bool, is_int
+from ..checks import check_bool, is_int
+from ..errors import AiomameError, InvalidArgumentError
 from ..machine.debugger import has_display, run_debugger
 from ..machine.emulator import Action, Address
 from ..mame.systems import list_systems

@@ -25,7 +25,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from ..errors import InvalidArgumentError, StateError, is_int
+from ..checks import is_int
+from ..errors import InvalidArgumentError, StateError
 from ..games import sf3_steps as Steps  # MAMEToolkit's module name
 from ..games.sf3 import ATTACKS, MOVES, SF3, Actions, health_rewards, memory_addresses
 from .emulator import Emulator

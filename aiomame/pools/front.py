@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import EnvDeadError, InvalidArgumentError, StateError, is_int
+from ..checks import is_int
+from ..errors import EnvDeadError, InvalidArgumentError, StateError
 from .batch import Batch
 
 __all__ = ["DONE", "IDLE", "STEPPING", "EnvSlot", "EnvState", "PoolFront", "check_env_ids"]

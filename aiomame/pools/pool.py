@@ -23,15 +23,16 @@ stepping → (done) holding a result → (recv or step) idle. Calls in the wrong
 
 A MAME that dies or stops answering is reaped and restarted by the env's worker while the
 others go on (see :mod:`aiomame.pools.restarter`).
-"""
+
+Here: :class:`EnvPool`'s arguments, lifecycle, sending and batches; its parts are
+:mod:`~aiomame.pools.actions` (checking actions), :mod:`~aiomame.pools.stepping` (the step
+path, replies settled as batches), :mod:`~aiomame.pools.workers` (each env's worker: new
+episodes, failures, restarts) and :mod:`~aiomame.pools.options` (the game or system each env
+runs)."""
 
 from __future__ import annotations
 
 import asyncio
-import functools
-import itertools
-import logging
-import operator
 import os
 import struct
 import warnings
@@ -41,53 +42,28 @@ from typing import Any, cast
 
 import numpy as np
 
+from ..checks import check_bool, check_step_limit, invalid_choice, is_int
 from ..episodes.ale import AleEpisodes, with_preset
 from ..episodes.episode import Episodes
-from ..errors import (
-    EnvDeadError,
-    GameError,
-    InvalidArgumentError,
-    MameExitedError,
-    MameTimeoutError,
-    ProtocolError,
-    StateError,
-    UnknownInputError,
-    check_bool,
-    check_step_limit,
-    invalid_choice,
-    is_int,
-)
-from ..games import GAMES, Game, get_game, is_game
-from ..machine.analog import check_value
+from ..errors import EnvDeadError, InvalidArgumentError, StateError
+from ..games import Game
 from ..machine.emulator import Action, Address, Emulator, check_emulator_kwargs
 from ..machine.frames import ObsSpec
 from ..machine.stack import FrameStacks
 from ..machine.state import State
-from ..transport.protocol import REPLY_HEAD, REPLY_KIND, ConnectionLost, PluginConnection
+from ..transport.protocol import REPLY_HEAD, PluginConnection
 from ..transport.shared_frames import SharedFrames
+from .actions import ActionChecks
 from .batch import Batch, Buffers
-from .front import (
-    DONE,
-    NO_INFO,
-    STEPPING,
-    EnvSlot,
-    EnvState,
-    PoolFront,
-    show,
-)
+from .front import NO_INFO, STEPPING, EnvSlot, EnvState
+from .options import configure
 from .restarter import Restarter
+from .workers import Workers
 
 __all__ = ["AUTORESET_MODES", "Batch", "EnvDeadError", "EnvPool", "EnvState", "Restarter"]
 
 AUTORESET_MODES = ("same-step", "next-step")
 """What the pool can do when an episode ends, by Gymnasium's names: see :class:`EnvPool`."""
-
-log = logging.getLogger("aiomame.pools.pool")
-
-# A MAME that went away, went silent or garbled its replies: restart it.
-FAILURES = (MameExitedError, MameTimeoutError, ProtocolError, OSError)
-_ENV_ID = operator.attrgetter("id")
-_REPLY_HEAD = struct.Struct(f"<{REPLY_HEAD}q")  # kind, frame number, width, height, nbytes
 
 
 class _Env(EnvSlot):
@@ -112,7 +88,7 @@ class _Env(EnvSlot):
         self.working = False  # its worker is running a job (or a restart)
 
 
-class EnvPool(PoolFront):
+class EnvPool(ActionChecks, Workers):
     """``num_envs`` MAME machines stepped from one asyncio process.
 
     ``game``: a game definition (a name in :data:`aiomame.games.GAMES` or a
@@ -222,7 +198,7 @@ class EnvPool(PoolFront):
         self.restarter = restarter or Restarter(restart_limit)
         self._start_slots = asyncio.Semaphore(concurrency)
 
-        self.game, self._games, self.system, self._emulator_args = _configure(
+        self.game, self._games, self.system, self._emulator_args = configure(
             game, num_envs, roms_path, memory_addresses, frame_ratio, emulator_kwargs)
         game = cast(Game, self.game)  # None for a plain system (the parameter's type to mypy)
         if opponent == "cpu":
@@ -272,19 +248,6 @@ class EnvPool(PoolFront):
         self._timer: asyncio.TimerHandle | None = None  # the step timeout of the fast path
         self._watches: list[Any] = []  # aiomame.web servers watching: closed with the pool
         self._started = False
-
-    def _joint_table(self, game: Game) -> list[tuple[Action, ...]]:
-        """The inputs of each joint action index (player 1's action the most significant
-        digit): a game's discrete actions, one entry per combination of the players'."""
-        players = [game.controls(p) for p in range(1, self._players + 1)]
-        self._choices = tuple(len(c.action_names()) for c in players)
-        return [tuple(itertools.chain.from_iterable(
-                    c.actions[c.action_names()[a]] for c, a in zip(players, combo, strict=True)))
-                for combo in itertools.product(*(range(n) for n in self._choices))]
-
-    def _new_emulator(self) -> Emulator:
-        system, roms, addresses, ratio = self._emulator_args
-        return Emulator(system, roms, addresses, ratio, **self._emulator_kwargs)
 
     # -- what the pool has -----------------------------------------------------------------
     @property
@@ -380,25 +343,6 @@ class EnvPool(PoolFront):
             env.worker = loop.create_task(self._work(env), name=f"aiomame env {env.id}")
         return self
 
-    def _arm(self, env: _Env) -> None:
-        """Make ``env``'s step commands (a game's discrete actions), reply sink and the
-        connection it steps on, for its current emulator."""
-        frame = self._stacks is not None
-        emulator = env.emulator
-        env.commands = [emulator.step_command(inputs, frame) for inputs in self._action_inputs]
-        env.sink = functools.partial(self._stepped, env)
-        env.conn, env.write = emulator.process.step_channel()
-
-    async def _share(self, emulator: Emulator, env: int) -> None:
-        """Have ``emulator``'s MAME write its frames into env ``env``'s shared slot."""
-        shared = self._shared
-        assert shared is not None
-        await emulator.process.redirect_frames(shared.path, shared.offset(env), shared.nbytes)
-
-    async def _start_emulator(self, emulator: Emulator) -> None:
-        async with self._start_slots:
-            await emulator.start()
-
     def _allocate(self) -> None:
         shape = self._envs[0].emulator.frame_shape
         if self.frames and shape is None:
@@ -481,199 +425,6 @@ class EnvPool(PoolFront):
             jobs = self._ale.sticky(ids, jobs)
         self._send_steps(ids, jobs)
 
-    def _send_steps(self, ids: list[int], jobs: list[Any]) -> None:
-        """Step each of ``ids`` with its job (an action index of a game with discrete
-        actions, else the inputs to hold): written at once where the env can step as is,
-        else handed to its worker (a restarted env's first step, a next-step autoreset, or
-        a restart still under way)."""
-        envs, table = self._envs, self._action_inputs
-        indexed, frame = bool(table), self._stacks is not None
-        deadline = self._loop.time() + self._step_timeout
-        for i, job in zip(ids, jobs, strict=True):
-            env = envs[i]
-            env.state = STEPPING
-            conn = env.conn
-            if env.staged is not None or env.ended or env.working:
-                env.inbox.set_result(("step", table[job] if indexed else job))  # type: ignore[union-attr]
-                continue
-            command = env.commands[job] if indexed else env.emulator.step_command(job, frame)
-            if conn._lost or conn._fault is not None:  # went away since its last step
-                env.inbox.set_result(("fail", conn._fault or ConnectionLost()))  # type: ignore[union-attr]
-                continue
-            conn.sink = env.sink
-            env.write(command)
-            env.emulator._busy = True
-            env.in_flight = True
-            env.deadline = deadline
-        if self._timer is None:
-            self._timer = self._loop.call_at(deadline, self._expire)
-
-    def _expire(self) -> None:
-        """The step timer: each step in flight past its deadline fails (its MAME is then
-        killed and restarted by the worker); set again for the next deadline."""
-        self._timer = None
-        now, soonest = self._loop.time(), None
-        for env in self._envs:
-            if not env.in_flight:
-                continue
-            if env.deadline <= now:
-                env.in_flight = False
-                env.emulator._busy = False
-                env.emulator.process.abandon_step()
-                env.inbox.set_result(("fail", TimeoutError()))  # type: ignore[union-attr]
-            elif soonest is None or env.deadline < soonest:
-                soonest = env.deadline
-        if soonest is not None:
-            self._timer = self._loop.call_at(soonest, self._expire)
-
-    def _stepped(self, env: _Env, reply: Any) -> None:
-        """An env's step reply, from the event loop's read callback: its frame taken into
-        the env's slot of the stacks at once (MAME has just written it: it is still in the
-        caches, and the other MAMEs run on meanwhile), the rest noted for the batch
-        (:meth:`_settle`); anything but a step reply goes to the env's worker as a failure."""
-        env.in_flight = False
-        emulator = env.emulator
-        emulator._busy = False
-        if self._closed:
-            return
-        if reply.__class__ is not bytes or len(reply) != self._reply_size:
-            env.inbox.set_result(("fail", reply))  # type: ignore[union-attr]
-            return
-        kind, _, width, height, nbytes = _REPLY_HEAD.unpack_from(reply)
-        stacks = self._stacks
-        try:
-            if kind != REPLY_KIND or nbytes != width * height * 4 \
-                    or (stacks is not None and not nbytes):
-                self._odd_frame(env, kind, width, height, nbytes)
-            elif self._shared is not None:  # the frame is in the batch already
-                emulator.saw_frame(width, height)
-            elif stacks is not None:
-                emulator.frame_into(width, height, stacks.next_slot(env.id))
-                if width != self._frame_size[0] or height != self._frame_size[1]:
-                    self._note_size(env)
-        except FAILURES as exc:
-            env.inbox.set_result(("fail", exc))  # type: ignore[union-attr]
-            return
-        except Exception as exc:
-            env.error = exc
-            self._finish(env)
-            return
-        env.reply = reply
-        arrived = self._arrived
-        arrived.append(env)
-        waiter = self._waiter  # as _notify, inline: this runs once per env step
-        if waiter is not None and not waiter.future.done():
-            if waiter.ids is None:
-                if len(self._ready) + len(arrived) >= waiter.left:
-                    waiter.future.set_result(None)
-            elif env.id in waiter.ids:
-                waiter.left -= 1
-                if not waiter.left:
-                    waiter.future.set_result(None)
-
-    def _odd_frame(self, env: _Env, kind: int, width: int, height: int, nbytes: int) -> None:
-        """A step reply that is not a frame of the pool's screen size as expected: a frame
-        of another size, in MAME's own frames file (a shared-frames pool), scaled into the
-        env's slot; else ProtocolError."""
-        stacks = self._stacks
-        if (kind != REPLY_KIND or stacks is None or not nbytes
-                or nbytes != -width * height * 4 or self._shared is None):
-            raise ProtocolError(f"a step reply of kind {kind} with a frame of "
-                                f"{width}x{height} in {nbytes} bytes"
-                                + ("" if nbytes else ", where a frame was asked for"))
-        env.emulator.frame_into(width, height, stacks.next_slot(env.id), own=True)
-        self._note_size(env)
-
-    def _note_size(self, env: _Env) -> None:
-        """``env``'s last frame had another size than the screen's at start (and was scaled
-        into the pool's observation): its row's info says so (``"frame_size"``)."""
-        self._resized[env.id] = env.emulator.display_size  # type: ignore[assignment]
-
-    def _tag_size(self, env_id: int) -> None:
-        """Put a noted other frame size (:meth:`_note_size`) into ``env_id``'s info."""
-        size = self._resized.pop(env_id, None)
-        if size is not None:
-            self._infos[env_id] = {**self._infos[env_id], "frame_size": size}
-
-    def _settle(self) -> None:
-        """The arrived replies, as one batch: memory values, rewards and episode ends into
-        the rows; those envs done (or, to their workers, an autoreset)."""
-        arrived = self._arrived
-        if not arrived:
-            return
-        self._arrived = []
-        if len(arrived) == 1:  # one env (a pool of one, async recv): plain ints are cheaper
-            values: tuple[int, ...] | np.ndarray = \
-                self._reply_struct.unpack(arrived[0].reply)[REPLY_HEAD:]
-        else:
-            arrived.sort(key=_ENV_ID)  # in env order: a whole pool's batch is then a slice
-            values = np.frombuffer(b"".join([env.reply for env in arrived]), "<i8").reshape(
-                len(arrived), self._reply_words)[:, REPLY_HEAD:]
-        self._account(arrived, values)
-
-    def _account(self, envs: list[_Env], values: tuple[int, ...] | np.ndarray) -> None:
-        """A step's results of ``envs`` (their frames are in the stacks' next slots, their
-        memory values the rows of ``values``, or the values of the one env) into the rows;
-        the envs done, or handed to their workers for a same-step autoreset."""
-        rows = self._rows
-        assert rows is not None
-        ids = [env.id for env in envs]
-        stacks = self._stacks
-        if stacks is not None and stacks.k > 1:
-            for i in ids:
-                stacks.push(i)
-        index: int | slice | np.ndarray
-        # Plain numbers for one env (advance_one), arrays for several (advance).
-        rewards: Any
-        terminated: Any
-        truncated: Any
-        steps: Any
-        ended: Any
-        try:
-            if isinstance(values, tuple):
-                index = ids[0]
-                rewards, terminated, truncated, steps, ended = self._episodes.advance_one(
-                    index, values)
-                ends: Sequence[int] = (0,) if ended else ()
-            else:
-                index = slice(None) if ids == self._all_ids else np.array(ids)
-                rewards, terminated, truncated, steps, ended = self._episodes.advance(
-                    index, values)
-                ends = np.flatnonzero(ended).tolist() if ended.any() else ()
-        except Exception as exc:  # e.g. a bug in a game definition: the callers get it
-            for env in envs:
-                env.error = exc
-                self._done(env)
-            return
-        rows.values[index] = values
-        rows.rewards[index] = rewards
-        rows.terminated[index] = terminated
-        rows.truncated[index] = truncated
-        rows.elapsed_steps[index] = steps
-        infos, ready = self._infos, self._ready
-        for env in envs:
-            env.has_obs = True
-            env.state = DONE
-            ready[env.id] = None
-            infos[env.id] = NO_INFO
-        for j in ends:
-            env = envs[j]
-            i = env.id
-            if self.autoreset_mode == "next-step":
-                env.ended = True
-                continue
-            # Same-step autoreset: keep the end, show the next episode's first step.
-            infos[i] = {"final_frame": None if stacks is None else stacks.stack(i).copy(),
-                        "final_info": dict(zip(self._names, rows.values[i].tolist(),
-                                               strict=True))}
-            env.state = STEPPING
-            del ready[i]
-            self._uncount(env)
-            env.inbox.set_result(("autoreset", None))  # type: ignore[union-attr]
-        if self._resized:
-            for env in envs:
-                self._tag_size(env.id)
-
     def async_reset(self, seed: int | Sequence[int | None] | None = None,
                     env_ids: Sequence[int] | np.ndarray | None = None, *,
                     state: State | bytes | None = None) -> None:
@@ -703,125 +454,6 @@ class EnvPool(PoolFront):
             env.state = STEPPING
             env.inbox.set_result(job)  # type: ignore[union-attr]
 
-    def _check_actions(self, actions: Any, ids: list[int]) -> list[Any]:
-        """One job per env: an action index for a game with discrete actions, else the
-        inputs to hold (a tuple of Action)."""
-        n = len(ids)
-        if self._players > 1:
-            return self._check_joint(actions, ids)
-        if self._axes:
-            assert self.game is not None
-            return self.game.axis_inputs(actions, n) if n else []
-        if self._buttons:
-            return self._check_buttons(actions, ids)
-        if self.game is not None:
-            array = np.asarray(actions)
-            table = self._action_inputs
-            if array.shape != (n,):
-                raise InvalidArgumentError(
-                    f"actions has shape {array.shape}; expected ({n},): one action index per "
-                    f"env in env_ids, each in 0..{len(table) - 1} "
-                    f"({', '.join(self.action_names)})")
-            if n and array.dtype.kind not in "iu":
-                if array.dtype.kind not in "UO":
-                    raise InvalidArgumentError(
-                        f"actions must be ints (action indices) or action names, got "
-                        f"{show(actions)} (dtype {array.dtype})")
-                array = self.game.controls().indices(array)  # names: their indices
-            listed = array.tolist()
-            if n and min(listed) >= 0 and max(listed) < len(table):
-                return listed
-            for k, a in enumerate(listed):
-                if not 0 <= a < len(table):
-                    raise InvalidArgumentError(
-                        f"actions[{k}] (env {ids[k]}) is {a}: not an action of "
-                        f"{self.game.name!r}; valid: 0..{len(table) - 1} "
-                        f"({', '.join(self.action_names)})")
-            return listed
-        if isinstance(actions, (str, bytes, Action)) or not hasattr(actions, "__len__"):
-            raise InvalidArgumentError(
-                f"actions must hold one sequence of Action per env in env_ids ({n}), "
-                f"got {show(actions)}")
-        if len(actions) != n:
-            raise InvalidArgumentError(
-                f"actions has {len(actions)} entries; expected {n}: one sequence of Action per "
-                f"env in env_ids")
-        jobs = []
-        for k, env_actions in enumerate(actions):
-            if isinstance(env_actions, (Action, str, bytes)) \
-                    or not hasattr(env_actions, "__iter__"):
-                raise InvalidArgumentError(
-                    f"actions[{k}] (env {ids[k]}) is {env_actions!r}: give a sequence of Action "
-                    "per env, e.g. [[Action(':IN1', 'Coin 1')], [], ...]")
-            job = tuple(env_actions)
-            for action in job:
-                if action not in self._known_actions:
-                    self._check_action(action, k, ids[k])
-            jobs.append(job)
-        return jobs
-
-    def _check_joint(self, actions: Any, ids: list[int]) -> list[Any]:
-        """Jobs of a game whose agents control several players: ``actions`` holds one row
-        per env, one action per player (discrete: ``(n, players)`` ints, as joint action
-        indices; else each row's inputs)."""
-        game, n, c = self.game, len(ids), self._players
-        assert game is not None
-        if not self._action_inputs:
-            if len(actions) != n if hasattr(actions, "__len__") else True:
-                raise InvalidArgumentError(
-                    f"actions must hold one row per env in env_ids ({n}), each one action per "
-                    f"player ({c}), got {show(actions)}")
-            return [game.joint_inputs(row) for row in actions]
-        array = np.asarray(actions)
-        if array.dtype.kind in "UO" and array.shape == (n, c):  # names: their indices
-            array = np.stack([game.controls(p + 1).indices(array[:, p], f"actions[:, {p}]")
-                              for p in range(c)], axis=1)
-        if array.shape != (n, c) or (n and array.dtype.kind not in "iu"):
-            raise InvalidArgumentError(
-                f"actions has shape {array.shape} (dtype {array.dtype}); expected ({n}, {c}) "
-                f"ints: one row per env in env_ids, one action index per player (player 1's "
-                f"in 0..{self._choices[0] - 1}: {', '.join(self.action_names)})")
-        bad = (array < 0) | (array >= np.asarray(self._choices))
-        if bad.any():
-            k, p = map(int, np.argwhere(bad)[0])
-            names = game.controls(p + 1).action_names()
-            raise InvalidArgumentError(
-                f"actions[{k}, {p}] (env {ids[k]}, player {p + 1}) is {array[k, p]}: not an "
-                f"action of {game.name!r}; valid: 0..{len(names) - 1} ({', '.join(names)})")
-        return np.ravel_multi_index(array.T, self._choices).tolist() if n else []
-
-    def _check_buttons(self, actions: Any, ids: list[int]) -> list[tuple[Action, ...]]:
-        """Actions of a game with buttons: one 0/1 vector per env."""
-        game = self.game
-        assert game is not None
-        n, f = len(ids), self._buttons
-        array = np.asarray(actions)
-        if array.shape != (n, f) or (array.size and array.dtype.kind not in "biu") \
-                or not np.isin(array, (0, 1)).all():
-            raise InvalidArgumentError(
-                f"actions must be ({n}, {f}) zeros and ones: one vector per env in env_ids, "
-                f"one entry per button ({', '.join(game.action_names())}); got "
-                f"{show(actions)}")
-        return [game.pressed(row) for row in array.tolist()]
-
-    def _check_action(self, action: Any, k: int, env_id: int) -> None:
-        if not isinstance(action, Action):
-            raise InvalidArgumentError(
-                f"actions[{k}] (env {env_id}) holds {action!r}, not an Action(port, field)")
-        if (action.port, action.field) not in self._valid_inputs:
-            ports = sorted({port for port, _ in self._valid_inputs})
-            if action.port not in ports:
-                raise invalid_choice("input port", action.port, ports, UnknownInputError)
-            fields = sorted(f for p, f in self._valid_inputs if p == action.port)
-            raise invalid_choice(f"input field of port {action.port!r}", action.field, fields,
-                                 UnknownInputError)
-        if not is_int(action.value):
-            raise InvalidArgumentError(f"Action value must be an int, got {action.value!r}")
-        entry = self._valid_inputs[action.port, action.field]
-        if entry.get("analog"):
-            check_value(action.port, action.field, entry, int(action.value))
-        self._known_actions.add(action)
-
     # -- receiving ---------------------------------------------------------------------------
     def _batch(self, ids: list[int], gather: bool) -> Batch:
         infos = self._infos
@@ -839,232 +471,7 @@ class EnvPool(PoolFront):
         self._out.gather(self._rows, ids, self._stacks)
         return self._out.batch(len(ids), [NO_INFO] * len(ids))
 
-    # -- the workers -------------------------------------------------------------------------
-    async def _work(self, env: _Env) -> None:
-        """One env's loop: take a job, run it, hand over the result; restart a failed MAME."""
-        loop = asyncio.get_running_loop()
-        while True:
-            assert env.inbox is not None
-            env.working = False
-            kind, arg = await env.inbox
-            env.working = True
-            env.inbox = loop.create_future()
-            env.stepped = kind == "autoreset"  # the step is done; the reset may fail
-            try:
-                if kind == "step" and env.staged is None and not env.ended:
-                    # Sent while the worker was busy: a step through the emulator, which
-                    # _account finishes (or hands an autoreset back to this worker).
-                    await self._step(env, arg)
-                    continue
-                if kind == "step":  # a restarted env's first step, or a next-step autoreset
-                    if env.staged is not None:
-                        self._show_staged(env)
-                    else:
-                        await self._begin(env, None, None)
-                elif kind == "autoreset":
-                    await self._autoreset(env)
-                elif kind == "fail":  # a step on the fast path failed
-                    raise await self._step_failure(env, arg)
-                else:
-                    await self._begin(env, *arg)
-            except FAILURES as exc:
-                self._report_failure(env, exc)
-                self._finish(env)
-                if not await self._recover(env, exc):
-                    return
-                continue
-            except Exception as exc:  # e.g. a bug in a game definition: the caller gets it
-                env.error = exc
-            self._finish(env)
-
-    async def _step(self, env: _Env, inputs: tuple[Action, ...]) -> None:
-        """A step through the emulator's own call (the fast path's twin)."""
-        stacks = self._stacks
-        values, _ = await env.emulator.step_into(
-            inputs, frame=stacks is not None,
-            out=None if stacks is None else stacks.next_slot(env.id))
-        if stacks is not None and env.emulator.screen_size != self._frame_size:
-            self._note_size(env)
-        self._account([env], tuple(values))
-
-    async def _step_failure(self, env: _Env, reply: Any) -> BaseException:
-        """The error of a fast-path step that got ``reply`` (see MameProcess.fail). In its own
-        frame: a local of the worker's would keep the dead MAME's process (its connection,
-        buffers and output lines) alive until the env's next failure."""
-        process = env.emulator.process
-        return await process.fail(process.step_error(reply), self._step_timeout)
-
-    async def _autoreset(self, env: _Env) -> None:
-        self._show_start(env, await self._new_episode(env, None, None))
-        self._tag_size(env.id)
-
-    async def _begin(self, env: _Env, seed: int | None, state: State | None) -> None:
-        """Job: a new episode, as a game starts it or from a saved ``state``."""
-        env.staged = None
-        self._show_start(env, await self._new_episode(env, seed, state))
-        self._clear_row(env, NO_INFO)
-
-    async def _new_episode(self, env: _Env, seed: int | None, state: State | None
-                           ) -> dict[str, Any]:
-        """A new episode's first step: :meth:`_first_step`, or with ALE options theirs
-        (a life continued, no-ops: :meth:`AleEpisodes.start`)."""
-        if self._ale is None:
-            return await self._first_step(env.game, env.emulator, seed, state)
-        return await self._ale.start(
-            env.id, env.emulator, env.game, seed, state,
-            lambda: self._first_step(env.game, env.emulator, seed, state),
-            lambda: self._last_step(env))
-
-    def _last_step(self, env: _Env) -> dict[str, Any]:
-        """``env``'s last step again, as a first step's data (a life continued at once)."""
-        assert self._rows is not None
-        data: dict[str, Any] = dict(zip(self._names, self._rows.values[env.id].tolist(),
-                                        strict=True))
-        stacks = self._stacks
-        if stacks is not None:
-            shown = stacks.stack(env.id)
-            data["frame"] = (shown if stacks.k == 1 else shown[-1]).copy()
-        return data
-
-    async def _first_step(self, game: Game | None, emulator: Emulator, seed: int | None,
-                          state: State | None) -> dict[str, Any]:
-        """A new episode's first step: the game's (:meth:`Game.begin`), or a plain system's
-        (hard reset, or the loaded ``state``, then one step)."""
-        if game is not None:
-            return await game.begin(emulator, seed, state)
-        if state is None:
-            await emulator.reset("hard")
-        else:
-            await emulator.load_state(state)
-        return await emulator.step(frame=self._stacks is not None)
-
-    def _show_start(self, env: _Env, data: Mapping[str, Any]) -> None:
-        """Write a new episode's first step (frame and memory) into the env's rows."""
-        rows = self._rows
-        assert rows is not None
-        stacks = self._stacks
-        if stacks is not None:
-            if "frame" not in data:
-                raise GameError(f"{env.game.name if env.game else self.system!r}: the first "
-                                "step of a new game has no frame (end new_game with "
-                                "`return await emu.step()`)")
-            slot, frame = stacks.next_slot(env.id), data["frame"]
-            if frame.shape == slot.shape:
-                np.copyto(slot, frame)
-            else:  # the screen changed size: scaled into the pool's observation
-                env.emulator.observe_into(slot)
-            if env.emulator.screen_size != self._frame_size:
-                self._note_size(env)
-            stacks.fill(env.id)
-        values = [data[name] for name in self._names]
-        rows.values[env.id] = values
-        self._episodes.begin(env.id, values)
-        env.ended = False
-        env.has_obs = True
-
-    def _show_staged(self, env: _Env) -> None:
-        """The first step after a restart: the new episode's start, prepared by _recover."""
-        data, env.staged = env.staged, None
-        assert data is not None
-        self._show_start(env, data)
-        self._clear_row(env, {"restarted": True})
-
-    def _clear_row(self, env: _Env, info: Mapping[str, Any]) -> None:
-        """A new episode's first row: no reward, not done, step 0."""
-        rows = self._rows
-        assert rows is not None
-        rows.rewards[env.id] = 0.0
-        if rows.raw_rewards is not None:
-            rows.raw_rewards[env.id] = 0.0
-        rows.terminated[env.id] = rows.truncated[env.id] = False
-        rows.elapsed_steps[env.id] = self._episodes.steps[env.id]  # 0, or a game's so far
-        self._infos[env.id] = info
-        self._tag_size(env.id)
-
-    def _report_failure(self, env: _Env, error: BaseException) -> None:
-        """The row of a step whose MAME failed: truncated, the error in info."""
-        rows = self._rows
-        assert rows is not None
-        i = env.id
-        if env.stepped:  # the step itself was done; it is the autoreset that failed
-            info = dict(self._infos[i])
-        else:
-            info = {}
-            rows.rewards[i] = 0.0
-            if rows.raw_rewards is not None:
-                rows.raw_rewards[i] = 0.0
-            rows.terminated[i] = False
-            rows.elapsed_steps[i] = self._episodes.steps[i]
-        rows.truncated[i] = True
-        info["error"] = error
-        self._infos[i] = info
-
-    async def _recover(self, env: _Env, error: BaseException) -> bool:
-        """Replace the env's MAME; False (and the env is dead) when that is impossible."""
-        try:
-            await env.emulator.close()
-        except Exception:
-            log.exception("env %d: closing the failed MAME failed", env.id)
-        try:
-            env.emulator, env.staged = await self.restarter.restart(
-                env.id, error, lambda: self._respawn(env))
-            self._arm(env)
-        except (EnvDeadError, StateError) as exc:
-            env.dead = exc if isinstance(exc, EnvDeadError) else EnvDeadError(env.id, 0, exc)
-            assert env.inbox is not None
-            if env.inbox.done():  # a step was sent while restarting: fail it
-                env.inbox = None
-                env.error = env.dead
-                self._finish(env)
-            return False
-        return True
-
-    async def _respawn(self, env: _Env) -> tuple[Emulator, dict[str, Any]]:
-        emulator = self._new_emulator()
-        await self._start_emulator(emulator)
-        try:
-            stacks = self._stacks
-            if stacks is not None and emulator.frame_shape != stacks.frame_shape:
-                raise ProtocolError(f"restarted MAME has frames of {emulator.frame_shape}, "
-                                    f"not {stacks.frame_shape}")
-            if self._shared is not None:
-                await self._share(emulator, env.id)
-            data = await self._first_step(env.game, emulator, None, None)
-        except BaseException:
-            await emulator.close()
-            raise
-        return emulator, data
-
-
 def _not_armed(command: bytes) -> None:
     raise StateError("the pool is not started")
 
 
-def _configure(game: str | Game, num_envs: int, roms_path: Any, memory_addresses: Any,
-               frame_ratio: int | None, emulator_kwargs: dict[str, Any]
-               ) -> tuple[Game | None, Sequence[Game | None], str, tuple[Any, ...]]:
-    """(game definition or None, one per env, MAME system, Emulator's positional args);
-    adds the game's output filter to ``emulator_kwargs``."""
-    if isinstance(game, Game) or is_game(game):
-        if memory_addresses is not None:
-            raise InvalidArgumentError(
-                "memory_addresses come from the game definition; give them only with a "
-                "plain MAME system name")
-        first = get_game(game)
-        # A registered name: a definition per env (they may keep state); an instance: shared.
-        games = [first] + [first if isinstance(game, Game) else get_game(game)
-                           for _ in range(num_envs - 1)]
-        roms, output_filter = first.rom_setup(roms_path, emulator_kwargs.get("mame_binary"))
-        emulator_kwargs.setdefault("output_filter", output_filter)
-        ratio = first.frame_ratio if frame_ratio is None else frame_ratio
-        return first, games, first.system, (first.system, roms, first.memory_addresses, ratio)
-    if not isinstance(game, str):
-        raise InvalidArgumentError(
-            f"game must be a game name, a Game or a MAME system name, got {game!r}")
-    if roms_path is None:
-        raise InvalidArgumentError(
-            f"{game!r} is no registered game (those are: "
-            f"{', '.join(map(repr, sorted(GAMES)))}); to run it as a plain MAME system, "
-            "pass roms_path (and memory_addresses, frame_ratio)")
-    ratio = 3 if frame_ratio is None else frame_ratio
-    return None, [None] * num_envs, game, (game, roms_path, memory_addresses, ratio)

@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from ..checks import is_int
 from ..episodes.opponent import Opponent, check_side, make_opponent, opponent_names
-from ..errors import InvalidArgumentError, StateError, is_int
+from ..errors import InvalidArgumentError, StateError
 from ..games import Game, get_game, is_game
 from .batch import Batch
 

@@ -30,13 +30,8 @@ import numpy as np
 import ray
 import ray.exceptions
 
-from ..errors import (
-    EnvDeadError,
-    InvalidArgumentError,
-    MameTimeoutError,
-    StateError,
-    is_int,
-)
+from ..checks import is_int
+from ..errors import EnvDeadError, InvalidArgumentError, MameTimeoutError, StateError
 from ..games import Game, get_game, is_game
 from ..pools.batch import Batch
 from ..pools.front import NO_INFO, STEPPING, EnvSlot, PoolFront, show

@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import InvalidArgumentError, check_bool
+from ..checks import check_bool
+from ..errors import InvalidArgumentError
 from ..extras import install
 from .recording import Recording, obs_options, replay, replay_env
 

@@ -29,8 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidArgumentError, check_bool, check_path, invalid_choice, is_int
-from ..machine.emulator import MAX_READ_RANGE, Address, Emulator
+from ..checks import check_bool, check_path, invalid_choice, is_int
+from ..errors import InvalidArgumentError
+from ..machine.emulator import Address, Emulator
+from ..machine.memory import MAX_READ_RANGE
 
 SIZES = {"u8": 1, "s8": 1, "u16": 2, "s16": 2, "u32": 4, "s32": 4}
 ENDIANS = ("little", "big")

@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Any
 import cv2
 import numpy as np
 
-from ..errors import InvalidArgumentError, SetupError, check_path, is_int
+from ..checks import check_path, is_int
+from ..errors import InvalidArgumentError, SetupError
 from ..extras import install
 
 if TYPE_CHECKING:

@@ -21,7 +21,8 @@ from typing import Any
 
 from aiohttp import WSCloseCode, web
 
-from ..errors import InvalidArgumentError, ServeError, StateError, is_int
+from ..checks import is_int
+from ..errors import InvalidArgumentError, ServeError, StateError
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
