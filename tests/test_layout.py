@@ -77,3 +77,49 @@ def test_adapter_import_paths(name):
     if needs is not None and importlib.util.find_spec(needs) is None:
         pytest.skip(f"aiomame.{name} needs {needs} (its extra), not installed")
     importlib.import_module(f"aiomame.{name}")
+
+
+# The layers, lowest first: a module imports only from its own layer and the ones below.
+# The shared modules (errors, checks, files, runner, extras) are below every layer; the
+# adapters and tools (anything else at the top level, aiomame.tools) are the top.
+LAYERS = {"errors": 0, "checks": 0, "files": 0, "runner": 0, "extras": 0, "mame": 1,
+          "transport": 2, "machine": 3, "games": 4, "episodes": 5, "pools": 6}
+TOP = 7
+# Imports up the stack, inside a function, for a convenience of the layer below:
+UPWARD_ALLOWED = {
+    ("episodes/opponent.py", "tools"): "a checkpoint opponent loads a trained policy",
+    ("pools/pool.py", "web"): "EnvPool.watch() serves the pool's page",
+}
+
+
+def _layer(name: str) -> int:
+    return LAYERS.get(name, TOP)
+
+
+def test_imports_go_down_the_layers():
+    upward: dict[tuple[str, str], bool] = {}
+    for path in modules():
+        rel = path.relative_to(PACKAGE)
+        package = ["aiomame", *rel.parts[:-1]]
+        here = rel.parts[0] if len(rel.parts) > 1 else rel.stem
+        tree = ast.parse(path.read_text())
+        top_level = {id(node) for node in tree.body}
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            if node.level:
+                base = package[:len(package) - node.level + 1]
+                target = [*base, *(node.module.split(".") if node.module else [])]
+            else:
+                target = (node.module or "").split(".")
+            if target[0] != "aiomame":
+                continue
+            names = [target[1]] if len(target) > 1 else [alias.name for alias in node.names]
+            for name in names:
+                if name != "__version__" and _layer(name) > _layer(here):
+                    upward[(str(rel), name)] = id(node) in top_level
+    unexplained = {key: at_top for key, at_top in upward.items()
+                   if at_top or key not in UPWARD_ALLOWED}
+    assert unexplained == {}, "imports up the layers (module, layer imported): True = at " \
+        f"the module's top: {unexplained}"
+    assert set(UPWARD_ALLOWED) <= set(upward)  # no stale exception

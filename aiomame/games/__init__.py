@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..checks import check_bool, check_path, invalid_choice
 from ..errors import AiomameError, InvalidArgumentError
+from ..machine.emulator import UNKNOWN_SYSTEM_NOTES
 from .base import Game
 from .definition import DefinedGame, game_class, is_definition_path, load_game
 from .ids import env_id, register_ids
@@ -109,6 +110,24 @@ def _register_games_path() -> None:
                 warnings.warn(f"{GAMES_PATH_VARIABLE}: skipped: {exc}", stacklevel=2)
 
 
+def _game_note(name: str) -> str:
+    """How to run ``name`` if it is a game of aiomame (not a MAME system), else ""
+    (for :data:`~aiomame.machine.emulator.UNKNOWN_SYSTEM_NOTES`)."""
+    game = GAMES.get(name)
+    if game is None:
+        return ""
+    if game.rom_images:
+        machine = (f"Emulator({game.system!r}, roms_path=DIR) after `aiomame roms {name} DIR` "
+                   "writes its ROM set into DIR")
+    elif game.media:
+        slots = ", ".join(f"{slot!r}: FILE" for slot in game.media)
+        machine = f"Emulator({game.system!r}, media={{{slots}}}) with the game's media"
+    else:
+        machine = f"Emulator({game.system!r}, roms_path=DIR) with your {game.system} ROM set"
+    return (f"{name!r} is a game of aiomame, not a MAME system: GameEnv({name!r}) plays it "
+            f"(an RL environment); its machine alone is MAME's {game.system!r}: {machine}")
+
+
 def is_game(game: object) -> bool:
     """Whether :func:`get_game` takes ``game``: a Game, a registered name or a definition
     file's path (a plain MAME system name is none of these)."""
@@ -131,6 +150,7 @@ def get_game(name: str | os.PathLike[str] | Game) -> Game:
 
 _register_bundled()
 _register_games_path()
+UNKNOWN_SYSTEM_NOTES.append(_game_note)
 
 __all__ = ["CATCH_DEFINITION", "GAMES", "DefinedGame", "Game", "GameDefinitionError",
            "SeedTarget", "StartStep", "SystemGame", "get_game", "is_game", "load_game",

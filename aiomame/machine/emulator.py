@@ -42,23 +42,9 @@ __all__ = ["EMULATOR_KEYWORDS", "Action", "Address", "Emulator", "check_emulator
 _MAX_COMMANDS = 4096  # step commands kept per emulator
 
 
-def _game_note(name: str) -> str:
-    """How to run ``name`` if it is a game of aiomame (not a MAME system), else ""."""
-    from ..games import GAMES  # the layer above, read only once MAME refused the name
-
-    game = GAMES.get(name)
-    if game is None:
-        return ""
-    if game.rom_images:
-        machine = (f"Emulator({game.system!r}, roms_path=DIR) after `aiomame roms {name} DIR` "
-                   "writes its ROM set into DIR")
-    elif game.media:
-        slots = ", ".join(f"{slot!r}: FILE" for slot in game.media)
-        machine = f"Emulator({game.system!r}, media={{{slots}}}) with the game's media"
-    else:
-        machine = f"Emulator({game.system!r}, roms_path=DIR) with your {game.system} ROM set"
-    return (f"{name!r} is a game of aiomame, not a MAME system: GameEnv({name!r}) plays it "
-            f"(an RL environment); its machine alone is MAME's {game.system!r}: {machine}")
+UNKNOWN_SYSTEM_NOTES: list[Callable[[str], str]] = []
+"""Functions that explain a name MAME does not know (``""``: nothing to say), added by the
+layers above: :mod:`aiomame.games` says how to run one of its games."""
 
 
 def check_emulator_kwargs(where: str, kwargs: Mapping[str, Any],
@@ -219,7 +205,7 @@ class Emulator(MemoryAccess, InputAccess, StateAccess):
         try:
             info = await self._process.start()
         except UnknownGameError as exc:
-            note = _game_note(self.game)
+            note = next((n for f in UNKNOWN_SYSTEM_NOTES if (n := f(self.game))), "")
             if not note:
                 raise
             raise UnknownGameError(exc.game, exc.similar, note=note, returncode=exc.returncode,
