@@ -117,8 +117,15 @@ def test_one_torch_instruction():
 
 def test_no_file_holds_merge_conflict_markers():
     """A merge left half-resolved would still import (in Markdown, or in a string)."""
-    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
-                           check=True).stdout.split()
+    if shutil.which("git") and (ROOT / ".git").exists():
+        files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                               check=True).stdout.split()
+    else:  # a copy without git (the matrix's chroots): the sources, not what runs made
+        files = [str(p.relative_to(ROOT)) for top in ("aiomame", "lua", "tests", "docs",
+                                                      "examples", "benchmarks", "mame", "rom")
+                 for p in (ROOT / top).rglob("*") if "__pycache__" not in p.parts]
+        files += [p.name for p in ROOT.iterdir() if p.is_file()]
+    assert len(files) > 100
     marked = [name for name in files if (ROOT / name).is_file() and re.search(
         r"^(<{7} |>{7} |={7}$)", (ROOT / name).read_text(errors="replace"), re.M)]
     assert not marked
