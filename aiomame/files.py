@@ -1,8 +1,11 @@
-"""Writing files whole: readers never see half a file, a failed write leaves nothing."""
+"""Files whole: writes that readers never see half done (a failed write leaves nothing), and
+reads whose failure is aiomame's typed error."""
 
 from __future__ import annotations
 
 import os
+
+from .errors import AiomameError
 
 
 def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
@@ -17,3 +20,15 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
         if os.path.exists(partial):
             os.unlink(partial)
         raise
+
+
+def read_whole(path: str | os.PathLike[str], error: type[AiomameError],
+               what: str) -> tuple[str, bytes]:
+    """``(name, contents)`` of the file at ``path``. Raises ``error`` ("cannot read ``what``
+    'name': reason") if it cannot be read."""
+    name = os.fspath(path)
+    try:
+        with open(name, "rb") as f:
+            return name, f.read()
+    except OSError as exc:
+        raise error(f"cannot read {what} {name!r}: {exc.strerror}") from exc

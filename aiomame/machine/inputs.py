@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 from ..checks import invalid_choice, is_int
 from ..errors import InvalidArgumentError, StateError, UnknownInputError
 from .analog import analog_entry, check_value
+from .part import EmulatorPart
 
 if TYPE_CHECKING:
-    from ..transport.process import MameProcess
+    pass
 
 
 @dataclass(frozen=True)
@@ -47,16 +48,11 @@ def check_settings(settings: object) -> dict[str, str | int]:
     return dict(settings)
 
 
-class InputAccess:
+class InputAccess(EmulatorPart):
     """The part of :class:`~aiomame.machine.emulator.Emulator` that knows the machine's
     inputs and settings."""
 
-    _process: MameProcess
     _field_ids: dict[Action, list[int]]
-
-    if TYPE_CHECKING:  # what Emulator, which this is a part of, has
-        @property
-        def info(self) -> dict[str, Any]: ...
 
     async def _apply_setting(self, key: str, wanted: str | int) -> None:
         """Set the DIP switch or configuration field ``key`` ("PORT/FIELD") to ``wanted``,

@@ -4,12 +4,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from ..checks import invalid_choice, is_int
 from ..errors import AddressError, InvalidArgumentError, ProtocolError, StateError
+from .part import EmulatorPart
 
 TYPES = ("u8", "s8", "u16", "s16", "u32", "s32")
 MAX_READ_RANGE = 16 << 20
@@ -66,17 +67,8 @@ def check_addresses(what: str, addresses: object) -> None:
             raise AddressError(f"{what}[{name!r}] is {address!r}, not an Address")
 
 
-class MemoryAccess:
+class MemoryAccess(EmulatorPart):
     """The part of :class:`~aiomame.machine.emulator.Emulator` that reads and writes memory."""
-
-    game: str
-
-    if TYPE_CHECKING:  # what Emulator, which this is a part of, has
-        @property
-        def info(self) -> dict[str, Any]: ...
-
-        async def _command(self, *args: Any,
-                           call: Callable[..., Awaitable[Any]] | None = None) -> Any: ...
 
     @property
     def default_cpu(self) -> str | None:

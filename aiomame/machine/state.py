@@ -30,10 +30,11 @@ from ..errors import (
     StateFileError,
     StateMismatchError,
 )
-from ..files import write_atomically
+from ..files import read_whole, write_atomically
+from .part import EmulatorPart
 
 if TYPE_CHECKING:
-    from ..transport.process import MameProcess
+    pass
 
 MAGIC = b"aiomame state\n"
 FORMAT_VERSION = 1
@@ -79,12 +80,7 @@ class State:
         """The state in ``path`` (written by :meth:`save`); :class:`StateFileError` for a
         file that is not one, is damaged or is of a newer format."""
         check_path("path", path)
-        name = os.fspath(path)
-        try:
-            with open(name, "rb") as f:
-                blob = f.read()
-        except OSError as exc:
-            raise StateFileError(f"cannot read state file {name!r}: {exc.strerror}") from exc
+        name, blob = read_whole(path, StateFileError, "state file")
         if not blob.startswith(MAGIC):
             raise StateFileError(f"{name!r} is not an aiomame state file (it does not start "
                                  f"with {MAGIC!r})")
@@ -119,19 +115,9 @@ class State:
             raise StateFileError(f"state file {name!r} has a damaged header: {exc}") from None
 
 
-class StateAccess:
+class StateAccess(EmulatorPart):
     """The part of :class:`~aiomame.machine.emulator.Emulator` that saves and loads its
     machine's state."""
-
-    game: str
-    _process: MameProcess
-
-    if TYPE_CHECKING:  # what Emulator, which this is a part of, has
-        @property
-        def info(self) -> dict[str, Any]: ...
-
-        async def _command(self, *args: Any,
-                           call: Callable[..., Awaitable[Any]] | None = None) -> Any: ...
 
     @property
     def supports_save(self) -> bool:

@@ -55,7 +55,7 @@ import numpy as np
 
 from ..checks import check_path
 from ..errors import InvalidArgumentError
-from ..files import write_atomically
+from ..files import read_whole, write_atomically
 
 MAGIC = b"aiomame recording\n"
 FORMAT_VERSION = 2
@@ -176,12 +176,7 @@ class Recording:
         """The recording in ``path``; :class:`RecordingFileError` if it is missing, not a
         recording, damaged, truncated or of a newer format."""
         check_path("path", path)
-        name = os.fspath(path)
-        try:
-            with open(name, "rb") as f:
-                blob = f.read()
-        except OSError as exc:
-            raise RecordingFileError(f"cannot read recording {name!r}: {exc.strerror}") from None
+        name, blob = read_whole(path, RecordingFileError, "recording")
         return cls.from_bytes(blob, name)
 
     @classmethod
